@@ -1,0 +1,114 @@
+"""Source locations, as MLIR's LocationAttr family.
+
+Every parsed op carries a FileLineColLoc; diagnostics use it to print
+`FILE:LINE:COL: error: ...` with the source line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mlir_py.attributes import ParametrizedAttribute
+
+if TYPE_CHECKING:
+    from mlir_py.printer import Printer
+
+
+class Location(ParametrizedAttribute):
+    __slots__ = ()
+
+    def file_line_col(self) -> tuple[str, int, int] | None:
+        """The first file position this location names, if any."""
+        return None
+
+    def print(self, printer: Printer) -> None:
+        printer.write("loc(")
+        self.print_inner(printer)
+        printer.write(")")
+
+    def print_inner(self, printer: Printer) -> None:
+        raise TypeError("abstract location")
+
+
+class UnknownLoc(Location):
+    __slots__ = ()
+    name = "builtin.unknown_loc"
+    parameters = ()
+
+    @classmethod
+    def get(cls) -> UnknownLoc:
+        return cls()
+
+    def print_inner(self, printer: Printer) -> None:
+        printer.write("unknown")
+
+
+class FileLineColLoc(Location):
+    __slots__ = ()
+    name = "builtin.file_line_col_loc"
+    parameters = ("filename", "line", "column")
+
+    def file_line_col(self):
+        return self.parameters
+
+    def print_inner(self, printer: Printer) -> None:
+        printer.print_string_literal(self.filename)
+        printer.write(f":{self.line}:{self.column}")
+
+
+class NameLoc(Location):
+    __slots__ = ()
+    name = "builtin.name_loc"
+    parameters = ("loc_name", "child")
+
+    def file_line_col(self):
+        return self.child.file_line_col() if self.child is not None else None
+
+    def print_inner(self, printer: Printer) -> None:
+        printer.print_string_literal(self.loc_name)
+        if self.child is not None and not isinstance(self.child, UnknownLoc):
+            printer.write("(")
+            self.child.print_inner(printer)
+            printer.write(")")
+
+
+class CallSiteLoc(Location):
+    __slots__ = ()
+    name = "builtin.call_site_loc"
+    parameters = ("callee", "caller")
+
+    def file_line_col(self):
+        return self.callee.file_line_col() or self.caller.file_line_col()
+
+    def print_inner(self, printer: Printer) -> None:
+        printer.write("callsite(")
+        self.callee.print_inner(printer)
+        printer.write(" at ")
+        self.caller.print_inner(printer)
+        printer.write(")")
+
+
+class FusedLoc(Location):
+    __slots__ = ()
+    name = "builtin.fused_loc"
+    parameters = ("locations", "metadata")
+
+    def file_line_col(self):
+        for loc in self.locations:
+            flc = loc.file_line_col()
+            if flc is not None:
+                return flc
+        return None
+
+    def print_inner(self, printer: Printer) -> None:
+        printer.write("fused")
+        if self.metadata is not None:
+            printer.write("<")
+            printer.print_attribute(self.metadata)
+            printer.write(">")
+        printer.write("[")
+        for i, loc in enumerate(self.locations):
+            if i:
+                printer.write(", ")
+            loc.print_inner(printer)
+        printer.write("]")

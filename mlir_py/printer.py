@@ -1,0 +1,554 @@
+"""Printer for the textual IR, producing what mlir-opt prints.
+
+Value names follow MLIR's numbering (per isolated region, parent region
+before nested ones, `%argN` for entry block arguments, `^bbN` per region);
+names the user wrote survive unless purely numeric. The public methods are
+the printing API for custom op/attribute/type printers and formats.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from mlir_py.attributes import Attribute
+from mlir_py.ir import Block, Operation, Region, Value
+
+if TYPE_CHECKING:
+    pass
+
+_BARE_ID_FULL = re.compile(r"[A-Za-z_][\w$.]*\Z")
+_NAME_OK = re.compile(r"[\w$.-]+\Z")
+
+
+class Printer:
+    def __init__(self, *, generic: bool = False, debuginfo: bool = False, indent_width: int = 2,
+                 print_aliases: bool = True, local_scope: bool = False):
+        self._out: list[str] = []
+        self.write = self._out.append
+        self.generic = generic
+        self.debuginfo = debuginfo
+        self.indent_width = indent_width
+        self.indent = 0
+        self.print_aliases = print_aliases
+        self.local_scope = local_scope
+        self._names: dict[Value, str] = {}
+        self._block_names: dict[Block, str] = {}
+        self._attr_strings: dict[Attribute, str] = {}
+        self._aliases: dict[Attribute, str] = {}
+
+    def getvalue(self) -> str:
+        return "".join(self._out)
+
+    # ------------------------------------------------------------------
+    # Top level
+    # ------------------------------------------------------------------
+
+    def print_top_level(self, op: Operation) -> str:
+        if self.print_aliases:
+            self._collect_aliases(op)
+            for attr, name in self._aliases.items():
+                self.write(f"#{name} = ")
+                self._print_attr_uncached(attr)
+                self.write("\n")
+        self._number_scope(op)
+        self.print_op(op)
+        self.write("\n")
+        return self.getvalue()
+
+    def _collect_aliases(self, root: Operation) -> None:
+        from mlir_py.dialects.builtin.attributes import AffineMapAttr, IntegerSetAttr
+        found: dict[Attribute, None] = {}
+
+        def visit(a: Any) -> None:
+            if isinstance(a, (AffineMapAttr, IntegerSetAttr)):
+                found.setdefault(a, None)
+            elif isinstance(a, Attribute):
+                params = getattr(a, "parameters", None)
+                if params:
+                    for p in params:
+                        if isinstance(p, Attribute):
+                            visit(p)
+                        elif isinstance(p, tuple):
+                            for q in p:
+                                if isinstance(q, Attribute):
+                                    visit(q)
+
+        seen: set[int] = set()
+        for op in root.walk(post_order=False):
+            for d in (op.properties, op.attributes):
+                for a in d.values():
+                    if id(a) not in seen:
+                        seen.add(id(a))
+                        visit(a)
+            for r in op.results:
+                if id(r.type) not in seen:
+                    seen.add(id(r.type))
+                    visit(r.type)
+        counts = {"map": 0, "set": 0}
+        for a in found:
+            kind = "map" if isinstance(a, AffineMapAttr) else "set"
+            n = counts[kind]
+            counts[kind] += 1
+            self._aliases[a] = kind if n == 0 else f"{kind}{n}"
+
+    # ------------------------------------------------------------------
+    # SSA names
+    # ------------------------------------------------------------------
+
+    def _number_scope(self, root: Operation) -> None:
+        """Assign names to everything nested in root, MLIR's way."""
+        used: set[str] = set()
+        stack: list[tuple[Region, int, int]] = [(r, 0, 0) for r in reversed(root.regions)]
+        from mlir_py.traits import IsolatedFromAbove
+        names = self._names
+        bnames = self._block_names
+        conflict = [0]
+
+        def unique(base: str) -> str:
+            if base not in used:
+                used.add(base)
+                return base
+            while True:
+                cand = f"{base}_{conflict[0]}"
+                conflict[0] += 1
+                if cand not in used:
+                    used.add(cand)
+                    return cand
+
+        for r in root.results:
+            if r not in names:
+                names[r] = "%" + (unique(r.name_hint) if r.name_hint else str(len(names)))
+        while stack:
+            region, next_value, next_arg = stack.pop()
+            parent = region.parent
+            if parent is not None and parent is not root and IsolatedFromAbove in parent.traits:
+                next_value = next_arg = 0
+            next_block = 0
+            for block in region.blocks:
+                bnames[block] = f"^bb{next_block}"
+                next_block += 1
+                entry = block.parent is not None and block.parent._first_block is block
+                for a in block.args:
+                    hint = a.name_hint
+                    if hint is not None and _NAME_OK.match(hint):
+                        names[a] = "%" + unique(hint)
+                    elif entry:
+                        nm = f"arg{next_arg}"
+                        next_arg += 1
+                        while nm in used:
+                            nm = f"arg{next_arg}"
+                            next_arg += 1
+                        names[a] = "%" + nm
+                        used.add(nm)
+                    else:
+                        names[a] = f"%{next_value}"
+                        next_value += 1
+                op = block._first
+                while op is not None:
+                    res = op.results
+                    if res:
+                        hint = res[0].name_hint
+                        if hint is None and op.definition is not None:
+                            get_name = getattr(op, "get_asm_result_name", None)
+                            if get_name is not None:
+                                hint = get_name()
+                        if hint is not None:
+                            nm = "%" + unique(hint)
+                        else:
+                            nm = f"%{next_value}"
+                            next_value += 1
+                        if len(res) == 1:
+                            names[res[0]] = nm
+                        else:
+                            for i, r in enumerate(res):
+                                names[r] = f"{nm}#{i}"
+                    op = op._next
+            # nested regions, in reverse so that they pop in order
+            nested = []
+            for block in region.blocks:
+                op = block._first
+                while op is not None:
+                    if op.regions:
+                        for r in op.regions:
+                            nested.append((r, next_value, next_arg))
+                    op = op._next
+            stack.extend(reversed(nested))
+
+    def value_name(self, v: Value) -> str:
+        n = self._names.get(v)
+        if n is None:
+            return "<<UNKNOWN SSA VALUE>>"
+        return n
+
+    # ------------------------------------------------------------------
+    # Operations
+    # ------------------------------------------------------------------
+
+    def print_op(self, op: Operation) -> None:
+        write = self.write
+        res = op.results
+        if res:
+            n = self._names.get(res[0])
+            if n is None:
+                n = "<<UNKNOWN SSA VALUE>>"
+            if len(res) == 1:
+                write(n)
+            else:
+                write(n.split("#", 1)[0] + f":{len(res)}")
+            write(" = ")
+        printed = False
+        if not self.generic and op.definition is not None:
+            cls = type(op)
+            custom = getattr(cls, "print", None)
+            if custom is not None:
+                write(self._short_name(op))
+                custom(op, self)
+                printed = True
+            else:
+                from mlir_py.opdef import op_format
+                fmt = op_format(cls)
+                if fmt is not None:
+                    write(self._short_name(op))
+                    fmt.print(op, self)
+                    printed = True
+        if not printed:
+            self.print_generic_op(op)
+        if self.debuginfo:
+            write(" ")
+            self.print_location(op.location)
+
+    def _short_name(self, op: Operation) -> str:
+        name = op.name
+        p = op.parent
+        if p is None:
+            return name[8:] if name.startswith("builtin.") else name
+        if p is not None:
+            r = p.parent
+            if r is not None:
+                parent = r.parent
+                if parent is not None:
+                    dd = getattr(parent, "default_dialect", None)
+                    if dd and name.startswith(dd) and name[len(dd)] == ".":
+                        return name[len(dd) + 1:]
+        return name
+
+    def print_generic_op(self, op: Operation) -> None:
+        write = self.write
+        write('"')
+        write(op.name)
+        write('"(')
+        first = True
+        names = self._names
+        for o in op._operands:
+            if not first:
+                write(", ")
+            first = False
+            write(names.get(o.value) or "<<UNKNOWN SSA VALUE>>")
+        write(")")
+        if op.successors:
+            write("[")
+            write(", ".join(self._block_names.get(b, "^<<UNKNOWN>>") for b in op.successors))
+            write("]")
+        if op.properties:
+            write(" <")
+            self.print_attr_dict(op.properties)
+            write(">")
+        if op.regions:
+            write(" (")
+            for i, r in enumerate(op.regions):
+                if i:
+                    write(", ")
+                self.print_region(r, print_entry_block_args=True, print_empty_block=True)
+            write(")")
+        if op.attributes:
+            write(" ")
+            self.print_attr_dict(op.attributes)
+        write(" : ")
+        self._print_function_type([o.value.type for o in op._operands], [r.type for r in op.results])
+
+    # ------------------------------------------------------------------
+    # Regions and blocks
+    # ------------------------------------------------------------------
+
+    def print_region(self, region: Region, *, print_entry_block_args: bool = True,
+                     print_empty_block: bool = False, print_block_terminators: bool = True) -> None:
+        write = self.write
+        write("{")
+        self.indent += self.indent_width
+        first = True
+        for block in region.blocks:
+            if first:
+                first = False
+                show_label = (print_entry_block_args and block.args) or \
+                    (print_empty_block and block._first is None)
+                if show_label:
+                    self._print_block_label(block, is_entry=True)
+            else:
+                self._print_block_label(block, is_entry=False)
+            indent = " " * self.indent
+            op = block._first
+            last = block._last
+            while op is not None:
+                if op is last and not print_block_terminators and not op.results and _is_terminator(op):
+                    break
+                write("\n")
+                write(indent)
+                self.print_op(op)
+                op = op._next
+        self.indent -= self.indent_width
+        write("\n")
+        write(" " * self.indent)
+        write("}")
+
+    def _print_block_label(self, block: Block, is_entry: bool) -> None:
+        write = self.write
+        write("\n")
+        write(" " * (self.indent - self.indent_width))
+        write(self._block_names.get(block, "^<<UNKNOWN>>"))
+        if block.args:
+            write("(")
+            for i, a in enumerate(block.args):
+                if i:
+                    write(", ")
+                write(self._names.get(a, "<<UNKNOWN SSA VALUE>>"))
+                write(": ")
+                self.print_type(a.type)
+                if self.debuginfo and a.loc is not None:
+                    write(" ")
+                    self.print_location(a.loc)
+            write(")")
+        write(":")
+        if not is_entry:
+            preds = block.predecessors
+            if not preds:
+                write("  // no predecessors")
+            else:
+                uniq = list(dict.fromkeys(preds))
+                names = ", ".join(self._block_names.get(p, "^?") for p in
+                                  sorted(uniq, key=lambda b: _block_index(b)))
+                if len(uniq) == 1:
+                    write(f"  // pred: {names}")
+                else:
+                    write(f"  // {len(uniq)} preds: {names}")
+
+    def print_block_args(self, block: Block, *, with_types: bool = True) -> None:
+        for i, a in enumerate(block.args):
+            if i:
+                self.write(", ")
+            self.write(self._names.get(a, "<<UNKNOWN SSA VALUE>>"))
+            if with_types:
+                self.write(": ")
+                self.print_type(a.type)
+
+    def print_successor(self, block: Block) -> None:
+        self.write(self._block_names.get(block, "^<<UNKNOWN>>"))
+
+    def print_successor_and_use_list(self, block: Block, values: Sequence[Value]) -> None:
+        self.print_successor(block)
+        if values:
+            self.write("(")
+            self.print_operands(values)
+            self.write(" : ")
+            self.print_types(v.type for v in values)
+            self.write(")")
+
+    # ------------------------------------------------------------------
+    # Values
+    # ------------------------------------------------------------------
+
+    def print_operand(self, v: Value) -> None:
+        self.write(self._names.get(v) or "<<UNKNOWN SSA VALUE>>")
+
+    def print_operands(self, vs: Iterable[Value]) -> None:
+        names = self._names
+        self.write(", ".join(names.get(v) or "<<UNKNOWN SSA VALUE>>" for v in vs))
+
+    # ------------------------------------------------------------------
+    # Types and attributes
+    # ------------------------------------------------------------------
+
+    def print_type(self, t: Attribute) -> None:
+        s = self._attr_strings.get(t)
+        if s is None:
+            s = self._render(t)
+        self.write(s)
+
+    def print_types(self, ts: Iterable[Attribute]) -> None:
+        first = True
+        for t in ts:
+            if not first:
+                self.write(", ")
+            first = False
+            self.print_type(t)
+
+    def print_attribute(self, a: Attribute) -> None:
+        s = self._attr_strings.get(a)
+        if s is None:
+            alias = self._aliases.get(a)
+            if alias is not None:
+                s = "#" + alias
+                self._attr_strings[a] = s
+            else:
+                s = self._render(a)
+        self.write(s)
+
+    def _render(self, a: Attribute) -> str:
+        out = self._out
+        start = len(out)
+        self._print_attr_uncached(a)
+        s = "".join(out[start:])
+        del out[start:]
+        try:
+            self._attr_strings[a] = s
+        except TypeError:
+            pass
+        return s
+
+    def _print_attr_uncached(self, a: Attribute) -> None:
+        a.print(self)
+
+    def print_attribute_without_type(self, a: Attribute) -> None:
+        """Integer/float attributes without their `: type` suffix (formats elide it)."""
+        fn = getattr(a, "print_without_type", None)
+        if fn is not None:
+            fn(self)
+        else:
+            self.print_attribute(a)
+
+    def print_parameter(self, p: Any) -> None:
+        if isinstance(p, Attribute):
+            self.print_attribute(p)
+        elif isinstance(p, str):
+            self.print_string_literal(p)
+        elif isinstance(p, bool):
+            self.write("true" if p else "false")
+        elif isinstance(p, (int, float)):
+            self.write(repr(p))
+        elif isinstance(p, tuple):
+            self.write("[")
+            for i, q in enumerate(p):
+                if i:
+                    self.write(", ")
+                self.print_parameter(q)
+            self.write("]")
+        elif p is None:
+            self.write("none")
+        else:
+            self.write(str(p))
+
+    def print_string_literal(self, s: str) -> None:
+        self.write(quote_string(s))
+
+    def print_symbol_name(self, s: str) -> None:
+        if _NAME_OK.match(s) and not s[0].isdigit():
+            self.write("@" + s)
+        else:
+            self.write("@" + quote_string(s))
+
+    def print_attr_dict(self, attrs: dict[str, Attribute]) -> None:
+        from mlir_py.dialects.builtin.attributes import UnitAttr
+        write = self.write
+        write("{")
+        first = True
+        for k in sorted(attrs):
+            if not first:
+                write(", ")
+            first = False
+            write(k if _BARE_ID_FULL.match(k) else quote_string(k))
+            v = attrs[k]
+            if not isinstance(v, UnitAttr):
+                write(" = ")
+                self.print_attribute(v)
+        write("}")
+
+    def print_optional_attr_dict(self, attrs: dict[str, Attribute], elided: Iterable[str] = ()) -> None:
+        """` {a = b}` with a leading space, or nothing when empty after elision."""
+        if not attrs:
+            return
+        elided = set(elided)
+        shown = {k: v for k, v in attrs.items() if k not in elided}
+        if shown:
+            self.write(" ")
+            self.print_attr_dict(shown)
+
+    def print_optional_attr_dict_with_keyword(self, attrs: dict[str, Attribute], elided: Iterable[str] = ()) -> None:
+        elided = set(elided)
+        shown = {k: v for k, v in attrs.items() if k not in elided}
+        if shown:
+            self.write(" attributes ")
+            self.print_attr_dict(shown)
+
+    def _print_function_type(self, inputs: Sequence[Attribute], results: Sequence[Attribute]) -> None:
+        self.write("(")
+        self.print_types(inputs)
+        self.write(") -> ")
+        self.print_function_result_types(results)
+
+    def print_function_type(self, inputs: Sequence[Attribute], results: Sequence[Attribute]) -> None:
+        self._print_function_type(inputs, results)
+
+    def print_function_result_types(self, results: Sequence[Attribute]) -> None:
+        from mlir_py.dialects.builtin.types import FunctionType
+        if len(results) == 1 and not isinstance(results[0], FunctionType):
+            self.print_type(results[0])
+        else:
+            self.write("(")
+            self.print_types(results)
+            self.write(")")
+
+    def print_arrow_type_list(self, types: Sequence[Attribute]) -> None:
+        if types:
+            self.write(" -> ")
+            self.print_function_result_types(types)
+
+    def print_location(self, loc: Attribute) -> None:
+        loc.print(self)
+
+    def print_new_line(self) -> None:
+        self.write("\n")
+        self.write(" " * self.indent)
+
+
+def _is_terminator(op: Operation) -> bool:
+    from mlir_py.traits import Terminator
+    return Terminator in op.traits
+
+
+def _block_index(b: Block) -> int:
+    i = 0
+    cur = b._prev_block
+    while cur is not None:
+        i += 1
+        cur = cur._prev_block
+    return i
+
+
+def quote_string(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"' or ch == "\\":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif o < 0x20 or o == 0x7F:
+            out.append("\\%02X" % o)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def print_op_to_string(op: Operation, *, generic: bool = False, debuginfo: bool = False) -> str:
+    """Print op as a top-level (or standalone) operation."""
+    p = Printer(generic=generic, debuginfo=debuginfo)
+    return p.print_top_level(op).rstrip("\n")
+
+
+def attr_to_string(a: Attribute) -> str:
+    p = Printer(print_aliases=False)
+    p.print_attribute(a)
+    return p.getvalue()

@@ -1,0 +1,471 @@
+"""Op traits and interfaces.
+
+A trait is a class; ops list traits (classes or configured instances) in
+their definition. `op.has_trait(Pure)` is a set lookup. Traits that can be
+checked declaratively carry a `verify(op) -> message | None`; interfaces are
+traits whose methods the op implements (`CallOpInterface.get_callee`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from mlir_py.ir import Operation
+
+
+class Trait:
+    #: traits implied by this one (Pure implies NoMemoryEffect...)
+    implies: ClassVar[tuple[type, ...]] = ()
+
+    def verify(self, op: Operation) -> str | None:
+        return None
+
+    def __repr__(self) -> str:
+        return type(self).__name__
+
+
+def _shape(t):
+    return getattr(t, "shape", None)
+
+
+def _element_type(t):
+    return getattr(t, "element_type", t)
+
+
+# -- structural ---------------------------------------------------------------
+
+
+class Terminator(Trait):
+    def verify(self, op):
+        b = op.parent
+        if b is not None and b._last is not op:
+            return "must be the last operation in the parent block"
+        return None
+
+
+class NoTerminator(Trait):
+    """Regions of this op's blocks need no terminator (builtin.module)."""
+
+
+class IsolatedFromAbove(Trait):
+    """Regions cannot use values defined outside the op."""
+
+
+class SingleBlock(Trait):
+    def verify(self, op):
+        for i, r in enumerate(op.regions):
+            if not r.is_empty() and not r.has_one_block():
+                return f"expects region #{i} to have 0 or 1 blocks"
+        return None
+
+
+class SingleBlockImplicitTerminator(SingleBlock):
+    """A single block whose terminator the custom syntax may omit."""
+
+    def __init__(self, terminator: str = ""):
+        self.terminator = terminator
+
+
+class HasParent(Trait):
+    def __init__(self, *parents: str):
+        self.parents = parents
+
+    def verify(self, op):
+        p = op.parent_op
+        if p is None or p.name not in self.parents:
+            names = ", ".join(f"'{n}'" for n in self.parents)
+            return f"expects parent op {'to be one of ' if len(self.parents) > 1 else ''}{names}"
+        return None
+
+
+class ParentOneOf(HasParent):
+    pass
+
+
+class AffineScope(Trait):
+    pass
+
+
+class AutomaticAllocationScope(Trait):
+    pass
+
+
+class ZeroRegions(Trait):
+    pass
+
+
+class RecursiveMemoryEffects(Trait):
+    """The op's effects are those of the ops in its regions."""
+
+
+# -- symbols ------------------------------------------------------------------
+
+
+class SymbolTable(Trait):
+    def verify(self, op):
+        seen = {}
+        for r in op.regions:
+            for b in r.blocks:
+                for child in b.ops:
+                    sym = child.properties.get("sym_name") or child.attributes.get("sym_name")
+                    if sym is None:
+                        continue
+                    name = sym.value
+                    if name in seen:
+                        d = child.emit_error(f"redefinition of symbol named '{name}'")
+                        d.attach_note("see existing symbol definition here", seen[name].location)
+                        return ""
+                    seen[name] = child
+        return None
+
+
+class Symbol(Trait):
+    def verify(self, op):
+        if op.get_attr("sym_name") is None:
+            return "requires string attribute 'sym_name'"
+        return None
+
+
+# -- types --------------------------------------------------------------------
+
+
+class SameOperandsAndResultType(Trait):
+    def verify(self, op):
+        types = [o.value.type for o in op._operands] + [r.type for r in op.results]
+        if types and any(t is not types[0] for t in types):
+            return "requires the same type for all operands and results"
+        return None
+
+
+class SameTypeOperands(Trait):
+    def verify(self, op):
+        types = [o.value.type for o in op._operands]
+        if types and any(t is not types[0] for t in types):
+            return "requires all operands to have the same type"
+        return None
+
+
+class SameOperandsAndResultShape(Trait):
+    def verify(self, op):
+        types = [o.value.type for o in op._operands] + [r.type for r in op.results]
+        shapes = {_shape(t) for t in types}
+        if len(shapes) > 1:
+            return "requires the same shape for all operands and results"
+        return None
+
+
+class SameOperandsAndResultElementType(Trait):
+    def verify(self, op):
+        types = [o.value.type for o in op._operands] + [r.type for r in op.results]
+        if len({_element_type(t) for t in types}) > 1:
+            return "requires the same element type for all operands and results"
+        return None
+
+
+class SameOperandsShape(Trait):
+    def verify(self, op):
+        if len({_shape(o.value.type) for o in op._operands}) > 1:
+            return "requires the same shape for all operands"
+        return None
+
+
+class SameOperandsElementType(Trait):
+    def verify(self, op):
+        if len({_element_type(o.value.type) for o in op._operands}) > 1:
+            return "requires the same element type for all operands"
+        return None
+
+
+class AllTypesMatch(Trait):
+    """The named operands/results/attributes' types are all equal."""
+
+    def __init__(self, *names: str):
+        self.names = names
+
+    def verify(self, op):
+        types = []
+        for n in self.names:
+            v = getattr(op, n)
+            if v is None:
+                continue
+            t = getattr(v, "type", v)
+            types.append(t)
+        if any(t is not types[0] for t in types[1:]):
+            return f"failed to verify that all of {{{', '.join(self.names)}}} have same type"
+        return None
+
+
+class TypesMatchWith(Trait):
+    """`rhs`'s type is `transform(lhs's type)` (memref.load: result = element type).
+
+    Checked by the verifier, and used by assembly formats to infer the type
+    of `rhs` when the format only spells `lhs`'s."""
+
+    def __init__(self, lhs: str, rhs: str, transform, description: str = ""):
+        self.lhs = lhs
+        self.rhs = rhs
+        self.transform = transform
+        self.description = description or f"type of '{rhs}' matches '{lhs}'"
+
+    def verify(self, op):
+        a = getattr(op, self.lhs)
+        b = getattr(op, self.rhs)
+        if a is None or b is None:
+            return None
+        ta = getattr(a, "type", a)
+        if isinstance(b, list):
+            tb = [getattr(x, "type", x) for x in b]
+            try:
+                want = self.transform(ta)
+            except (AttributeError, TypeError, ValueError):
+                return f"failed to verify that {self.description}"
+            if any(t is not want for t in tb):
+                return f"failed to verify that {self.description}"
+            return None
+        tb = getattr(b, "type", b)
+        try:
+            ok = self.transform(ta) is tb
+        except (AttributeError, TypeError, ValueError):
+            ok = False
+        return None if ok else f"failed to verify that {self.description}"
+
+
+class Elementwise(Trait):
+    def verify(self, op):
+        shaped = [t for t in [o.value.type for o in op._operands] + [r.type for r in op.results]
+                  if _shape(t) is not None]
+        if not shaped:
+            return None
+        if len(shaped) != len(op._operands) + len(op.results):
+            return "if an operand is non-scalar, then all results must be non-scalar"
+        if len({_shape(t) for t in shaped}) > 1:
+            return "all non-scalar operands/results must have the same shape and base type"
+        return None
+
+
+class Scalarizable(Trait):
+    pass
+
+
+class Vectorizable(Trait):
+    pass
+
+
+class Tensorizable(Trait):
+    pass
+
+
+class SameOperandsAndResultRank(Trait):
+    pass
+
+
+# -- semantics ----------------------------------------------------------------
+
+
+class Commutative(Trait):
+    pass
+
+
+class Idempotent(Trait):
+    pass
+
+
+class Involution(Trait):
+    pass
+
+
+class ConstantLike(Trait):
+    pass
+
+
+class ReturnLike(Trait):
+    pass
+
+
+# -- memory effects -------------------------------------------------------------
+
+
+class MemoryEffect:
+    """An effect on a resource; `value` is the affected operand/result or None."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, value: Any = None, resource: str = "default"):
+        self.value = value
+        self.resource = resource
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({self.value!r})"
+
+
+class Allocate(MemoryEffect):
+    kind = "allocate"
+
+
+class Free(MemoryEffect):
+    kind = "free"
+
+
+class Read(MemoryEffect):
+    kind = "read"
+
+
+class Write(MemoryEffect):
+    kind = "write"
+
+
+class MemoryEffects(Trait):
+    """Declared effects. Each entry is an effect class, optionally tied to a
+    field name: `MemoryEffects(Read("memref"))` reads the `memref` operand."""
+
+    def __init__(self, *effects: MemoryEffect | type):
+        self.effects = tuple(e() if isinstance(e, type) else e for e in effects)
+
+    def get_effects(self, op: Operation) -> list[MemoryEffect]:
+        out = []
+        for e in self.effects:
+            v = getattr(op, e.value) if isinstance(e.value, str) else e.value
+            out.append(type(e)(v, e.resource))
+        return out
+
+
+class NoMemoryEffect(MemoryEffects):
+    def __init__(self):
+        super().__init__()
+
+
+class AlwaysSpeculatable(Trait):
+    pass
+
+
+class Pure(Trait):
+    implies = (NoMemoryEffect, AlwaysSpeculatable)
+
+
+def get_memory_effects(op: Operation) -> list[MemoryEffect] | None:
+    """The op's effects, or None when unknown (treat as any effect)."""
+    t = op.get_trait(MemoryEffects) or op.get_trait(NoMemoryEffect)
+    if hasattr(op, "get_effects"):
+        return op.get_effects()
+    if t is not None:
+        effects = t.get_effects(op)
+    elif op.has_trait(RecursiveMemoryEffects):
+        effects = []
+    else:
+        return None
+    if op.has_trait(RecursiveMemoryEffects):
+        for r in op.regions:
+            for nested in r.walk():
+                sub = get_memory_effects(nested)
+                if sub is None:
+                    return None
+                effects.extend(sub)
+    return effects
+
+
+def is_pure(op: Operation) -> bool:
+    """No memory effects at all (recursively for region ops)."""
+    effects = get_memory_effects(op)
+    return effects is not None and not effects
+
+
+# -- regions --------------------------------------------------------------------
+
+
+class RegionKind:
+    SSACFG = "ssacfg"
+    GRAPH = "graph"
+
+
+class HasOnlyGraphRegion(Trait):
+    """All regions of the op are graph regions (no dominance, no terminator needed)."""
+
+
+def region_kind(op: Operation, index: int) -> str:
+    if op.definition is None:
+        return RegionKind.SSACFG
+    if HasOnlyGraphRegion in op.traits:
+        return RegionKind.GRAPH
+    fn = getattr(op, "get_region_kind", None)
+    return fn(index) if fn is not None else RegionKind.SSACFG
+
+
+# -- interfaces ---------------------------------------------------------------
+
+
+class CallOpInterface(Trait):
+    """Ops implement `get_callee() -> SymbolRefAttr | Value` and `get_arg_operands()`."""
+
+
+class CallableOpInterface(Trait):
+    """Ops implement `get_callable_region()`, `get_argument_types()`, `get_result_types()`."""
+
+
+class BranchOpInterface(Trait):
+    """Ops implement `get_successor_operands(index) -> list[Value]`."""
+
+    def verify(self, op):
+        for i, succ in enumerate(op.successors):
+            operands = op.get_successor_operands(i)
+            if len(operands) != len(succ.args):
+                return (f"branch has {len(operands)} operands for successor #{i}, "
+                        f"but target block has {len(succ.args)}")
+            for j, (v, a) in enumerate(zip(operands, succ.args)):
+                if v.type is not a.type:
+                    return (f"type mismatch for bb argument #{j} of successor #{i}")
+        return None
+
+
+class RegionBranchOpInterface(Trait):
+    pass
+
+
+class LoopLikeOpInterface(Trait):
+    """Ops implement `get_loop_regions()` and `is_defined_outside(value)` (default provided)."""
+
+
+class SymbolUserOpInterface(Trait):
+    pass
+
+
+class OpAsmOpInterface(Trait):
+    pass
+
+
+class InferTypeOpInterface(Trait):
+    pass
+
+
+class DestinationStyleOpInterface(Trait):
+    pass
+
+
+class ViewLikeOpInterface(Trait):
+    pass
+
+
+class CastOpInterface(Trait):
+    pass
+
+
+class ConditionallySpeculatable(Trait):
+    pass
+
+
+def expand_traits(traits) -> tuple[dict[type, Trait], frozenset]:
+    """Instantiate trait classes and add implied traits."""
+    instances: dict[type, Trait] = {}
+    todo = list(traits)
+    while todo:
+        t = todo.pop(0)
+        inst = t() if isinstance(t, type) else t
+        cls = type(inst)
+        if cls in instances:
+            continue
+        instances[cls] = inst
+        todo.extend(cls.implies)
+    keys = set()
+    for cls in instances:
+        keys.update(c for c in cls.__mro__ if issubclass(c, Trait) and c is not Trait)
+    return instances, frozenset(keys)

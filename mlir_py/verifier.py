@@ -1,0 +1,291 @@
+"""The verifier: structure, dominance, then each op's declared constraints.
+
+Every failure becomes a diagnostic at the offending op's location, and the
+walk continues so that all failures in a module are reported.
+"""
+
+from __future__ import annotations
+
+from mlir_py.diagnostics import DiagnosticCollector, DiagnosticError, emit
+from mlir_py.ir import Block, Operation, Region
+from mlir_py.opdef import OPTIONAL, SINGLE, VARIADIC, _group_sizes
+from mlir_py.traits import (
+    IsolatedFromAbove, NoTerminator, RegionKind, Terminator, region_kind,
+)
+
+
+def verify(op: Operation, *, raise_on_error: bool = True) -> bool:
+    """Verify op and everything nested. Errors go to the active diagnostic
+    handler; with no handler installed they are raised as DiagnosticError."""
+    from mlir_py import diagnostics
+    if diagnostics._handlers:
+        return _Verifier().run(op)
+    with DiagnosticCollector() as c:
+        ok = _Verifier().run(op)
+    if not ok and raise_on_error:
+        raise DiagnosticError(c.errors)
+    return ok
+
+
+class _Verifier:
+    def __init__(self):
+        self.failed = False
+        self._order: dict[Block, dict[Operation, int]] = {}
+        self._dom: dict[Region, dict[Block, set[Block]]] = {}
+
+    def error(self, op: Operation, message: str, *, op_prefix: bool = True):
+        self.failed = True
+        msg = f"'{op.name}' op {message}" if op_prefix else message
+        return emit("error", op.location, msg, op=op)
+
+    def run(self, root: Operation) -> bool:
+        self._verify_op(root)
+        return not self.failed
+
+    # ------------------------------------------------------------------
+
+    def _verify_op(self, op: Operation) -> None:
+        if op.definition is not None:
+            self._verify_definition(op)
+        for i, r in enumerate(op.regions):
+            kind = region_kind(op, i)
+            self._verify_region(op, r, kind)
+        if op.regions:
+            for i, r in enumerate(op.regions):
+                for b in r.blocks:
+                    o = b._first
+                    while o is not None:
+                        self._verify_op(o)
+                        o = o._next
+
+    def _verify_region(self, op: Operation, region: Region, kind: str) -> None:
+        no_term = NoTerminator in op.traits or kind == RegionKind.GRAPH
+        isolated = IsolatedFromAbove in op.traits
+        ssacfg = kind == RegionKind.SSACFG
+        for block in region.blocks:
+            last = block._last
+            if last is None:
+                if not no_term and op.definition is not None:
+                    self.error(op, "empty block: expect at least a terminator")
+                continue
+            if not no_term and op.definition is not None and last.definition is not None \
+                    and Terminator not in last.traits:
+                self.error(last, f"block with no terminator, has '{last.name}'", op_prefix=False)
+            for s in last.successors:
+                if s.parent is not region:
+                    self.error(last, "reference to block defined in another region")
+            o = block._first
+            while o is not None:
+                if o is not last and o.definition is not None and Terminator in o.traits:
+                    self.error(o, "must be the last operation in the parent block")
+                self._verify_operands_dominance(o, block, region, ssacfg, isolated, op)
+                o = o._next
+
+    def _verify_operands_dominance(self, user: Operation, block: Block, region: Region, ssacfg: bool,
+                                   isolated: bool, region_op: Operation) -> None:
+        for idx, operand in enumerate(user._operands):
+            v = operand.value
+            def_block = v.block if hasattr(v, "block") else (v.op.parent if hasattr(v, "op") else None)
+            if def_block is None:
+                self.error(user, f"operand #{idx} is a value that is not defined in any block")
+                continue
+            if def_block is block:
+                if ssacfg and hasattr(v, "op") and not self._before(v.op, user, block):
+                    self._dominance_error(user, idx, v)
+                continue
+            # walk up from the user until reaching the defining block's region
+            def_region = def_block.parent
+            anc_op = user
+            anc_block = block
+            crossed_isolation = False
+            while anc_block is not None and anc_block.parent is not def_region:
+                parent_op = anc_block.parent.parent if anc_block.parent is not None else None
+                if parent_op is None:
+                    anc_block = None
+                    break
+                if IsolatedFromAbove in parent_op.traits:
+                    crossed_isolation = True
+                anc_op = parent_op
+                anc_block = parent_op.parent
+            if anc_block is None:
+                self._dominance_error(user, idx, v)
+                continue
+            if crossed_isolation:
+                d = self.error(user, "using value defined outside the region", op_prefix=True)
+                d.attach_note("required by region isolation constraints", anc_op.location)
+                continue
+            kind = region_kind(def_region.parent, _region_index(def_region)) if def_region.parent else \
+                RegionKind.SSACFG
+            if kind == RegionKind.GRAPH:
+                continue
+            if anc_block is def_block:
+                if hasattr(v, "op") and (v.op is anc_op or not self._before(v.op, anc_op, def_block)):
+                    self._dominance_error(user, idx, v)
+                continue
+            if not self._dominates(def_block, anc_block, def_region):
+                self._dominance_error(user, idx, v)
+
+    def _dominance_error(self, user: Operation, idx: int, v) -> None:
+        d = self.error(user, f"operand #{idx} does not dominate this use", op_prefix=False)
+        if hasattr(v, "op"):
+            d.attach_note("operand defined here", v.op.location)
+        else:
+            d.attach_note(f"operand defined as a block argument (block #{_block_index(v.block)} in a "
+                          f"parent region)", v.block.parent.parent.location if v.block.parent and
+                          v.block.parent.parent else None)
+
+    def _before(self, a: Operation, b: Operation, block: Block) -> bool:
+        order = self._order.get(block)
+        if order is None:
+            order = {}
+            i = 0
+            o = block._first
+            while o is not None:
+                order[o] = i
+                i += 1
+                o = o._next
+            self._order[block] = order
+        return order[a] < order[b]
+
+    def _dominates(self, a: Block, b: Block, region: Region) -> bool:
+        dom = self._dom.get(region)
+        if dom is None:
+            dom = compute_dominators(region)
+            self._dom[region] = dom
+        db = dom.get(b)
+        if db is None:  # unreachable block: anything goes, as in MLIR
+            return True
+        return a in db
+
+    # ------------------------------------------------------------------
+
+    def _verify_definition(self, op: Operation) -> None:
+        d = op.definition
+        before = self.failed
+        self._verify_groups(op, d.operands, len(op._operands), "operandSegmentSizes", "operand",
+                            [o.value.type for o in op._operands])
+        self._verify_groups(op, d.results, len(op.results), "resultSegmentSizes", "result",
+                            [r.type for r in op.results])
+        for name, p in d.props.items():
+            a = op.properties.get(name)
+            if a is None:
+                a = op.attributes.get(name)
+            if a is None:
+                if p.kind == SINGLE and p.default is None:
+                    self.error(op, f"requires attribute '{name}'")
+                continue
+            err = p.constraint.verify(a)
+            if err:
+                self.error(op, f"attribute '{name}' failed to satisfy constraint: {_strip(err)}")
+        nreg = len(op.regions)
+        n_fixed = sum(1 for r in d.regions if r.kind != VARIADIC)
+        has_var = any(r.kind == VARIADIC for r in d.regions)
+        if nreg < n_fixed or (not has_var and nreg != n_fixed):
+            self.error(op, f"requires {n_fixed} region{'s' if n_fixed != 1 else ''}")
+        nsucc = len(op.successors)
+        s_fixed = sum(1 for s in d.successors if s.kind != VARIADIC)
+        s_var = any(s.kind == VARIADIC for s in d.successors)
+        if nsucc < s_fixed or (not s_var and nsucc != s_fixed):
+            self.error(op, f"requires {s_fixed} successor{'s' if s_fixed != 1 else ''}")
+        if self.failed and not before:
+            return  # shape is wrong; trait checks would only add noise
+        seen = set()
+        for t in d.trait_instances.values():
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
+            err = t.verify(op)
+            if err is not None:
+                if err:
+                    self.error(op, err)
+                else:
+                    self.failed = True
+                return
+        err = op.verify_()
+        if err:
+            self.error(op, err)
+
+    def _verify_groups(self, op, defs, total, seg_name, what, types) -> None:
+        seg = op.properties.get(seg_name) if any(x.kind != SINGLE for x in defs) and \
+            sum(1 for x in defs if x.kind != SINGLE) > 1 else None
+        if seg is None and sum(1 for x in defs if x.kind != SINGLE) > 1:
+            self.error(op, f"requires attribute '{seg_name}'")
+            return
+        sizes = _group_sizes(defs, total, seg, what)
+        if sizes is None or sum(sizes) != total:
+            n_single = sum(1 for x in defs if x.kind == SINGLE)
+            if seg is not None:
+                self.error(op, f"{what} count ({total}) does not match with the total size "
+                               f"({sum(seg.values) if seg is not None else '?'}) specified in attribute "
+                               f"'{seg_name}'")
+            elif any(x.kind != SINGLE for x in defs):
+                self.error(op, f"expected {n_single} or more {what}s, but found {total}")
+            else:
+                self.error(op, f"expected {n_single} {what}{'s' if n_single != 1 else ''}, but found {total}")
+            return
+        i = 0
+        for gi, (fd, size) in enumerate(zip(defs, sizes)):
+            if fd.kind == OPTIONAL and size > 1:
+                self.error(op, f"{what} group '{fd.name}' is optional but has {size} values")
+            for j in range(size):
+                err = fd.constraint.verify(types[i])
+                if err:
+                    self.error(op, f"{what} #{i} must be {fd.constraint.description}, but got '{types[i]}'")
+                i += 1
+
+
+def _strip(err: str) -> str:
+    return err[len("must be "):] if err.startswith("must be ") else err
+
+
+def _region_index(region: Region) -> int:
+    for i, r in enumerate(region.parent.regions):
+        if r is region:
+            return i
+    return 0
+
+
+def _block_index(b: Block) -> int:
+    i = 0
+    cur = b._prev_block
+    while cur is not None:
+        i += 1
+        cur = cur._prev_block
+    return i
+
+
+def compute_dominators(region: Region) -> dict[Block, set[Block]]:
+    """Dominator sets of the reachable blocks of a region (iterative dataflow)."""
+    entry = region.first_block
+    if entry is None:
+        return {}
+    order: list[Block] = []
+    seen = {entry}
+    stack = [entry]
+    while stack:
+        b = stack.pop()
+        order.append(b)
+        for s in b.successors:
+            if s not in seen and s.parent is region:
+                seen.add(s)
+                stack.append(s)
+    preds: dict[Block, list[Block]] = {b: [] for b in order}
+    for b in order:
+        for s in b.successors:
+            if s in preds:
+                preds[s].append(b)
+    dom: dict[Block, set[Block]] = {b: set(order) for b in order}
+    dom[entry] = {entry}
+    changed = True
+    while changed:
+        changed = False
+        for b in order:
+            if b is entry:
+                continue
+            ps = preds[b]
+            new = set.intersection(*(dom[p] for p in ps)) if ps else set()
+            new = new | {b}
+            if new != dom[b]:
+                dom[b] = new
+                changed = True
+    return dom

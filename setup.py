@@ -1,0 +1,21 @@
+"""Maps the source folders onto the `mlir_py` import namespace.
+
+The repository keeps dialects/, passes/ and tools/ at the top level (they are
+the architecture), but they install as mlir_py.dialects, mlir_py.passes and
+mlir_py.tools; pyproject.toml alone cannot express the sub-package list.
+"""
+
+from setuptools import find_packages, setup
+
+ROOTS = {"mlir_py": "mlir_py", "mlir_py.dialects": "dialects", "mlir_py.passes": "passes",
+         "mlir_py.tools": "tools"}
+
+packages, package_dir = [], {}
+for pkg, folder in ROOTS.items():
+    packages.append(pkg)
+    package_dir[pkg] = folder
+    for sub in find_packages(folder):
+        packages.append(f"{pkg}.{sub}")
+        package_dir[f"{pkg}.{sub}"] = f"{folder}/{sub.replace('.', '/')}"
+
+setup(packages=packages, package_dir=package_dir)
