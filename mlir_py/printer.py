@@ -148,21 +148,18 @@ class Printer:
                 while op is not None:
                     res = op.results
                     if res:
-                        hint = res[0].name_hint
-                        if hint is None and op.definition is not None:
-                            get_name = getattr(op, "get_asm_result_name", None)
-                            if get_name is not None:
-                                hint = get_name()
-                        if hint is not None:
-                            nm = "%" + unique(hint)
-                        else:
-                            nm = f"%{next_value}"
-                            next_value += 1
-                        if len(res) == 1:
-                            names[res[0]] = nm
-                        else:
-                            for i, r in enumerate(res):
-                                names[r] = f"{nm}#{i}"
+                        # result groups (`%a, %b:2 = ...`): [(start, end, hint)]
+                        for start, end, hint in _result_groups(op, res):
+                            if hint is not None:
+                                nm = "%" + unique(hint)
+                            else:
+                                nm = f"%{next_value}"
+                                next_value += 1
+                            if end - start == 1:
+                                names[res[start]] = nm
+                            else:
+                                for i in range(start, end):
+                                    names[res[i]] = f"{nm}#{i - start}"
                     op = op._next
             # nested regions, in reverse so that they pop in order
             nested = []
@@ -195,7 +192,7 @@ class Printer:
             if len(res) == 1:
                 write(n)
             else:
-                write(n.split("#", 1)[0] + f":{len(res)}")
+                write(", ".join(b if c == 1 else f"{b}:{c}" for b, c in _group_bases(self._names, res)))
             write(" = ")
         printed = False
         if not self.generic and op.definition is not None:
@@ -508,6 +505,45 @@ class Printer:
     def print_new_line(self) -> None:
         self.write("\n")
         self.write(" " * self.indent)
+
+
+def _result_groups(op: Operation, res) -> list[tuple[int, int, str | None]]:
+    """Split an op's results into named groups, as MLIR's getAsmResultNames does.
+
+    User-written names start a group wherever the hint changes; otherwise the
+    op's `get_asm_result_name()` may return a name (one group) or a dict
+    {result index: name} (each key starts a group)."""
+    hints = [r.name_hint for r in res]
+    if hints[0] is None and op.definition is not None and all(h is None for h in hints):
+        get_name = getattr(op, "get_asm_result_name", None)
+        named = get_name() if get_name is not None else None
+        if isinstance(named, dict):
+            starts = sorted({0} | set(named))
+            ends = starts[1:] + [len(res)]
+            return [(s, e, named.get(s)) for s, e in zip(starts, ends)]
+        return [(0, len(res), named)]
+    if len(res) == 1:
+        return [(0, 1, hints[0])]
+    groups: list[tuple[int, int, str | None]] = []
+    start = 0
+    for i in range(1, len(res) + 1):
+        if i == len(res) or hints[i] != hints[start]:
+            groups.append((start, i, hints[start]))
+            start = i
+    return groups
+
+
+def _group_bases(names: dict, res) -> list[tuple[str, int]]:
+    """[(name without `#i`, count)] for consecutive results sharing a base name."""
+    out: list[list] = []
+    for r in res:
+        n = names.get(r) or "<<UNKNOWN SSA VALUE>>"
+        base = n.split("#", 1)[0]
+        if out and out[-1][0] == base and "#" in n:
+            out[-1][1] += 1
+        else:
+            out.append([base, 1])
+    return [(b, c) for b, c in out]
 
 
 def _is_terminator(op: Operation) -> bool:

@@ -204,6 +204,8 @@ class _Verifier:
         err = op.verify_()
         if err:
             self.error(op, err)
+        elif err == "":
+            self.failed = True  # the op emitted its own diagnostic (e.g. without the op-name prefix)
 
     def _verify_groups(self, op, defs, total, seg_name, what, types) -> None:
         seg = op.properties.get(seg_name) if any(x.kind != SINGLE for x in defs) and \

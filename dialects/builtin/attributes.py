@@ -240,7 +240,11 @@ class ArrayAttr(ParametrizedAttribute):
         for i, a in enumerate(self.value):
             if i:
                 printer.write(", ")
-            printer.print_attribute(a)
+            # MLIR prints elements with AttrTypeElision::May: i64 ints and f64 floats drop the type
+            if (isinstance(a, IntegerAttr) and a.type is i64) or (isinstance(a, FloatAttr) and a.type is f64):
+                a.print_without_type(printer)
+            else:
+                printer.print_attribute(a)
         printer.write("]")
 
 

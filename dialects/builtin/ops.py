@@ -34,6 +34,8 @@ class ModuleOp(Op):
     sym_name = opt_prop(StringAttr)
     sym_visibility = opt_prop(StringAttr)
     body = region()
+    #: upstream lets builtin ops drop their prefix inside a module
+    default_dialect = "builtin"
 
     @classmethod
     def build_empty(cls, location=None) -> ModuleOp:

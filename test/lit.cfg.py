@@ -1,0 +1,30 @@
+# lit configuration: runs the .mir/.mlir tests with the installed tools.
+import os
+import shutil
+import sys
+
+import lit.formats
+
+config.name = "mlir_py"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mir", ".mlir"]
+config.excludes = ["Inputs", "unit", "lit.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+# The tools live next to the Python running lit (the project's virtualenv).
+_bin = os.path.dirname(sys.executable)
+config.environment["PATH"] = os.pathsep.join([_bin, os.environ.get("PATH", "")])
+os.environ["PATH"] = config.environment["PATH"]
+for var in ("PYTHONPATH", "HOME", "MLIR_PY_DEBUG"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+for tool in ("mir-opt", "mir-translate", "mir-run"):
+    path = shutil.which(tool)
+    if path:
+        config.available_features.add(tool)
+
+filecheck = shutil.which("filecheck") or shutil.which("FileCheck")
+if filecheck is None:
+    lit_config.fatal("filecheck not found on PATH; install the [test] extra")
+config.substitutions.append(("FileCheck", filecheck))
+config.substitutions.append(("%python", sys.executable))
