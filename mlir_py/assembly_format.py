@@ -701,6 +701,14 @@ class _Compiler:
             for i, t in enumerate(matches):
                 if t.lhs in self.typed and t.rhs not in self.typed and self._kind(t.lhs) == SINGLE:
                     self.ns[f"M_{i}"] = t.transform
+                    # as ODS: check the source type before a transformer sees it
+                    from mlir_py.constraints import AnyType
+                    src = self.operands.get(t.lhs) or self.results.get(t.lhs)
+                    if src.constraint is not AnyType:
+                        self.ns[f"V_{t.lhs}"] = src.constraint
+                        msg = f"'{t.lhs}' must be {src.constraint.description}, but got "
+                        L.append(f"{p}if V_{t.lhs}.verify(t_{t.lhs}) is not None: "
+                                 f"raise parser.error({msg!r} + repr(str(t_{t.lhs})), start)")
                     if self._kind(t.rhs) == SINGLE:
                         L.append(f"{p}t_{t.rhs} = M_{i}(t_{t.lhs})")
                     else:
@@ -761,7 +769,7 @@ class _Compiler:
         L.append(f"{p}successors = {' + '.join(sparts) or '[]'}")
         if any(e.kind == "kw" and e.value == "successors" for e in self._flat(self.out.elements)):
             L.append(f"{p}successors = s_all")
-        L.append(f"{p}op = cls.create(operands, result_types, props, attrs, regions, successors)")
+        L.append(f"{p}op = cls._create_parsed(operands, result_types, props, attrs, regions, successors)")
         from mlir_py.traits import SingleBlockImplicitTerminator
         t = d.trait_instances.get(SingleBlockImplicitTerminator)
         if t is not None and t.terminator:

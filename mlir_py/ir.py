@@ -191,8 +191,8 @@ class Operation:
         location: Location | None = None,
     ):
         self._opname = name
-        self._operands = [OpOperand(v, self, i) for i, v in enumerate(operands)]
-        self.results = [OpResult(t, self, i) for i, t in enumerate(result_types)]
+        self._operands = [OpOperand(v, self, i) for i, v in enumerate(operands)] if operands else []
+        self.results = [OpResult(t, self, i) for i, t in enumerate(result_types)] if result_types else []
         self.properties = dict(properties) if properties else {}
         self.attributes = dict(attributes) if attributes else {}
         if isinstance(regions, int):
@@ -203,10 +203,9 @@ class Operation:
                 raise IRError("region already belongs to an operation")
             r.parent = self
             self.regions.append(r)
-        self.successors = list(successors)
+        self.successors = list(successors) if successors else []
         if location is None:
-            from mlir_py.location import UnknownLoc
-            location = UnknownLoc.get()
+            location = _unknown_loc()
         self.location = location
         self.parent: Block | None = None
         self._prev: Operation | None = None
@@ -216,6 +215,27 @@ class Operation:
     def name(self) -> str:
         """The op name; registered op classes shadow this with a class attribute."""
         return self._opname
+
+    @classmethod
+    def _create_owned(cls, name: str, operands: Sequence[Value], result_types: Sequence[Attribute],
+                      properties: dict, attributes: dict, regions: list[Region], successors: list[Block],
+                      location: Location) -> Operation:
+        """Construct without copying the given containers (the parser's fast path)."""
+        op = object.__new__(cls)
+        op._opname = name
+        op._operands = [OpOperand(v, op, i) for i, v in enumerate(operands)] if operands else []
+        op.results = [OpResult(t, op, i) for i, t in enumerate(result_types)] if result_types else []
+        op.properties = properties
+        op.attributes = attributes
+        for r in regions:
+            if r.parent is not None:
+                raise IRError("region already belongs to an operation")
+            r.parent = op
+        op.regions = regions
+        op.successors = successors
+        op.location = location
+        op.parent = op._prev = op._next = None
+        return op
 
     # -- operands -----------------------------------------------------------
 
@@ -461,6 +481,11 @@ class Operation:
         """Verify this op and everything nested; diagnostics go to the active handler."""
         from mlir_py.verifier import verify
         return verify(self)
+
+
+def _unknown_loc():
+    from mlir_py.location import UnknownLoc
+    return UnknownLoc()
 
 
 # ----------------------------------------------------------------------------

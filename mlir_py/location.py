@@ -15,7 +15,16 @@ if TYPE_CHECKING:
 
 
 class Location(ParametrizedAttribute):
+    """Locations compare structurally: the parser builds one per op without
+    going through the uniquing table (see `FileLineColLoc.fast`)."""
+
     __slots__ = ()
+
+    def __eq__(self, other):
+        return self is other or (type(other) is type(self) and other.parameters == self.parameters)
+
+    def __hash__(self):
+        return hash((type(self), self.parameters))
 
     def file_line_col(self) -> tuple[str, int, int] | None:
         """The first file position this location names, if any."""
@@ -47,6 +56,13 @@ class FileLineColLoc(Location):
     __slots__ = ()
     name = "builtin.file_line_col_loc"
     parameters = ("filename", "line", "column")
+
+    @classmethod
+    def fast(cls, filename: str, line: int, column: int) -> FileLineColLoc:
+        """An un-uniqued instance: one per parsed op, so uniquing would only cost."""
+        loc = object.__new__(cls)
+        object.__setattr__(loc, "parameters", (filename, line, column))
+        return loc
 
     def file_line_col(self):
         return self.parameters

@@ -367,6 +367,12 @@ class Op(Operation, metaclass=_OpMeta):
         return op
 
     @classmethod
+    def _create_parsed(cls, operands, result_types, props, attrs, regions, successors):
+        """The assembly-format parsers' constructor: containers are fresh, take them."""
+        return Operation._create_owned.__func__(cls, cls.name, operands, result_types, props, attrs,
+                                                regions, successors, None)
+
+    @classmethod
     def infer_result_types(cls, operands: list[Any], props: dict) -> list[Attribute]:
         """Result types when the builder is not given them.
 
@@ -455,7 +461,9 @@ def _build_definition(cls, opname: str, fields: dict[str, FieldDef]) -> None:
         raise DefinitionError(f"{opname}: at most one variadic region group is supported")
     if sum(1 for s in d.successors if s.kind == VARIADIC) > 1:
         raise DefinitionError(f"{opname}: at most one variadic successor group is supported")
-    reserved = set(dir(Operation)) - {"result"}
+    # `operand`/`result` are upstream's usual single-value field names; the
+    # generated accessor shadows Operation.operand(i) (use op.operands[i]).
+    reserved = set(dir(Operation)) - {"result", "operand"}
     for k in fields:
         if k in reserved:
             raise DefinitionError(f"{opname}: field name '{k}' clashes with an Operation attribute")

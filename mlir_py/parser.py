@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from mlir_py.attributes import Attribute, OpaqueAttr, OpaqueType
+from mlir_py.gcpause import gc_paused
 from mlir_py.ir import Block, BlockArgument, Operation, OpOperand, OpResult, Region, Value
 from mlir_py.location import CallSiteLoc, FileLineColLoc, FusedLoc, Location, NameLoc, UnknownLoc
 
@@ -127,7 +128,7 @@ class Parser:
 
     def loc_at(self, pos: int) -> FileLineColLoc:
         line, col = self._line_col(pos)
-        return FileLineColLoc(self.filename, line, col)
+        return FileLineColLoc.fast(self.filename, line, col)
 
     def loc(self) -> FileLineColLoc:
         """Location of the next token."""
@@ -281,8 +282,8 @@ class Parser:
                 stack.append(pairs[c])
                 depth += 1
             elif c in ")]}>":
-                if c == ">" and i > 0 and text[i - 1] == "-":
-                    i += 1
+                if c == ">" and ((i > 0 and text[i - 1] == "-") or text.startswith(">=", i)):
+                    i += 1  # `->` and `>=` (affine_set constraints) are operators, not brackets
                     continue
                 if not stack or stack[-1] != c:
                     raise self.error(f"unbalanced '{c}'", i)
@@ -1068,6 +1069,10 @@ class Parser:
                 if k in cls.definition.props or k in ("operandSegmentSizes", "resultSegmentSizes"):
                     if k not in props:
                         props[k] = attrs.pop(k)
+            # as MLIR's populateDefaultProperties: default-valued attributes are always set
+            for k, pd in cls.definition.props.items():
+                if pd.default is not None and pd.kind == "single" and k not in props:
+                    props[k] = pd.default
             op = cls.__new__(cls)
         else:
             op = Operation.__new__(Operation)
@@ -1260,7 +1265,9 @@ def parse_source(ctx: Context, text: str, filename: str = "<stdin>", *, line_off
     from mlir_py.diagnostics import register_source
     register_source(filename, text)
     p = Parser(ctx, text, filename, line_offset=line_offset)
-    return p.parse_module()
+    with gc_paused():
+        return p.parse_module()
+
 
 
 def parse_attribute(ctx: Context, text: str) -> Attribute:

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from mlir_py.attributes import Attribute
+from mlir_py.gcpause import gc_paused
 from mlir_py.ir import Block, Operation, Region, Value
 
 if TYPE_CHECKING:
@@ -45,6 +46,10 @@ class Printer:
     # ------------------------------------------------------------------
 
     def print_top_level(self, op: Operation) -> str:
+        with gc_paused():
+            return self._print_top_level(op)
+
+    def _print_top_level(self, op: Operation) -> str:
         if self.print_aliases:
             self._collect_aliases(op)
             for attr, name in self._aliases.items():
@@ -99,7 +104,9 @@ class Printer:
     def _number_scope(self, root: Operation) -> None:
         """Assign names to everything nested in root, MLIR's way."""
         used: set[str] = set()
-        stack: list[tuple[Region, int, int]] = [(r, 0, 0) for r in reversed(root.regions)]
+        # each region gets its own used-name scope on top of its parent's (MLIR's
+        # ScopedHashTable): sibling regions, e.g. two functions, may reuse a name
+        stack: list[tuple[Region, int, int, set[str]]] = [(r, 0, 0, used) for r in reversed(root.regions)]
         from mlir_py.traits import IsolatedFromAbove
         names = self._names
         bnames = self._block_names
@@ -120,7 +127,8 @@ class Printer:
             if r not in names:
                 names[r] = "%" + (unique(r.name_hint) if r.name_hint else str(len(names)))
         while stack:
-            region, next_value, next_arg = stack.pop()
+            region, next_value, next_arg, parent_used = stack.pop()
+            used = set(parent_used)
             parent = region.parent
             if parent is not None and parent is not root and IsolatedFromAbove in parent.traits:
                 next_value = next_arg = 0
@@ -168,7 +176,7 @@ class Printer:
                 while op is not None:
                     if op.regions:
                         for r in op.regions:
-                            nested.append((r, next_value, next_arg))
+                            nested.append((r, next_value, next_arg, used))
                     op = op._next
             stack.extend(reversed(nested))
 
@@ -321,13 +329,14 @@ class Printer:
             if not preds:
                 write("  // no predecessors")
             else:
-                uniq = list(dict.fromkeys(preds))
+                # one entry per edge, as MLIR's getPredecessors (a cond_br to the
+                # same block twice is two predecessors)
                 names = ", ".join(self._block_names.get(p, "^?") for p in
-                                  sorted(uniq, key=lambda b: _block_index(b)))
-                if len(uniq) == 1:
+                                  sorted(preds, key=lambda b: _block_index(b)))
+                if len(preds) == 1:
                     write(f"  // pred: {names}")
                 else:
-                    write(f"  // {len(uniq)} preds: {names}")
+                    write(f"  // {len(preds)} preds: {names}")
 
     def print_block_args(self, block: Block, *, with_types: bool = True) -> None:
         for i, a in enumerate(block.args):

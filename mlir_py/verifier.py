@@ -7,6 +7,7 @@ walk continues so that all failures in a module are reported.
 from __future__ import annotations
 
 from mlir_py.diagnostics import DiagnosticCollector, DiagnosticError, emit
+from mlir_py.gcpause import gc_paused
 from mlir_py.ir import Block, Operation, Region
 from mlir_py.opdef import OPTIONAL, SINGLE, VARIADIC, _group_sizes
 from mlir_py.traits import (
@@ -19,8 +20,9 @@ def verify(op: Operation, *, raise_on_error: bool = True) -> bool:
     handler; with no handler installed they are raised as DiagnosticError."""
     from mlir_py import diagnostics
     if diagnostics._handlers:
-        return _Verifier().run(op)
-    with DiagnosticCollector() as c:
+        with gc_paused():
+            return _Verifier().run(op)
+    with DiagnosticCollector() as c, gc_paused():
         ok = _Verifier().run(op)
     if not ok and raise_on_error:
         raise DiagnosticError(c.errors)
@@ -62,6 +64,13 @@ class _Verifier:
         no_term = NoTerminator in op.traits or kind == RegionKind.GRAPH
         isolated = IsolatedFromAbove in op.traits
         ssacfg = kind == RegionKind.SSACFG
+        entry = region.first_block
+        if entry is not None:
+            for block in region.blocks:
+                t = block._last
+                if t is not None and t.successors and entry in t.successors:
+                    self.error(op, "entry block of region may not have predecessors", op_prefix=False)
+                    return
         for block in region.blocks:
             last = block._last
             if last is None:
@@ -161,9 +170,37 @@ class _Verifier:
 
     def _verify_definition(self, op: Operation) -> None:
         d = op.definition
+        plan = d.__dict__.get("_verify_plan")
+        if plan is None:
+            plan = _VerifyPlan(d)
+            d._verify_plan = plan
+        if not plan.shape_ok(op):
+            self._verify_shape(op, d)
+            if self.failed:
+                return
+        for verify_trait in plan.trait_verifiers:
+            err = verify_trait(op)
+            if err is not None:
+                if err:
+                    self.error(op, err)
+                else:
+                    self.failed = True
+                return
+        if plan.has_custom_verify:
+            err = op.verify_()
+            if err:
+                self.error(op, err)
+            elif err == "":
+                self.failed = True  # the op emitted its own diagnostic (e.g. without the op-name prefix)
+
+    def _verify_shape(self, op: Operation, d) -> None:
+        """The detailed (slow) check of operands, results, properties, regions
+        and successors, run only when the plan's fast check fails."""
         before = self.failed
         self._verify_groups(op, d.operands, len(op._operands), "operandSegmentSizes", "operand",
                             [o.value.type for o in op._operands])
+        if self.failed and not before:
+            return  # as ODS's verifyInvariants: report the first failing constraint only
         self._verify_groups(op, d.results, len(op.results), "resultSegmentSizes", "result",
                             [r.type for r in op.results])
         for name, p in d.props.items():
@@ -187,25 +224,6 @@ class _Verifier:
         s_var = any(s.kind == VARIADIC for s in d.successors)
         if nsucc < s_fixed or (not s_var and nsucc != s_fixed):
             self.error(op, f"requires {s_fixed} successor{'s' if s_fixed != 1 else ''}")
-        if self.failed and not before:
-            return  # shape is wrong; trait checks would only add noise
-        seen = set()
-        for t in d.trait_instances.values():
-            if id(t) in seen:
-                continue
-            seen.add(id(t))
-            err = t.verify(op)
-            if err is not None:
-                if err:
-                    self.error(op, err)
-                else:
-                    self.failed = True
-                return
-        err = op.verify_()
-        if err:
-            self.error(op, err)
-        elif err == "":
-            self.failed = True  # the op emitted its own diagnostic (e.g. without the op-name prefix)
 
     def _verify_groups(self, op, defs, total, seg_name, what, types) -> None:
         seg = op.properties.get(seg_name) if any(x.kind != SINGLE for x in defs) and \
@@ -233,7 +251,102 @@ class _Verifier:
                 err = fd.constraint.verify(types[i])
                 if err:
                     self.error(op, f"{what} #{i} must be {fd.constraint.description}, but got '{types[i]}'")
+                    return
                 i += 1
+
+
+class _VerifyPlan:
+    """Per-op-class precomputed checks: one quick pass for the common valid case.
+
+    `shape_ok` answers "certainly fine" or "look closer"; on the latter the
+    verifier runs the detailed checks, which decide and word the messages, so
+    the messages live in one place.
+    """
+
+    def __init__(self, d):
+        from mlir_py.constraints import AnyType
+        from mlir_py.opdef import Op
+        from mlir_py.traits import Trait
+        self.d = d
+        self.fixed_operands = all(o.kind == SINGLE for o in d.operands)
+        self.fixed_results = all(r.kind == SINGLE for r in d.results)
+        self.n_operands = len(d.operands)
+        self.n_results = len(d.results)
+        self.operand_checks = [(i, o.constraint.verify) for i, o in enumerate(d.operands)
+                               if o.constraint is not AnyType]
+        self.operand_group_checks = [(i, None if o.constraint is AnyType else o.constraint.verify, o.kind)
+                                     for i, o in enumerate(d.operands)]
+        self.operand_segments = d.operand_segments
+        self.result_checks = [(i, r.constraint.verify) for i, r in enumerate(d.results)
+                              if r.constraint is not AnyType]
+        self.prop_checks = [(name, p.kind == SINGLE and p.default is None, p.constraint.verify)
+                            for name, p in d.props.items()]
+        self.fixed_regions = all(r.kind != VARIADIC for r in d.regions)
+        self.n_regions = len(d.regions)
+        self.fixed_successors = all(x.kind != VARIADIC for x in d.successors)
+        self.n_successors = len(d.successors)
+        seen = set()
+        self.trait_verifiers = []
+        for t in d.trait_instances.values():
+            if id(t) in seen or type(t).verify is Trait.verify:
+                continue
+            seen.add(id(t))
+            self.trait_verifiers.append(t.verify)
+        self.has_custom_verify = None  # decided on first op (needs the class)
+        self._op_base_verify = Op.verify_
+
+    def shape_ok(self, op) -> bool:
+        if self.has_custom_verify is None:
+            self.has_custom_verify = type(op).verify_ is not self._op_base_verify
+        operands = op._operands
+        if self.fixed_operands:
+            if len(operands) != self.n_operands:
+                return False
+            for i, check in self.operand_checks:
+                if check(operands[i].value.type) is not None:
+                    return False
+        else:
+            seg = op.properties.get("operandSegmentSizes") if self.operand_segments else None
+            if self.operand_segments and seg is None:
+                return False
+            sizes = _group_sizes(self.d.operands, len(operands), seg, "operand")
+            if sizes is None or sum(sizes) != len(operands):
+                return False
+            start = 0
+            for (i, check, kind), size in zip(self.operand_group_checks, sizes):
+                if kind == OPTIONAL and size > 1:
+                    return False
+                if check is not None:
+                    for k in range(start, start + size):
+                        if check(operands[k].value.type) is not None:
+                            return False
+                start += size
+        results = op.results
+        if self.fixed_results:
+            if len(results) != self.n_results:
+                return False
+            for i, check in self.result_checks:
+                if check(results[i].type) is not None:
+                    return False
+        else:
+            return False
+        props = op.properties
+        attrs = op.attributes
+        for name, required, check in self.prop_checks:
+            a = props.get(name)
+            if a is None:
+                a = attrs.get(name)
+                if a is None:
+                    if required:
+                        return False
+                    continue
+            if check(a) is not None:
+                return False
+        if self.fixed_regions and len(op.regions) != self.n_regions:
+            return False
+        if self.fixed_successors and len(op.successors) != self.n_successors:
+            return False
+        return self.fixed_regions and self.fixed_successors
 
 
 def _strip(err: str) -> str:
