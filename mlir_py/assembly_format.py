@@ -351,7 +351,7 @@ class _Compiler:
     def _gen_parser(self, els: list[El]) -> str:
         L: list[str] = []
         L.append("def parse(parser):")
-        L.append("    start = parser.skip_ws()")
+        L.append("    start = parser.pos")
         L.append("    props = {}")
         L.append("    attrs = {}")
         for n, o in self.operands.items():

@@ -29,6 +29,9 @@ _WS = re.compile(r"(?:[ \t\r\n]+|//[^\n]*)*")
 _BARE_ID = re.compile(r"[A-Za-z_][\w$.]*")
 _SUFFIX_ID = re.compile(r"[\w$.-]+")
 _SSA_ID = re.compile(r"%([\w$.-]+)(?:#(\d+))?")
+#: fast paths: the token preceded by plain spaces (comments take the slow path)
+_SP_SSA_ID = re.compile(r"[ \t\r\n]*%([\w$.-]+)(?:#(\d+))?")
+_OP_HEAD = re.compile(r"%([\w$.-]+)[ \t]*=[ \t]*([A-Za-z_][\w$.]*)")
 _CARET_ID = re.compile(r"\^([\w$.-]+)")
 _AT_ID = re.compile(r'@(?:([\w$.-]+)|"((?:[^"\\\n]|\\.)*)")')
 _HASH_ID = re.compile(r"#([\w$.-]+)")
@@ -161,6 +164,11 @@ class Parser:
 
     def parse_optional(self, s: str) -> bool:
         """Consume punctuation `s` if it is next."""
+        text = self.text
+        pos = self.pos
+        if text.startswith(s, pos):
+            self.pos = pos + len(s)
+            return True
         pos = _WS.match(self.text, self.pos).end()
         if self.text.startswith(s, pos):
             self.pos = pos + len(s)
@@ -169,12 +177,36 @@ class Parser:
         return False
 
     def expect(self, s: str, what: str | None = None) -> None:
+        text = self.text
+        pos = self.pos
+        if text.startswith(s, pos):
+            self.pos = pos + len(s)
+            return
+        if text.startswith(s, pos + 1) and text[pos] == " ":
+            self.pos = pos + 1 + len(s)
+            return
         pos = _WS.match(self.text, self.pos).end()
         if self.text.startswith(s, pos):
             self.pos = pos + len(s)
             return
         self.pos = pos
-        raise self.error(f"expected '{s}'" + (f" {what}" if what else ""))
+        raise self.error(f"expected '{s}'" + (f" {what}" if what else ""), self._wrong_token_pos(pos))
+
+    def _wrong_token_pos(self, pos: int) -> int:
+        """Where MLIR's emitWrongTokenError reports a missing token: at `pos`,
+        unless that token starts a line; then at the end of the previous token
+        (skipping blank lines and `//` comments)."""
+        text = self.text
+        if text[text.rfind("\n", 0, pos) + 1:pos].strip(" \t"):
+            return pos
+        end = pos
+        while True:
+            while end > 0 and text[end - 1] in " \t\r\n":
+                end -= 1
+            comment = text.find("//", text.rfind("\n", 0, end) + 1, end)
+            if comment == -1:
+                return end
+            end = comment
 
     def parse_optional_keyword(self, kw: str | None = None) -> str | None:
         pos = _WS.match(self.text, self.pos).end()
@@ -201,6 +233,8 @@ class Parser:
         self.pos = pos
         m = _STRING.match(self.text, pos)
         if m is None:
+            if self.text.startswith('"', pos):  # a quote with no closing quote on its line
+                raise self.error("expected '\"' in string literal", pos)
             return None
         self.pos = m.end()
         return _unescape(m.group(1), self, pos)
@@ -696,6 +730,11 @@ class Parser:
     # ------------------------------------------------------------------
 
     def parse_operand(self) -> UnresolvedOperand:
+        m = _SP_SSA_ID.match(self.text, self.pos)
+        if m is not None:
+            self.pos = m.end()
+            n = m.group(2)
+            return UnresolvedOperand(m.group(1), int(n) if n else 0, m.start(1) - 1)
         pos = _WS.match(self.text, self.pos).end()
         m = _SSA_ID.match(self.text, pos)
         if m is None:
@@ -875,7 +914,10 @@ class Parser:
                 region.append(block)
                 if entry_args:
                     for u, t, loc in entry_args:
-                        a = block.add_argument(t, loc)
+                        # as MLIR: an argument without loc(...) is located at its name
+                        a = block.add_argument(t, loc if loc is not None else self.loc_at(u.pos))
+                        if isinstance(loc, _DeferredLoc):
+                            self._deferred_locs.append((a, loc.alias, loc.pos))
                         self._define_values(u.name, [a], u.pos)
                 self._parse_block_body(block)
             elif entry_args:
@@ -918,7 +960,7 @@ class Parser:
                     self.expect(":")
                     t = self.parse_type()
                     loc = self.parse_optional_location()
-                    a = block.add_argument(t, loc)
+                    a = block.add_argument(t, loc if loc is not None else self.loc_at(u.pos))
                     if isinstance(loc, _DeferredLoc):
                         self._deferred_locs.append((a, loc.alias, loc.pos))
                         a.loc = None
@@ -961,7 +1003,14 @@ class Parser:
         pos = self.pos
         result_names: list[tuple[str, int, int]] = []
         num_results = 0
-        if text.startswith("%", pos):
+        m = _OP_HEAD.match(text, pos) if text.startswith("%", pos) else None
+        if m is not None and "." in m.group(2):
+            # `%name = dialect.op` - the common case, in one match
+            result_names.append((m.group(1), 1, pos))
+            num_results = 1
+            pos = m.start(2)
+            self.pos = pos
+        elif text.startswith("%", pos):
             while True:
                 p = _WS.match(text, self.pos).end()
                 m = _SSA_ID.match(text, p)
@@ -995,7 +1044,8 @@ class Parser:
             for name, count, p in result_names:
                 self._define_values(name, op.results[i:i + count], p)
                 i += count
-        loc = self.parse_optional_location()
+        c = text[self.pos:self.pos + 1]
+        loc = None if c == "\n" or c == "" else self.parse_optional_location()
         if loc is not None:
             if isinstance(loc, _DeferredLoc):
                 self._deferred_locs.append((op, loc.alias, loc.pos))
@@ -1101,15 +1151,11 @@ class Parser:
                 raise self.error(f"custom op '{name}' is unknown (unregistered ops must use the generic "
                                  f"form)", pos)
             raise self.error(f"custom op '{name}' is unknown", pos)
-        parse = cls.__dict__.get("parse") or _inherited_parse(cls)
+        parse = _CUSTOM_PARSERS.get(cls)
         if parse is None:
-            from mlir_py.opdef import op_format
-            fmt = op_format(cls)
-            if fmt is None:
+            parse = _custom_parser_of(cls)
+            if parse is None:
                 raise self.error(f"'{cls.name}' has no custom assembly form; use the generic form", pos)
-            parse = fmt.parse
-        else:
-            parse = getattr(cls, "parse")
         self._default_dialects.append(cls.default_dialect)
         try:
             op = parse(self)
@@ -1218,6 +1264,23 @@ class _DeferredLoc(Location):
     __slots__ = ()
     name = "builtin.deferred_loc"
     parameters = ("alias", "pos")
+
+
+#: op class -> its custom parse function (hand-written or compiled format)
+_CUSTOM_PARSERS: dict[type, Callable] = {}
+
+
+def _custom_parser_of(cls):
+    if _inherited_parse(cls) is not None or "parse" in cls.__dict__:
+        fn = cls.parse
+    else:
+        from mlir_py.opdef import op_format
+        fmt = op_format(cls)
+        if fmt is None:
+            return None
+        fn = fmt.parse
+    _CUSTOM_PARSERS[cls] = fn
+    return fn
 
 
 def _inherited_parse(cls):
