@@ -804,7 +804,7 @@ class _Compiler:
         self.ns["_DEFAULTS"] = defaults
         state = {"space": True, "punct": False}
         self._gen_print_els(els, L, 1, state)
-        return "\n".join(L) + "\n"
+        return "\n".join(_merge_writes(L)) + "\n"
 
     def _gen_print_els(self, els: list[El], L: list[str], ind: int, st: dict) -> None:
         for e in els:
@@ -1021,6 +1021,30 @@ class _Compiler:
             if first is not None:
                 return self._print_presence(first)
         raise self.err("unsupported optional group anchor")
+
+
+def _merge_writes(lines: list[str]) -> list[str]:
+    """Fuse consecutive literal writes (`w(' ')`, `w(',')`) into one call."""
+    import ast
+    out: list[str] = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith("w(") and stripped.endswith(")") and out:
+            prev = out[-1]
+            pstripped = prev.lstrip()
+            indent = line[:len(line) - len(stripped)]
+            if pstripped.startswith("w(") and prev[:len(prev) - len(pstripped)] == indent:
+                try:
+                    a = ast.literal_eval(pstripped[2:-1])
+                    b = ast.literal_eval(stripped[2:-1])
+                except (ValueError, SyntaxError):
+                    out.append(line)
+                    continue
+                if isinstance(a, str) and isinstance(b, str):
+                    out[-1] = f"{indent}w({a + b!r})"
+                    continue
+        out.append(line)
+    return out
 
 
 def _space_before(v: str, last_punct: bool) -> bool:
