@@ -588,9 +588,21 @@ def quote_string(s: str) -> str:
 
 
 def print_op_to_string(op: Operation, *, generic: bool = False, debuginfo: bool = False) -> str:
-    """Print op as a top-level (or standalone) operation."""
+    """Print op as a top-level (or standalone) operation.
+
+    A nested op is printed with the value names its enclosing top-level op
+    gives it, so operands defined outside still read as `%0`, `%arg0`."""
     p = Printer(generic=generic, debuginfo=debuginfo)
-    return p.print_top_level(op).rstrip("\n")
+    if op.parent is None:
+        return p.print_top_level(op).rstrip("\n")
+    root = op
+    while root.parent_op is not None:
+        root = root.parent_op
+    with gc_paused():
+        p.print_aliases = False
+        p._number_scope(root)
+        p.print_op(op)
+    return p.getvalue()
 
 
 def attr_to_string(a: Attribute) -> str:
