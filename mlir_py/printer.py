@@ -111,8 +111,16 @@ class Printer:
         names = self._names
         bnames = self._block_names
         conflict = [0]
+        owned = True  # `used` may be the parent's set until this region adds a name
+
+        def own() -> None:
+            nonlocal used, owned
+            if not owned:
+                used = set(used)
+                owned = True
 
         def unique(base: str) -> str:
+            own()
             if base not in used:
                 used.add(base)
                 return base
@@ -127,8 +135,8 @@ class Printer:
             if r not in names:
                 names[r] = "%" + (unique(r.name_hint) if r.name_hint else str(len(names)))
         while stack:
-            region, next_value, next_arg, parent_used = stack.pop()
-            used = set(parent_used)
+            region, next_value, next_arg, used = stack.pop()
+            owned = False
             parent = region.parent
             if parent is not None and parent is not root and IsolatedFromAbove in parent.traits:
                 next_value = next_arg = 0
@@ -148,6 +156,7 @@ class Printer:
                             nm = f"arg{next_arg}"
                             next_arg += 1
                         names[a] = "%" + nm
+                        own()
                         used.add(nm)
                     else:
                         names[a] = f"%{next_value}"

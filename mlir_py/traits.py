@@ -33,6 +33,31 @@ def _element_type(t):
     return getattr(t, "element_type", t)
 
 
+def compatible_shapes(types) -> bool:
+    """MLIR's verifyCompatibleShapes: all shaped or none; scalable vectors only
+    with scalable vectors; equal ranks among ranked ones; dims equal or dynamic."""
+    from mlir_py.dialects.builtin.types import DYNAMIC, ShapedType, VectorType
+    types = list(types)
+    shaped = [t for t in types if isinstance(t, ShapedType)]
+    if not shaped:
+        return True
+    if len(shaped) != len(types):
+        return False
+    scalable = [isinstance(t, VectorType) and any(t.scalable_dims) for t in types]
+    if any(scalable) and not all(scalable):
+        return False
+    shapes = [t.shape for t in shaped if t.has_rank]
+    if not shapes:
+        return True
+    if any(len(s) != len(shapes[0]) for s in shapes):
+        return False
+    for dims in zip(*shapes):
+        static = {d for d in dims if d != DYNAMIC}
+        if len(static) > 1:
+            return False
+    return True
+
+
 # -- structural ---------------------------------------------------------------
 
 
@@ -149,8 +174,7 @@ class SameTypeOperands(Trait):
 class SameOperandsAndResultShape(Trait):
     def verify(self, op):
         types = [o.value.type for o in op._operands] + [r.type for r in op.results]
-        shapes = {_shape(t) for t in types}
-        if len(shapes) > 1:
+        if not compatible_shapes(types):
             return "requires the same shape for all operands and results"
         return None
 
@@ -165,7 +189,7 @@ class SameOperandsAndResultElementType(Trait):
 
 class SameOperandsShape(Trait):
     def verify(self, op):
-        if len({_shape(o.value.type) for o in op._operands}) > 1:
+        if not compatible_shapes(o.value.type for o in op._operands):
             return "requires the same shape for all operands"
         return None
 
@@ -233,13 +257,21 @@ class TypesMatchWith(Trait):
 
 class Elementwise(Trait):
     def verify(self, op):
-        shaped = [t for t in [o.value.type for o in op._operands] + [r.type for r in op.results]
-                  if _shape(t) is not None]
-        if not shaped:
+        # MLIR's verifyElementwise: vectors/tensors are mappable, scalars broadcast
+        from mlir_py.dialects.builtin.types import TensorType, VectorType
+        mappable = (VectorType, TensorType)
+        res = [r.type for r in op.results if isinstance(r.type, mappable)]
+        opd = [o.value.type for o in op._operands if isinstance(o.value.type, mappable)]
+        if not res and not opd:
             return None
-        if len(shaped) != len(op._operands) + len(op.results):
+        if res and not opd:
+            return "if a result is non-scalar, then at least one operand must be non-scalar"
+        if not res:
+            return "if an operand is non-scalar, then there must be at least one non-scalar result"
+        if len(res) != len(op.results):
             return "if an operand is non-scalar, then all results must be non-scalar"
-        if len({_shape(t) for t in shaped}) > 1:
+        types = opd + res
+        if any(type(t) is not type(types[0]) for t in types) or not compatible_shapes(types):
             return "all non-scalar operands/results must have the same shape and base type"
         return None
 
@@ -408,12 +440,15 @@ class BranchOpInterface(Trait):
     def verify(self, op):
         for i, succ in enumerate(op.successors):
             operands = op.get_successor_operands(i)
+            # upstream emits these without the "'op' op" prefix
             if len(operands) != len(succ.args):
-                return (f"branch has {len(operands)} operands for successor #{i}, "
-                        f"but target block has {len(succ.args)}")
+                op.emit_error(f"branch has {len(operands)} operands for successor #{i}, "
+                              f"but target block has {len(succ.args)}")
+                return ""
             for j, (v, a) in enumerate(zip(operands, succ.args)):
                 if v.type is not a.type:
-                    return (f"type mismatch for bb argument #{j} of successor #{i}")
+                    op.emit_error(f"type mismatch for bb argument #{j} of successor #{i}")
+                    return ""
         return None
 
 

@@ -85,8 +85,7 @@ class _Verifier:
                     self.error(last, "reference to block defined in another region")
             o = block._first
             while o is not None:
-                if o is not last and o.definition is not None and Terminator in o.traits:
-                    self.error(o, "must be the last operation in the parent block")
+                # a terminator that is not last is reported by the Terminator trait
                 self._verify_operands_dominance(o, block, region, ssacfg, isolated, op)
                 o = o._next
 

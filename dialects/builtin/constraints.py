@@ -20,6 +20,7 @@ def _is_signless_int(t) -> bool:
 AnyInteger = BaseAttr(IntegerType, description="integer")
 SignlessInteger = Predicate(_is_signless_int, "signless integer")
 I1 = EqAttr(i1)
+I1.description = "1-bit signless integer"  # as ODS words I1 in messages
 Index = EqAttr(index)
 AnyFloat = BaseAttr(FloatType, description="floating-point")
 AnyComplex = BaseAttr(ComplexType, description="complex-type")
@@ -100,9 +101,33 @@ def FloatAttrOf(t, description: str | None = None) -> Constraint:
     return c
 
 
+class _DenseArrayOf(Predicate):
+    """In assembly formats a dense array prints as ODS does: `[1, 2]`."""
+
+    def __init__(self, element_type, description: str):
+        super().__init__(lambda a: isinstance(a, DenseArrayAttr) and a.element_type is element_type, description)
+        self.element_type = element_type
+
+    def parse_short(self, parser):
+        from mlir_py.dialects.builtin.attributes import _parse_scalar
+        parser.expect("[")
+        vals: list = []
+        if not parser.parse_optional("]"):
+            while True:
+                vals.append(_parse_scalar(parser, self.element_type))
+                if not parser.parse_optional(","):
+                    break
+            parser.expect("]")
+        return DenseArrayAttr(self.element_type, tuple(vals))
+
+    def print_short(self, printer, attr) -> None:
+        from mlir_py.printer import attr_to_string
+        body = attr_to_string(attr)  # array<T: a, b>
+        printer.write("[" + (body.split(": ", 1)[1][:-1] if ": " in body else "") + "]")
+
+
 def DenseArrayOf(element_type, description: str | None = None) -> Constraint:
-    return Predicate(lambda a: isinstance(a, DenseArrayAttr) and a.element_type is element_type,
-                     description or f"{element_type} dense array attribute")
+    return _DenseArrayOf(element_type, description or f"{element_type} dense array attribute")
 
 
 def ArrayOf(element: Constraint, description: str | None = None) -> Constraint:
