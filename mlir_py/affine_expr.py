@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, NoReturn
@@ -335,9 +336,9 @@ class AffineConstantExpr(AffineExpr):
 
     def __new__(cls, value: int) -> AffineConstantExpr:
         if type(value) is not int:
-            if not isinstance(value, int) or isinstance(value, bool):
+            if isinstance(value, bool) or not hasattr(value, "__index__"):
                 raise TypeError(f"affine constant must be an int, got {value!r}")
-            value = int(value)
+            value = operator.index(value)  # numpy integers and the like
         return _unique(cls, ("c", value), value=value, _dim_bound=0, _sym_bound=0, _divisor=abs(value))
 
     def __reduce__(self):

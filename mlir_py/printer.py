@@ -80,9 +80,12 @@ class Printer:
                                     visit(q)
 
         seen: set[int] = set()
+        # visit in printing order (dictionaries print sorted) so alias numbers
+        # follow first appearance, as MLIR's printer assigns them
         for op in root.walk(post_order=False):
             for d in (op.properties, op.attributes):
-                for a in d.values():
+                for k in sorted(d) if len(d) > 1 else d:
+                    a = d[k]
                     if id(a) not in seen:
                         seen.add(id(a))
                         visit(a)

@@ -97,10 +97,9 @@ def _round_to(value: float, t: FloatType) -> float:
     k = t.kind
     if k == "f64":
         return float(value)
-    if k == "f32":
-        return float(np.float32(value))
-    if k == "f16":
-        return float(np.float16(value))
+    if k == "f32" or k == "f16":
+        with np.errstate(over="ignore"):  # out of range rounds to inf, as APFloat does; no warning
+            return float(np.float32(value) if k == "f32" else np.float16(value))
     if k == "bf16":
         return _to_bf16(value)
     return float(value)
@@ -136,22 +135,95 @@ def float_from_bits(bits: int, t: FloatType) -> float:
     return struct.unpack("<d", struct.pack("<Q", bits & 0xFFFFFFFFFFFFFFFF))[0]
 
 
-def format_float(value: float, t: FloatType) -> str:
-    """MLIR's spelling: `%.6e` when it round-trips, else shortest, else hex."""
-    if math.isfinite(value):
-        s = "%.6e" % value
-        if _round_to(float(s), t) == value and math.copysign(1, float(s)) == math.copysign(1, value):
-            return s
-        if t.kind == "f32":
-            s = np.format_float_scientific(np.float32(value), unique=True) if abs(value) >= 1e16 or \
-                (value != 0 and abs(value) < 1e-4) else np.format_float_positional(np.float32(value), unique=True)
-        elif t.kind == "f16":
-            s = np.format_float_positional(np.float16(value), unique=True)
+#: significand bits (with the implicit bit) of each float kind, as APFloat's semantics
+_SIGNIFICAND_BITS = {
+    "f16": 11, "bf16": 8, "f32": 24, "f64": 53, "f80": 64, "f128": 113, "tf32": 11,
+    "f8E5M2": 3, "f8E4M3FN": 4, "f8E5M2FNUZ": 3, "f8E4M3FNUZ": 4, "f8E4M3B11FNUZ": 4, "f8E4M3": 4,
+    "f8E3M4": 5, "f8E8M0FNU": 1, "f6E2M3FN": 4, "f6E3M2FN": 3, "f4E2M1FN": 2,
+}
+
+
+def _apfloat_to_string(value: float, bits: int, precision: int, max_padding: int, truncate_zero: bool) -> str:
+    """LLVM's APFloat::toString for a finite value (digits exact, rounding half-up as LLVM does)."""
+    sign = "-" if math.copysign(1.0, value) < 0 else ""
+    if value == 0:
+        if max_padding:
+            return sign + "0"
+        return sign + ("0.0E+0" if truncate_zero else "0.0" + "0" * max(precision - 1, 0) + "e+00")
+    if not precision:
+        precision = 2 + bits * 59 // 196
+    m, e = math.frexp(abs(value))
+    sig, exp = int(m * (1 << 53)), e - 53
+    tz = (sig & -sig).bit_length() - 1
+    sig >>= tz
+    exp += tz
+    if exp >= 0:
+        sig <<= exp
+        exp = 0
+    else:
+        sig *= 5 ** -exp
+    # AdjustToPrecision on the integer: drop surplus decimal digits by truncation
+    nbits = sig.bit_length()
+    required = (precision * 196 + 58) // 59
+    if nbits > required:
+        tens = (nbits - required) * 59 // 196
+        if tens:
+            exp += tens
+            sig //= 10 ** tens
+    s = str(sig)
+    d = s.rstrip("0")
+    exp += len(s) - len(d)
+    # AdjustToPrecision on the digits: round half up
+    n = len(d)
+    if n > precision:
+        if d[precision] < "5":
+            kept = d[:precision].rstrip("0")
+            exp += n - len(kept)
+            d = kept
         else:
-            s = repr(value)
-        if s.endswith("."):
-            s += "0"
-        if "." in s and _round_to(float(s), t) == value:
+            i = precision - 1
+            while i >= 0 and d[i] == "9":
+                i -= 1
+            if i < 0:
+                exp += n
+                d = "1"
+            else:
+                exp += n - (i + 1)
+                d = d[:i] + chr(ord(d[i]) + 1)
+    nd = len(d)
+    if not max_padding:
+        scientific = True
+    elif exp >= 0:
+        scientific = exp > max_padding or nd + exp > precision
+    else:
+        msd = exp + nd - 1
+        scientific = msd < 0 and -msd > max_padding
+    if scientific:
+        e10 = exp + nd - 1
+        out = d[0] + "." + ("0" if nd == 1 and truncate_zero else d[1:])
+        if not truncate_zero and precision > nd - 1:
+            out += "0" * (precision - nd + 1)
+        es = str(abs(e10))
+        if not truncate_zero and len(es) < 2:
+            es = "0" + es
+        return f"{sign}{out}{'E' if truncate_zero else 'e'}{'+' if e10 >= 0 else '-'}{es}"
+    if exp >= 0:
+        return sign + d + "0" * exp
+    whole = exp + nd
+    if whole > 0:
+        return sign + d[:whole] + "." + d[whole:]
+    return sign + "0." + "0" * -whole + d
+
+
+def format_float(value: float, t: FloatType) -> str:
+    """MLIR's printFloatValue: `%.6e`-like when that round-trips, else APFloat's default form, else hex."""
+    if math.isfinite(value):
+        bits = _SIGNIFICAND_BITS.get(t.kind, 53)
+        s = _apfloat_to_string(value, bits, 6, 0, False)
+        if struct.pack("<d", _round_to(float(s), t)) == struct.pack("<d", value):
+            return s
+        s = _apfloat_to_string(value, bits, 0, 3, True)
+        if "." in s:
             return s
     width = {"f16": 4, "bf16": 4, "f32": 8}.get(t.kind, 16)
     return "0x%0*X" % (width, float_bits(value, t))
@@ -337,6 +409,19 @@ class DenseArrayAttr(ParametrizedAttribute):
             vals = tuple(wrap_int(int(v), element_type) for v in values)
         return (element_type, vals)
 
+    def __new__(cls, element_type, values=()):
+        if not isinstance(element_type, FloatType):
+            return ParametrizedAttribute.__new__(cls, element_type, values)
+        # float arrays are uniqued by bits: -0.0 and 0.0 differ, equal NaNs are one attribute
+        et, vals = cls.normalize(element_type, values)
+        key = (et, struct.pack(f"<{len(vals)}d", *vals))
+        inst = cls._instances.get(key)
+        if inst is None:
+            inst = object.__new__(cls)
+            object.__setattr__(inst, "parameters", (et, vals))
+            cls._instances[key] = inst
+        return inst
+
     def __iter__(self):
         return iter(self.values)
 
@@ -513,7 +598,8 @@ def _fmt_nested(a: np.ndarray, et) -> str:
     return "[" + ", ".join(_fmt_nested(sub, et) for sub in a) + "]"
 
 
-def _parse_dense(parser: Parser, kw: str) -> Attribute:
+def _parse_dense(parser: Parser, kw: str, type: Attribute | None = None) -> Attribute:
+    """`dense<...> : type`; with `type` given (MLIR's parseAttribute(attr, type)) no `: type` follows."""
     start = parser.pos
     parser.expect("<")
     hexblob = None
@@ -529,9 +615,12 @@ def _parse_dense(parser: Parser, kw: str) -> Attribute:
             literal = _parse_dense_literal(parser)
         parser.expect(">")
     tpos = parser.skip_ws()
-    parser.expect(":", "after dense literal")
-    tpos = parser.skip_ws()
-    t = parser.parse_type()
+    if type is None:
+        parser.expect(":", "after dense literal")
+        tpos = parser.skip_ws()
+        t = parser.parse_type()
+    else:
+        t = type
     if not isinstance(t, ShapedType) or not t.has_rank:
         raise parser.error("elements literal type must be a ranked shaped type", tpos)
     if DYNAMIC in t.shape:
@@ -687,19 +776,20 @@ class IntegerSetAttr(ParametrizedAttribute):
 
 
 def _parse_affine(parser: Parser, kw: str) -> Attribute:
+    """`affine_map<...>` / `affine_set<...>`, parsed in place (sets contain `>=`)."""
     from mlir_py import affine_expr as A
-    start = parser.skip_ws()
-    body = parser._balanced("<", ">")
-    if not body:
-        raise parser.error(f"expected '<' after '{kw}'", start)
-    inner = body[1:-1]
+    parser.expect("<", f"after '{kw}'")
+    start = parser.pos
     try:
-        if kw == "affine_map":
-            return AffineMapAttr(A.parse_affine_map(inner))
-        return IntegerSetAttr(A.parse_integer_set(inner))
+        value, end = A.parse_affine_map_or_set_prefix(parser.text, start)
     except A.AffineParseError as e:
-        raise parser.error(str(e.args[0]) if e.args else "invalid affine expression",
-                           start + 1 + getattr(e, "offset", 0)) from None
+        raise parser.error(e.message, e.offset) from None
+    want_set = kw == "affine_set"
+    if isinstance(value, A.IntegerSet) != want_set:
+        raise parser.error(f"expected {'integer set' if want_set else 'affine map'}", start)
+    parser.pos = end
+    parser.expect(">", f"to end {kw}")
+    return IntegerSetAttr(value) if want_set else AffineMapAttr(value)
 
 
 class StridedLayoutAttr(ParametrizedAttribute):
