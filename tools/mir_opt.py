@@ -48,19 +48,31 @@ def build_arg_parser() -> argparse.ArgumentParser:
 
 # --- passes (wired by the pass manager: mlir_py.pass_registry) ---------------
 def _add_pass_arguments(ap: argparse.ArgumentParser) -> None:
-    try:
-        from mlir_py.pass_registry import add_pass_arguments
-    except ImportError:
-        return
+    from mlir_py.pass_registry import add_pass_arguments
     add_pass_arguments(ap)
 
 
 def _build_pass_manager(args, argv):
+    from mlir_py.pass_registry import PassPipelineError, build_pass_manager
     try:
-        from mlir_py.pass_registry import build_pass_manager
-    except ImportError:
-        return None
-    return build_pass_manager(args, argv)
+        return build_pass_manager(args, argv)
+    except PassPipelineError as e:  # the message, then the flag as typed with a caret
+        raise UsageError(f"{e.message}\n{e.context()}".rstrip()) from None
+
+
+def _passes_early_exit(args) -> bool:
+    """--list-passes prints the registry instead of processing input."""
+    if not getattr(args, "list_passes", False):
+        return False
+    from mlir_py.pass_registry import print_registered_passes
+    print_registered_passes(sys.stdout)
+    return True
+
+
+def _finish_passes(args) -> None:
+    """Reports spanning every chunk's pass run (--mlir-timing)."""
+    from mlir_py.pass_registry import print_pass_reports
+    print_pass_reports(args)
 # --- end passes ----------------------------------------------------------------
 
 
@@ -75,7 +87,12 @@ def load_dialect_file(ctx: Context, path: str) -> None:
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
-    spec.loader.exec_module(mod)
+    try:
+        spec.loader.exec_module(mod)
+    except Exception as e:  # the user's file: report its error, not ours
+        if os.environ.get("MLIR_PY_DEBUG"):
+            raise
+        raise UsageError(f"cannot load dialect file '{path}': {type(e).__name__}: {e}") from None
     found = [v for v in vars(mod).values() if isinstance(v, Dialect)]
     if not found:
         raise UsageError(f"'{path}' defines no Dialect object")
@@ -122,6 +139,8 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
 def run(argv: list[str]) -> int:
     ap = build_arg_parser()
     args = ap.parse_args(argv)
+    if _passes_early_exit(args):
+        return 0
     ctx = make_context(args)
     pm_factory = None
     pm_probe = _build_pass_manager(args, argv)
@@ -166,6 +185,7 @@ def run(argv: list[str]) -> int:
     else:
         with open(args.output, "w") as f:
             f.write(result)
+    _finish_passes(args)
     return 0 if ok else 1
 
 
