@@ -40,8 +40,6 @@ def build_arg_parser() -> argparse.ArgumentParser:
     ap.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
     ap.add_argument("--load-dialect", action="append", default=[], metavar="FILE.py",
                     help="load a user dialect defined in a Python file")
-    ap.add_argument("--no-implicit-module", action="store_true",
-                    help="do not wrap a single top-level op in a module")
     _add_pass_arguments(ap)
     return ap
 
@@ -115,8 +113,10 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
     from mlir_py.printer import Printer
     from mlir_py.verifier import verify
 
+    timing = getattr(args, "_mlir_timing_manager", None)
     try:
-        module = parse_source(ctx, text, filename, line_offset=line_offset)
+        with _phase(timing, "Parser"):
+            module = parse_source(ctx, text, filename, line_offset=line_offset)
     except ParseError as e:
         emit_diag(Diagnostic("error", e.loc, e.message))
         return False
@@ -132,8 +132,15 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
         if pm is not None and not pm.run(module):
             return False
     p = Printer(generic=args.mlir_print_op_generic, debuginfo=args.mlir_print_debuginfo)
-    out.append(p.print_top_level(module))
+    with _phase(timing, "Output"):
+        out.append(p.print_top_level(module))
     return True
+
+
+def _phase(timing, name: str):
+    """A --mlir-timing row for a tool phase (a no-op context without timing)."""
+    import contextlib
+    return timing.phase(name) if timing is not None else contextlib.nullcontext()
 
 
 def run(argv: list[str]) -> int:
