@@ -232,7 +232,14 @@ class _Scanner:
         except DefinitionError:
             raise
         except Exception as e:
-            raise DefinitionError(f"invalid assembly format '{self.s}': {e}") from None
+            tok = getattr(e, "token", None)
+            if tok is not None:
+                what = "unexpected end of format" if tok.type == "$END" else f"unexpected '{tok}'"
+            elif getattr(e, "char", None) is not None:
+                what = f"unexpected character '{e.char}'"
+            else:
+                what = str(e).splitlines()[0]
+            raise DefinitionError(f"invalid assembly format '{self.s}': {what} in '{text.strip()}'") from None
 
 
 def compile_op_format(cls, fmt: str) -> CompiledFormat:
@@ -281,10 +288,17 @@ class _Compiler:
 
     # -- validation -------------------------------------------------------
 
+    def _bind(self, n: str) -> None:
+        if n in self._bound:
+            raise self.err(f"'${n}' is already bound")
+        self._bound.add(n)
+
     def _check(self, els: list[El]) -> None:
+        self._bound: set[str] = getattr(self, "_bound", set())
         for e in els:
             if e.kind == "var":
                 n = e.value
+                self._bind(n)
                 if n in self.operands:
                     self.seen_operands.add(n)
                 elif n in self.props:
@@ -299,12 +313,16 @@ class _Compiler:
                 for a in e.args:
                     self._check_type_arg(a)
             elif e.kind in ("attrdict", "attrdictkw"):
+                if self.has_attr_dict:
+                    raise self.err("'attr-dict' directive has already been seen")
                 self.has_attr_dict = True
             elif e.kind == "kw" and e.value == "operands":
                 self.all_operands_dir = True
             elif e.kind == "custom":
                 for a in e.args:
                     if a.kind == "var":
+                        if not a.ref:
+                            self._bind(a.value)
                         if a.value in self.operands:
                             self.seen_operands.add(a.value)
                         elif a.value in self.props:
@@ -548,15 +566,19 @@ class _Compiler:
 
     def _gen_parse_group(self, e: El, L: list[str], ind: int) -> None:
         p = "    " * ind
-        first = e.then[0]
+        # spacing literals (`` ` ` ``) parse nothing: the first real element decides presence
+        lead = 0
+        while lead < len(e.then) - 1 and e.then[lead].kind == "literal" and e.then[lead].value in ("", " ", "\\n"):
+            lead += 1
+        first = e.then[lead]
         cond = self._presence_test(first)
         L.append(f"{p}if {cond}:")
         anchor_unit = [x.value for x in e.then if x.kind == "var" and x.anchor and x.value in self.props
                        and self._is_unit(x.value)]
         if first.kind == "literal" and first.value not in ("", " "):
-            rest = e.then[1:]
+            rest = e.then[lead + 1:]
         else:
-            rest = e.then
+            rest = e.then[lead:]
         for n in anchor_unit:
             L.append(f"{p}    props[{n!r}] = UnitAttr()")
         body_start = len(L)
@@ -706,7 +728,7 @@ class _Compiler:
                     src = self.operands.get(t.lhs) or self.results.get(t.lhs)
                     if src.constraint is not AnyType:
                         self.ns[f"V_{t.lhs}"] = src.constraint
-                        msg = f"'{t.lhs}' must be {src.constraint.description}, but got "
+                        msg = f"'{t.lhs.rstrip('_')}' must be {src.constraint.description}, but got "
                         L.append(f"{p}if V_{t.lhs}.verify(t_{t.lhs}) is not None: "
                                  f"raise parser.error({msg!r} + repr(str(t_{t.lhs})), start)")
                     if self._kind(t.rhs) == SINGLE:
@@ -739,6 +761,12 @@ class _Compiler:
         # result types
         untyped = [r.name for r in d.results if r.name not in self.typed]
         if untyped:
+            from mlir_py.opdef import Op
+            from mlir_py.traits import SameOperandsAndResultType as _Same
+            if getattr(self.cls.infer_result_types, "__func__", None) is Op.infer_result_types.__func__ \
+                    and _Same not in self.cls.traits:
+                raise self.err(f"type of result '${untyped[0]}' is not known: add type(${untyped[0]}), a type "
+                               f"constraint, a type-equality trait or infer_result_types")
             L.append(f"{p}result_types = cls.infer_result_types(operands, props)")
         else:
             parts = []

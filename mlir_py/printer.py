@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 _BARE_ID_FULL = re.compile(r"[A-Za-z_][\w$.]*\Z")
 _NAME_OK = re.compile(r"[\w$.-]+\Z")
+#: a name hint the printer may use: an MLIR suffix-id that is not a number and not
+#: `argN` (the parser drops those, so printing them would not be a fixed point)
+_HINT_OK = re.compile(r"(?!arg\d+\Z)[A-Za-z_$.-][\w$.-]*\Z")
 
 
 class Printer:
@@ -83,8 +86,12 @@ class Printer:
         # visit in printing order (dictionaries print sorted) so alias numbers
         # follow first appearance, as MLIR's printer assigns them
         for op in root.walk(post_order=False):
+            # properties an op's custom form spells inline (memref.transpose's map) get no alias
+            inline = () if self.generic else getattr(op, "properties_printed_inline", ())
             for d in (op.properties, op.attributes):
                 for k in sorted(d) if len(d) > 1 else d:
+                    if inline and d is op.properties and k in inline:
+                        continue
                     a = d[k]
                     if id(a) not in seen:
                         seen.add(id(a))
@@ -136,7 +143,8 @@ class Printer:
 
         for r in root.results:
             if r not in names:
-                names[r] = "%" + (unique(r.name_hint) if r.name_hint else str(len(names)))
+                hint = r.name_hint
+                names[r] = "%" + (unique(hint) if hint and _HINT_OK.match(hint) else str(len(names)))
         while stack:
             region, next_value, next_arg, used = stack.pop()
             owned = False
@@ -150,7 +158,7 @@ class Printer:
                 entry = block.parent is not None and block.parent._first_block is block
                 for a in block.args:
                     hint = a.name_hint
-                    if hint is not None and _NAME_OK.match(hint):
+                    if hint is not None and _HINT_OK.match(hint):
                         names[a] = "%" + unique(hint)
                     elif entry:
                         nm = f"arg{next_arg}"
@@ -170,7 +178,7 @@ class Printer:
                     if res:
                         # result groups (`%a, %b:2 = ...`): [(start, end, hint)]
                         for start, end, hint in _result_groups(op, res):
-                            if hint is not None:
+                            if hint is not None and _HINT_OK.match(hint):
                                 nm = "%" + unique(hint)
                             else:
                                 nm = f"%{next_value}"
@@ -441,8 +449,11 @@ class Printer:
             self.print_string_literal(p)
         elif isinstance(p, bool):
             self.write("true" if p else "false")
-        elif isinstance(p, (int, float)):
+        elif isinstance(p, int):
             self.write(repr(p))
+        elif isinstance(p, float):
+            s = repr(p)
+            self.write(s.replace("e", ".0e") if "e" in s and "." not in s else s)  # 1e-05 -> 1.0e-05
         elif isinstance(p, tuple):
             self.write("[")
             for i, q in enumerate(p):

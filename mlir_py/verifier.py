@@ -239,6 +239,10 @@ class _Verifier:
                                f"'{seg_name}'")
             elif any(x.kind != SINGLE for x in defs):
                 self.error(op, f"expected {n_single} or more {what}s, but found {total}")
+            elif n_single == 0:  # MLIR's ZeroOperands / ZeroResults traits
+                self.error(op, f"requires zero {what}s")
+            elif n_single == 1:  # OneOperand / OneResult
+                self.error(op, "requires a single operand" if what == "operand" else "requires one result")
             else:
                 self.error(op, f"expected {n_single} {what}{'s' if n_single != 1 else ''}, but found {total}")
             return
@@ -349,7 +353,12 @@ class _VerifyPlan:
 
 
 def _strip(err: str) -> str:
-    return err[len("must be "):] if err.startswith("must be ") else err
+    """`must be X, but got V` -> `X`, as MLIR words attribute constraint failures."""
+    if not err.startswith("must be "):
+        return err
+    err = err[len("must be "):]
+    i = err.rfind(", but got ")
+    return err[:i] if i >= 0 else err
 
 
 def _region_index(region: Region) -> int:

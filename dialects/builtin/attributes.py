@@ -47,8 +47,8 @@ def wrap_int(v: int, t: Attribute) -> int:
     v &= (1 << w) - 1
     if isinstance(t, IntegerType) and t.signedness == "unsigned":
         return v
-    if w == 1:
-        return v  # i1 stays 0/1 (printed true/false)
+    if w == 1 and t.signedness == "signless":
+        return v  # i1 stays 0/1 (printed true/false); si1 is -1/0
     return v - (1 << w) if v >> (w - 1) else v
 
 
@@ -312,8 +312,10 @@ class ArrayAttr(ParametrizedAttribute):
         for i, a in enumerate(self.value):
             if i:
                 printer.write(", ")
-            # MLIR prints elements with AttrTypeElision::May: i64 ints and f64 floats drop the type
-            if (isinstance(a, IntegerAttr) and a.type is i64) or (isinstance(a, FloatAttr) and a.type is f64):
+            # MLIR prints elements with AttrTypeElision::May: i64 ints and f64 floats drop the type,
+            # unless the float prints in hex (which would read back as an integer)
+            if (isinstance(a, IntegerAttr) and a.type is i64) or (isinstance(a, FloatAttr) and a.type is f64
+                                                                 and not format_float(a.value, f64).startswith("0x")):
                 a.print_without_type(printer)
             else:
                 printer.print_attribute(a)
@@ -541,21 +543,30 @@ class DenseElementsAttr(Attribute):
 
     @property
     def is_splat(self) -> bool:
-        a = self.array
-        return a.size > 0 and bool((a.reshape(-1) == a.reshape(-1)[0]).all()) and not \
-            (a.dtype.kind == "f" and np.isnan(a.reshape(-1)[0]) and not np.isnan(a).all())
+        a = self.array.reshape(-1)
+        if a.size == 0:
+            return False
+        if a.dtype == object:
+            first = a[0]
+            return all(x == first for x in a.tolist())
+        b = np.ascontiguousarray(a).view(np.uint8).reshape(a.size, -1)  # bitwise: -0.0 != 0.0, NaN payloads
+        return bool((b == b[0]).all())
 
     def splat_value(self):
-        return self.array.reshape(-1)[0].item()
+        return self.array.reshape(-1)[:1].tolist()[0]  # a Python scalar for every dtype (object too)
+
+    def _key(self):
+        a = self.array  # object arrays (integers wider than 64 bits) compare by value, not by pointer
+        return tuple(a.reshape(-1).tolist()) if a.dtype == object else a.tobytes()
 
     def __eq__(self, other: Any) -> bool:
         return (isinstance(other, DenseElementsAttr) and other.type is self.type
-                and self.array.tobytes() == other.array.tobytes())
+                and self.array.shape == other.array.shape and self._key() == other._key())
 
     def __hash__(self) -> int:
         h = self._hash
         if h is None:
-            h = hash((self.type, self.array.tobytes()))
+            h = hash((self.type, self._key()))
             object.__setattr__(self, "_hash", h)
         return h
 
@@ -574,7 +585,7 @@ class DenseElementsAttr(Attribute):
         if a.size == 0:
             return
         if self.is_splat:
-            printer.write(_fmt_elem(a.reshape(-1)[0].item(), et))
+            printer.write(_fmt_elem(self.splat_value(), et))
             return
         printer.write(_fmt_nested(a, et))
 
@@ -639,7 +650,10 @@ def _parse_dense(parser: Parser, kw: str, type: Attribute | None = None) -> Attr
             raise parser.error("malformed hex string in dense elements", start) from None
         n = t.num_elements
         esize = dtype.itemsize
+        if dtype == object:
+            raise parser.error(f"hex data is not supported for element type {et}", start)
         if len(raw) == esize:
+            _check_splat_size(parser, t, start)
             arr = np.broadcast_to(np.frombuffer(raw, dtype=dtype), (n,)).reshape(t.shape)
         elif len(raw) == esize * n:
             arr = np.frombuffer(raw, dtype=dtype).reshape(t.shape)
@@ -657,12 +671,23 @@ def _parse_dense(parser: Parser, kw: str, type: Attribute | None = None) -> Attr
     for v, pos in flat:
         values.append(_convert_elem(parser, v, et, pos))
     if shape == () and len(values) == 1:
+        _check_splat_size(parser, t, start)
         return DenseElementsAttr(np.full(t.shape, values[0], dtype=dtype), t)
     if tuple(shape) != tuple(t.shape):
         raise parser.error(f"inferred shape of elements literal ([{', '.join(map(str, shape))}]) does not match "
                            f"type ([{', '.join(map(str, t.shape))}])", start)
     arr = np.array(values, dtype=dtype).reshape(t.shape)
     return DenseElementsAttr(arr, t)
+
+
+#: splats are stored expanded (numpy arrays): refuse ones that could not fit in memory
+MAX_SPLAT_ELEMENTS = 1 << 26
+
+
+def _check_splat_size(parser: Parser, t, pos: int) -> None:
+    if t.num_elements > MAX_SPLAT_ELEMENTS:
+        raise parser.error(f"splat of {t.num_elements} elements is too large to materialize "
+                           f"(limit {MAX_SPLAT_ELEMENTS})", pos)
 
 
 def _shape_str(t) -> str:

@@ -1,0 +1,177 @@
+"""Shared `custom<...>` directives of the memref ops, and small parse helpers.
+
+- `DynamicIndexList` (MLIR's ViewLikeInterface helper): `[%a, 4, %b]`, each
+  entry an SSA value (recorded as `DYNAMIC` in the static array property) or
+  an integer; used by subview, reinterpret_cast and expand_shape.
+- `GlobalMemrefOpTypeAndInitialValue`: `memref<2xf32> = dense<...>` /
+  `= uninitialized` of memref.global.
+- a bare affine map (`(d0, d1) -> (d1, d0)`) as memref.transpose spells it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from mlir_py.dialects.builtin.attributes import (
+    AffineMapAttr,
+    DenseArrayAttr,
+    DenseElementsAttr,
+    DenseResourceElementsAttr,
+    TypeAttr,
+    UnitAttr,
+    _parse_dense,
+)
+from mlir_py.dialects.builtin.types import DYNAMIC, MemRefType, RankedTensorType, i64
+
+from mlir_py import affine_expr as A
+
+if TYPE_CHECKING:
+    from mlir_py.ir import Value
+    from mlir_py.parser import Parser, UnresolvedOperand
+    from mlir_py.printer import Printer
+
+
+# -- DynamicIndexList ---------------------------------------------------------------
+
+
+def parse_dynamic_index_list(parser: Parser) -> tuple[list[UnresolvedOperand], DenseArrayAttr]:
+    """`[` (ssa-use | integer) (`,` ...)* `]` -> (dynamic operands, static array)."""
+    parser.expect("[")
+    values: list = []
+    ints: list[int] = []
+    if not parser.parse_optional("]"):
+        while True:
+            if parser.peek("%"):
+                values.append(parser.parse_operand())
+                ints.append(DYNAMIC)
+            else:
+                ints.append(parser.parse_integer("SSA value or integer"))
+            if not parser.parse_optional(","):
+                break
+        parser.expect("]")
+    return values, DenseArrayAttr(i64, tuple(ints))
+
+
+def print_dynamic_index_list(printer: Printer, values: Sequence[Value], static: DenseArrayAttr | None) -> None:
+    ints = static.values if static is not None else ()
+    w = printer.write
+    w("[")
+    it = iter(values)
+    first = True
+    for x in ints:
+        if not first:
+            w(", ")
+        first = False
+        if x == DYNAMIC:
+            v = next(it, None)
+            w(printer.value_name(v) if v is not None else "<<NULL VALUE>>")
+        else:
+            w(str(x))
+    w("]")
+
+
+def _parse_dil(cls, parser: Parser):
+    return parse_dynamic_index_list(parser)
+
+
+def _print_dil(self, printer: Printer, values, static) -> None:
+    print_dynamic_index_list(printer, values, static)
+
+
+#: attach to an op class as `parse_DynamicIndexList` / `print_DynamicIndexList`
+PARSE_DYNAMIC_INDEX_LIST = classmethod(_parse_dil)
+PRINT_DYNAMIC_INDEX_LIST = _print_dil
+
+
+# -- memref.global's type and initial value -------------------------------------------------
+
+
+def name_pos(parser: Parser, opname: str) -> int:
+    """Offset of the op name before the current position (MLIR's getNameLoc)."""
+    i = parser.text.rfind(opname, 0, parser.pos)
+    return i if i >= 0 else parser.pos
+
+
+def parse_global_type_and_initial_value(parser: Parser, opname: str = "memref.global"):
+    t = parser.parse_type()
+    if not isinstance(t, MemRefType) or DYNAMIC in t.shape:
+        raise parser.error(f"type should be static shaped memref, but got '{t}'", name_pos(parser, opname))
+    if not parser.parse_optional("="):
+        return TypeAttr(t), None
+    if parser.parse_optional_keyword("uninitialized"):
+        return TypeAttr(t), UnitAttr()
+    tensor = RankedTensorType(t.shape, t.element_type)
+    kw = parser.peek_keyword()
+    if kw == "dense":
+        parser.parse_keyword("dense")
+        value = _parse_dense(parser, "dense", tensor)
+    elif kw == "dense_resource":
+        parser.parse_keyword("dense_resource")
+        parser.expect("<")
+        handle = parser.parse_keyword(what="resource handle")
+        parser.expect(">")
+        value = DenseResourceElementsAttr(handle, tensor)
+    else:
+        value = parser.parse_attribute(tensor)
+        if not isinstance(value, (DenseElementsAttr, DenseResourceElementsAttr)):
+            raise parser.error("initial value should be a unit or elements attribute", name_pos(parser, opname))
+    return TypeAttr(t), value
+
+
+def print_global_type_and_initial_value(printer: Printer, type_attr: TypeAttr, initial_value) -> None:
+    printer.print_type(type_attr.value)
+    if initial_value is None:
+        return
+    printer.write(" = ")
+    if isinstance(initial_value, UnitAttr):
+        printer.write("uninitialized")
+    else:
+        print_attribute_without_type(printer, initial_value)
+
+
+def print_attribute_without_type(printer: Printer, a) -> None:
+    """MLIR's printAttributeWithoutType for elements attributes."""
+    if isinstance(a, DenseElementsAttr):
+        printer.write("dense<")
+        a.print_body(printer)
+        printer.write(">")
+    elif isinstance(a, DenseResourceElementsAttr):
+        printer.write(f"dense_resource<{a.handle}>")
+    else:
+        printer.print_attribute_without_type(a)
+
+
+# -- bare affine maps -------------------------------------------------------------
+
+
+def parse_bare_affine_map(parser: Parser) -> AffineMapAttr:
+    """`(d0, d1) -> (d1, d0)` without the `affine_map<>` wrapper (or a `#map` alias)."""
+    pos = parser.skip_ws()
+    if parser.peek("#"):
+        a = parser.parse_attribute()
+        if not isinstance(a, AffineMapAttr):
+            raise parser.error("expected affine map", pos)
+        return a
+    try:
+        m, end = A.parse_affine_map_or_set_prefix(parser.text, pos)
+    except A.AffineParseError as e:
+        raise parser.error(str(e.args[0]) if e.args else "invalid affine map",
+                           getattr(e, "offset", pos)) from None
+    if not isinstance(m, A.AffineMap):
+        raise parser.error("expected AffineMap, but got IntegerSet", pos)
+    parser.pos = end
+    return AffineMapAttr(m)
+
+
+# -- symbols --------------------------------------------------------------------------
+
+
+def lookup_nearest_symbol(op, name: str):
+    """The op named `name` in the nearest symbol table around `op` (None if none)."""
+    from mlir_py.symbols import lookup_symbol
+    return lookup_symbol(op, name)
+
+
+def has_symbol_table_ancestor(op) -> bool:
+    from mlir_py.symbols import nearest_symbol_table
+    return nearest_symbol_table(op) is not None
