@@ -26,7 +26,8 @@ class IntEnum(Constraint):
         self.cases = dict(cases)
         self.names = {v: k for k, v in cases.items()}
         self.type = IntegerType(width)
-        self.description = f"{name} whose value is one of {', '.join(cases)}"
+        # ODS's wording for I64EnumAttr/I32EnumAttr constraints
+        self.description = f"allowed {width}-bit signless integer cases: {', '.join(map(str, cases.values()))}"
 
     def attr(self, case: str):
         from mlir_py.dialects.builtin.attributes import IntegerAttr
@@ -48,7 +49,8 @@ class IntEnum(Constraint):
             s = parser.parse_optional_string()
             kw = s
         if kw not in self.cases:
-            raise parser.error(f"expected {self.name} to be one of: {', '.join(self.cases)}", pos)
+            raise parser.error("expected string or keyword containing one of the following enum values for "
+                               f"attribute '{self.name}' [{', '.join(self.cases)}]", pos)
         return self.attr(kw)
 
     def peek_short(self, parser: Parser) -> bool:
@@ -59,8 +61,11 @@ class IntEnum(Constraint):
 
 
 def enum_attr(qualified_name: str, cases: dict[str, int], *, bits: bool = False, none_case: str | None = None,
-              all_case: str | None = None, class_name: str | None = None) -> type:
-    """Build an AttrDef class `#dialect.name<case>` whose single parameter is the int value."""
+              all_case: str | None = None, class_name: str | None = None, separator: str = ",") -> type:
+    """Build an AttrDef class `#dialect.name<case>` whose single parameter is the int value.
+
+    `separator` is what prints between flags (ODS's BitEnumAttr `separator`:
+    `#arith.fastmath<nnan,ninf>` but `#arith.overflow<nsw, nuw>`)."""
 
     names = {v: k for k, v in cases.items()}
 
@@ -97,7 +102,7 @@ def enum_attr(qualified_name: str, cases: dict[str, int], *, bits: bool = False,
             return None
 
         def print_parameters(self, printer: Printer) -> None:
-            printer.write("<" + ",".join(self.case_names) + ">")
+            printer.write("<" + separator.join(self.case_names) + ">")
 
         @classmethod
         def parse_parameters(cls, parser: Parser):

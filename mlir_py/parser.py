@@ -252,7 +252,7 @@ class Parser:
         if m is None:
             return None
         self.pos = m.end()
-        return int(m.group(), 0)
+        return _to_int(m.group())
 
     def parse_integer(self, what: str = "integer value") -> int:
         v = self.parse_optional_integer()
@@ -271,7 +271,7 @@ class Parser:
         s = m.group()
         if m.group(1):
             return float(s)
-        return int(s, 0)
+        return _to_int(s)
 
     def parse_float(self) -> float:
         v = self.parse_optional_number()
@@ -391,7 +391,7 @@ class Parser:
         if im is not None:
             self.pos = m.end()
             from mlir_py.dialects.builtin.types import IntegerType
-            width = int(im.group(2))
+            width = _to_int(im.group(2))
             if width > 16777215:
                 raise self.error("integer bitwidth is limited to 16777215 bits", pos)
             sign = {"i": "signless", "si": "signed", "ui": "unsigned"}[im.group(1)]
@@ -576,11 +576,11 @@ class Parser:
                 return B.FloatAttr(float(lit), type)
             if lit.lstrip("-").startswith("0x"):
                 return B.FloatAttr.from_bits(int(lit, 16), type, self, pos)
-            return B.FloatAttr(float(int(lit)), type)
+            return B.FloatAttr(float(lit), type)  # float(): no overflow for huge literals
         if isinstance(type, (IntegerType, IndexType)):
             if is_float:
                 raise self.error("floating point value not valid for specified type", pos)
-            v = int(lit, 0)
+            v = _to_int(lit)
             return B.IntegerAttr.checked(v, type, self, pos)
         raise self.error(f"invalid type '{type}' for a numeric literal", pos)
 
@@ -657,8 +657,21 @@ class Parser:
             return self.parse_string()
         if c == "-" or c.isdigit():
             v = self.parse_optional_number()
+            if v is None:
+                raise self.error("expected integer or float literal")
             return v
-        return self.parse_attribute()
+        if c == "[":  # a tuple, as Printer.print_parameter writes it
+            self.expect("[")
+            items = []
+            if not self.parse_optional("]"):
+                items.append(self.parse_parameter())
+                while self.parse_optional(","):
+                    items.append(self.parse_parameter())
+                self.expect("]")
+            return tuple(items)
+        a = self.parse_attribute()
+        from mlir_py.dialects.builtin.attributes import TypeAttr
+        return a.value if isinstance(a, TypeAttr) else a  # `f32` as a parameter is the type itself
 
     # ------------------------------------------------------------------
     # Locations
@@ -677,6 +690,8 @@ class Parser:
         if self.peek("#"):
             # a location alias, possibly defined later in the file
             m2 = _HASH_ID.match(self.text, self.pos)
+            if m2 is None:
+                raise self.error("expected location alias name")
             self.pos = m2.end()
             self.expect(")")
             return _DeferredLoc(m2.group(1), m2.start())
@@ -721,6 +736,8 @@ class Parser:
             return FusedLoc(tuple(locs), meta)
         if self.peek("#"):
             m2 = _HASH_ID.match(self.text, self.pos)
+            if m2 is None:
+                raise self.error("expected location alias name")
             self.pos = m2.end()
             return _DeferredLoc(m2.group(1), m2.start())
         raise self.error("expected location instance", pos)
@@ -734,7 +751,7 @@ class Parser:
         if m is not None:
             self.pos = m.end()
             n = m.group(2)
-            return UnresolvedOperand(m.group(1), int(n) if n else 0, m.start(1) - 1)
+            return UnresolvedOperand(m.group(1), _to_int(n) if n else 0, m.start(1) - 1)
         pos = _WS.match(self.text, self.pos).end()
         m = _SSA_ID.match(self.text, pos)
         if m is None:
@@ -742,7 +759,7 @@ class Parser:
             raise self.error("expected SSA operand")
         self.pos = m.end()
         n = m.group(2)
-        return UnresolvedOperand(m.group(1), int(n) if n else 0, pos)
+        return UnresolvedOperand(m.group(1), _to_int(n) if n else 0, pos)
 
     def parse_optional_operand(self) -> UnresolvedOperand | None:
         if not self.peek("%"):
@@ -1153,7 +1170,11 @@ class Parser:
             raise self.error(f"custom op '{name}' is unknown", pos)
         parse = _CUSTOM_PARSERS.get(cls)
         if parse is None:
-            parse = _custom_parser_of(cls)
+            from mlir_py.opdef import DefinitionError
+            try:
+                parse = _custom_parser_of(cls)
+            except DefinitionError as e:  # a user dialect's format is compiled on first use
+                raise self.error(str(e), pos) from None
             if parse is None:
                 raise self.error(f"'{cls.name}' has no custom assembly form; use the generic form", pos)
         self._default_dialects.append(cls.default_dialect)
@@ -1281,6 +1302,22 @@ def _custom_parser_of(cls):
         fn = fmt.parse
     _CUSTOM_PARSERS[cls] = fn
     return fn
+
+
+def _to_int(s: str) -> int:
+    """int(s, 0), also for decimal literals longer than Python converts at once
+    (sys.get_int_max_str_digits); range checks then report them as errors."""
+    try:
+        return int(s, 0)
+    except ValueError:
+        digits = s.lstrip("-")
+        if not digits.isdigit():
+            raise
+        v = 0
+        for i in range(0, len(digits), 4000):
+            chunk = digits[i:i + 4000]
+            v = v * 10 ** len(chunk) + int(chunk)
+        return -v if s.startswith("-") else v
 
 
 def _inherited_parse(cls):

@@ -129,13 +129,14 @@ class RecursiveMemoryEffects(Trait):
 
 class SymbolTable(Trait):
     def verify(self, op):
+        from mlir_py.dialects.builtin.attributes import StringAttr
         seen = {}
         for r in op.regions:
             for b in r.blocks:
                 for child in b.ops:
                     sym = child.properties.get("sym_name") or child.attributes.get("sym_name")
-                    if sym is None:
-                        continue
+                    if not isinstance(sym, StringAttr):
+                        continue  # as MLIR: only a string `sym_name` names a symbol
                     name = sym.value
                     if name in seen:
                         d = child.emit_error(f"redefinition of symbol named '{name}'")
@@ -216,7 +217,8 @@ class AllTypesMatch(Trait):
             t = getattr(v, "type", v)
             types.append(t)
         if any(t is not types[0] for t in types[1:]):
-            return f"failed to verify that all of {{{', '.join(self.names)}}} have same type"
+            # a trailing `_` only dodges a Python name clash (`operand_`): upstream's name has none
+            return f"failed to verify that all of {{{', '.join(n.rstrip('_') for n in self.names)}}} have same type"
         return None
 
 
@@ -402,6 +404,53 @@ def is_pure(op: Operation) -> bool:
     return effects is not None and not effects
 
 
+# -- speculation ----------------------------------------------------------------
+
+
+class Speculation:
+    """What `get_speculatability()` returns (MLIR's `Speculation::Speculatability`)."""
+
+    NOT_SPECULATABLE = "not_speculatable"
+    SPECULATABLE = "speculatable"
+    #: speculatable if every op in its regions is (scf.if, a loop known to terminate)
+    RECURSIVELY_SPECULATABLE = "recursively_speculatable"
+
+
+class RecursivelySpeculatable(Trait):
+    """The op may be executed speculatively when all ops in its regions may
+    (MLIR's RecursivelySpeculatableImplTrait)."""
+
+
+def is_speculatable(op: Operation) -> bool:
+    """Whether executing `op` where it would not have run is harmless: no
+    undefined behaviour, no trap, termination (MLIR's `isSpeculatable`).
+
+    AlwaysSpeculatable (implied by Pure) says yes; RecursivelySpeculatable
+    asks the ops in the regions; an op may instead define
+    `get_speculatability() -> Speculation.*` (ConditionallySpeculatable ops
+    such as a division, speculatable only for a known non-zero divisor).
+    Anything else is not speculatable."""
+    fn = getattr(op, "get_speculatability", None)
+    if fn is not None:
+        kind = fn()
+    elif AlwaysSpeculatable in op.traits:
+        kind = Speculation.SPECULATABLE
+    elif RecursivelySpeculatable in op.traits:
+        kind = Speculation.RECURSIVELY_SPECULATABLE
+    else:
+        return False
+    if kind == Speculation.SPECULATABLE:
+        return True
+    if kind != Speculation.RECURSIVELY_SPECULATABLE:
+        return False
+    for r in op.regions:
+        for b in r.blocks:
+            for nested in b.ops:
+                if not is_speculatable(nested):
+                    return False
+    return True
+
+
 # -- regions --------------------------------------------------------------------
 
 
@@ -457,7 +506,40 @@ class RegionBranchOpInterface(Trait):
 
 
 class LoopLikeOpInterface(Trait):
-    """Ops implement `get_loop_regions()` and `is_defined_outside(value)` (default provided)."""
+    """A loop: its regions run any number of times (scf.for, affine.for, ...).
+
+    The interface methods are called through the trait,
+    `LoopLikeOpInterface.get_loop_regions(op)`; each uses the op's own method
+    of the same name (without the `op` argument) when the op class defines
+    one, else the default below. loop-invariant-code-motion relies on them.
+    """
+
+    @staticmethod
+    def get_loop_regions(op: Operation) -> list:
+        """The regions that form the loop body; default: all of the op's regions."""
+        fn = getattr(type(op), "get_loop_regions", None)
+        return list(fn(op)) if fn is not None else list(op.regions)
+
+    @staticmethod
+    def is_defined_outside_of_loop(op: Operation, value: Any) -> bool:
+        """Whether `value` is defined outside the loop; default: its defining
+        block is not nested in `op`."""
+        fn = getattr(type(op), "is_defined_outside_of_loop", None)
+        if fn is not None:
+            return fn(op, value)
+        block = getattr(value, "parent_block", None)
+        region = None if block is None else block.parent
+        owner = None if region is None else region.parent
+        return owner is None or not op.is_ancestor(owner)
+
+    @staticmethod
+    def move_out_of_loop(op: Operation, inner: Operation) -> None:
+        """Hoist the invariant `inner` out of the loop; default: right before `op`."""
+        fn = getattr(type(op), "move_out_of_loop", None)
+        if fn is not None:
+            fn(op, inner)
+        else:
+            inner.move_before(op)
 
 
 class SymbolUserOpInterface(Trait):
