@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 class Trait:
     #: traits implied by this one (Pure implies NoMemoryEffect...)
     implies: ClassVar[tuple[type, ...]] = ()
+    #: the verdict depends only on operand/result types (the verifier memoizes it)
+    types_only: ClassVar[bool] = False
 
     def verify(self, op: Operation) -> str | None:
         return None
@@ -157,6 +159,8 @@ class Symbol(Trait):
 
 
 class SameOperandsAndResultType(Trait):
+    types_only = True
+
     def verify(self, op):
         types = [o.value.type for o in op._operands] + [r.type for r in op.results]
         if types and any(t is not types[0] for t in types):
@@ -165,6 +169,8 @@ class SameOperandsAndResultType(Trait):
 
 
 class SameTypeOperands(Trait):
+    types_only = True
+
     def verify(self, op):
         types = [o.value.type for o in op._operands]
         if types and any(t is not types[0] for t in types):
@@ -173,6 +179,8 @@ class SameTypeOperands(Trait):
 
 
 class SameOperandsAndResultShape(Trait):
+    types_only = True
+
     def verify(self, op):
         types = [o.value.type for o in op._operands] + [r.type for r in op.results]
         if not compatible_shapes(types):
@@ -181,6 +189,8 @@ class SameOperandsAndResultShape(Trait):
 
 
 class SameOperandsAndResultElementType(Trait):
+    types_only = True
+
     def verify(self, op):
         types = [o.value.type for o in op._operands] + [r.type for r in op.results]
         if len({_element_type(t) for t in types}) > 1:
@@ -189,6 +199,8 @@ class SameOperandsAndResultElementType(Trait):
 
 
 class SameOperandsShape(Trait):
+    types_only = True
+
     def verify(self, op):
         if not compatible_shapes(o.value.type for o in op._operands):
             return "requires the same shape for all operands"
@@ -196,6 +208,8 @@ class SameOperandsShape(Trait):
 
 
 class SameOperandsElementType(Trait):
+    types_only = True
+
     def verify(self, op):
         if len({_element_type(o.value.type) for o in op._operands}) > 1:
             return "requires the same element type for all operands"
@@ -258,6 +272,8 @@ class TypesMatchWith(Trait):
 
 
 class Elementwise(Trait):
+    types_only = True
+
     def verify(self, op):
         # MLIR's verifyElementwise: vectors/tensors are mappable, scalars broadcast
         from mlir_py.dialects.builtin.types import TensorType, VectorType

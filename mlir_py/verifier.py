@@ -177,7 +177,13 @@ class _Verifier:
             self._verify_shape(op, d)
             if self.failed:
                 return
-        for verify_trait in plan.trait_verifiers:
+        # traits run in declaration order (the first failure is upstream's);
+        # type-only ones are skipped for a type signature already found valid
+        key = plan.type_key(op) if plan.has_type_traits else None
+        known = key is not None and key in plan.types_ok
+        for verify_trait, types_only in plan.trait_verifiers:
+            if types_only and known:
+                continue
             err = verify_trait(op)
             if err is not None:
                 if err:
@@ -185,6 +191,8 @@ class _Verifier:
                 else:
                     self.failed = True
                 return
+        if key is not None and not known:
+            plan.types_ok.add(key)
         if plan.has_custom_verify:
             err = op.verify_()
             if err:
@@ -289,14 +297,33 @@ class _VerifyPlan:
         self.fixed_successors = all(x.kind != VARIADIC for x in d.successors)
         self.n_successors = len(d.successors)
         seen = set()
+        #: (verify, types_only): traits whose verdict depends only on operand/result
+        #: types run once per distinct type signature (types are uniqued: cheap keys)
         self.trait_verifiers = []
+        self.types_ok: set = set()
         for t in d.trait_instances.values():
             if id(t) in seen or type(t).verify is Trait.verify:
                 continue
             seen.add(id(t))
-            self.trait_verifiers.append(t.verify)
+            self.trait_verifiers.append((t.verify, bool(getattr(t, "types_only", False))))
+        self.has_type_traits = any(types_only for _, types_only in self.trait_verifiers)
+        self.segment_props = [n for n in ("operandSegmentSizes", "resultSegmentSizes")
+                              if (n == "operandSegmentSizes" and d.operand_segments)
+                              or (n == "resultSegmentSizes" and d.result_segments)]
+        #: constraint verdicts memoized per checked type / attribute
+        self.operand_checks = [(i, _memo(c)) for i, c in self.operand_checks]
+        self.result_checks = [(i, _memo(c)) for i, c in self.result_checks]
+        self.operand_group_checks = [(i, None if c is None else _memo(c), k)
+                                     for i, c, k in self.operand_group_checks]
+        self.prop_checks = [(n, req, _memo(c)) for n, req, c in self.prop_checks]
         self.has_custom_verify = None  # decided on first op (needs the class)
         self._op_base_verify = Op.verify_
+
+    def type_key(self, op) -> tuple:
+        key = tuple([o.value.type for o in op._operands]) + (None,) + tuple([r.type for r in op.results])
+        if self.segment_props:
+            key += tuple(op.properties.get(n) for n in self.segment_props)
+        return key
 
     def shape_ok(self, op) -> bool:
         if self.has_custom_verify is None:
@@ -350,6 +377,21 @@ class _VerifyPlan:
         if self.fixed_successors and len(op.successors) != self.n_successors:
             return False
         return self.fixed_regions and self.fixed_successors
+
+
+def _memo(check):
+    """Wrap a constraint check so each distinct uniqued value is judged once."""
+    from mlir_py.attributes import ParametrizedAttribute
+    ok: set = set()
+
+    def memo_check(value):
+        if value in ok:
+            return None
+        err = check(value)
+        if err is None and isinstance(value, ParametrizedAttribute):
+            ok.add(value)
+        return err
+    return memo_check
 
 
 def _strip(err: str) -> str:

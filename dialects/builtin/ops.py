@@ -59,6 +59,8 @@ class ModuleOp(Op):
         if parser.peek("@"):
             props["sym_name"] = StringAttr(parser.parse_symbol_name())
         attrs = parser.parse_optional_attr_dict_with_keyword()
+        if "sym_visibility" in attrs:  # inherent, spelled in the attribute dictionary as upstream prints it
+            props["sym_visibility"] = attrs.pop("sym_visibility")
         r = parser.parse_region(isolated=True)
         if r.is_empty():
             r.append(Block())
@@ -69,7 +71,11 @@ class ModuleOp(Op):
         if name is not None:
             printer.write(" ")
             printer.print_symbol_name(name.value)
-        printer.print_optional_attr_dict_with_keyword(self.attributes)
+        attrs = self.attributes
+        vis = self.properties.get("sym_visibility")
+        if vis is not None:
+            attrs = {"sym_visibility": vis, **attrs}
+        printer.print_optional_attr_dict_with_keyword(attrs)
         printer.write(" ")
         if self.regions[0].first_block is not None and self.regions[0].first_block.is_empty():
             printer.write("{\n" + " " * printer.indent + "}")

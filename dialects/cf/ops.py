@@ -42,6 +42,11 @@ class AssertOp(Op):
     msg = prop(StrAttr)
     assembly_format = "$arg `,` $msg attr-dict"
 
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.cf.canonicalize import ASSERT_PATTERNS
+        return ASSERT_PATTERNS
+
 
 class BranchOp(Op):
     """Jumps to `dest`, passing `destOperands` as its block arguments.
@@ -62,6 +67,11 @@ class BranchOp(Op):
 
     def get_successor_operands(self, index: int) -> list:
         return self.operands
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.cf.canonicalize import BRANCH_PATTERNS
+        return BRANCH_PATTERNS
 
     def get_successor_for_operands(self, operands: Sequence[Any]) -> Block:
         return self.successors[0]
@@ -106,6 +116,11 @@ class CondBranchOp(Op):
 
     def verify_(self) -> str | None:
         return _verify_weights(self, self.properties.get("branch_weights"))
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.cf.canonicalize import COND_BRANCH_PATTERNS
+        return COND_BRANCH_PATTERNS
 
 
 def _verify_weights(op: Op, weights: DenseArrayAttr | None) -> str | None:
