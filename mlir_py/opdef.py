@@ -376,15 +376,45 @@ class Op(Operation, metaclass=_OpMeta):
     def infer_result_types(cls, operands: list[Any], props: dict) -> list[Attribute]:
         """Result types when the builder is not given them.
 
-        The default handles SameOperandsAndResultType and result-less ops;
-        ops override this for other rules (cmpi -> i1)."""
-        from mlir_py.traits import SameOperandsAndResultType
+        The default uses what the definition declares: SameOperandsAndResultType,
+        a fixed-type constraint (`I1`), AllTypesMatch with an operand, and
+        TypesMatchWith from an operand or property; optional and variadic
+        results nothing determines are left empty. Ops override this for
+        other rules."""
+        from mlir_py.traits import AllTypesMatch, SameOperandsAndResultType, TypesMatchWith
         d = cls.definition
         if not d.results:
             return []
         if SameOperandsAndResultType in cls.traits and operands:
             return [operands[0].type] * len(d.results)
-        raise TypeError(f"{d.name}: result types cannot be inferred; pass result_types=[...]")
+        sizes = _group_sizes(d.operands, len(operands), props.get("operandSegmentSizes"), "operand")
+        known: dict[str, Attribute] = {}
+        if sizes is not None:
+            start = 0
+            for od, n in zip(d.operands, sizes):
+                if od.kind != VARIADIC and n == 1:
+                    known[od.name] = operands[start].type
+                start += n
+        traits = list(d.trait_instances.values())
+        out: list[Attribute] = []
+        for rd in d.results:
+            t = getattr(rd.constraint, "fixed_type", None)
+            for tr in traits:
+                if t is not None:
+                    break
+                if isinstance(tr, AllTypesMatch) and rd.name in tr.names:
+                    t = next((known[n] for n in tr.names if n in known), None)
+                elif isinstance(tr, TypesMatchWith) and tr.rhs == rd.name:
+                    src = known.get(tr.lhs)
+                    if src is None and tr.lhs in props:
+                        src = getattr(props[tr.lhs], "type", props[tr.lhs])
+                    if src is not None:
+                        t = tr.transform(src)
+            if t is not None:
+                out.append(t)
+            elif rd.kind == SINGLE:
+                raise TypeError(f"{d.name}: result types cannot be inferred; pass result_types=[...]")
+        return out
 
     # Hooks a definition may override.
     def verify_(self) -> str | None:
@@ -461,9 +491,7 @@ def _build_definition(cls, opname: str, fields: dict[str, FieldDef]) -> None:
         raise DefinitionError(f"{opname}: at most one variadic region group is supported")
     if sum(1 for s in d.successors if s.kind == VARIADIC) > 1:
         raise DefinitionError(f"{opname}: at most one variadic successor group is supported")
-    # `operand`/`result` are upstream's usual single-value field names; the
-    # generated accessor shadows Operation.operand(i) (use op.operands[i]).
-    reserved = set(dir(Operation)) - {"result", "operand"}
+    reserved = set(dir(Operation)) - {"result"}
     for k in fields:
         if k in reserved:
             raise DefinitionError(f"{opname}: field name '{k}' clashes with an Operation attribute")

@@ -40,6 +40,9 @@ class Printer:
         self._block_names: dict[Block, str] = {}
         self._attr_strings: dict[Attribute, str] = {}
         self._aliases: dict[Attribute, str] = {}
+        #: "dialect." prefix that ops in the region being printed may drop;
+        #: _UNSET until a region or the top level sets it
+        self._strip: Any = _UNSET
 
     def getvalue(self) -> str:
         return "".join(self._out)
@@ -60,6 +63,7 @@ class Printer:
                 self._print_attr_uncached(attr)
                 self.write("\n")
         self._number_scope(op)
+        self._strip = "builtin."
         self.print_op(op)
         self.write("\n")
         return self.getvalue()
@@ -222,22 +226,23 @@ class Printer:
             else:
                 write(", ".join(b if c == 1 else f"{b}:{c}" for b, c in _group_bases(self._names, res)))
             write(" = ")
-        printed = False
+        custom = None
         if not self.generic and op.definition is not None:
             cls = type(op)
-            custom = getattr(cls, "print", None)
-            if custom is not None:
+            custom = _CUSTOM_PRINTERS.get(cls)
+            if custom is None:
+                custom = _custom_printer_of(cls)
+        if custom:
+            strip = self._strip
+            name = op.name
+            if strip is _UNSET:
                 write(self._short_name(op))
-                custom(op, self)
-                printed = True
+            elif strip is not None and name.startswith(strip) and name.count(".") == 1:
+                write(name[len(strip):])
             else:
-                from mlir_py.opdef import op_format
-                fmt = op_format(cls)
-                if fmt is not None:
-                    write(self._short_name(op))
-                    fmt.print(op, self)
-                    printed = True
-        if not printed:
+                write(name)
+            custom(op, self)
+        else:
             self.print_generic_op(op)
         if self.debuginfo:
             write(" ")
@@ -301,6 +306,9 @@ class Printer:
         write = self.write
         write("{")
         self.indent += self.indent_width
+        saved_strip = self._strip
+        dd = getattr(region.parent, "default_dialect", None)
+        self._strip = dd + "." if dd else None
         first = True
         for block in region.blocks:
             if first:
@@ -321,6 +329,7 @@ class Printer:
                 write(indent)
                 self.print_op(op)
                 op = op._next
+        self._strip = saved_strip
         self.indent -= self.indent_width
         write("\n")
         write(" " * self.indent)
@@ -345,18 +354,35 @@ class Printer:
             write(")")
         write(":")
         if not is_entry:
-            preds = block.predecessors
+            preds, order = self._predecessors(block)
             if not preds:
                 write("  // no predecessors")
             else:
                 # one entry per edge, as MLIR's getPredecessors (a cond_br to the
                 # same block twice is two predecessors)
-                names = ", ".join(self._block_names.get(p, "^?") for p in
-                                  sorted(preds, key=lambda b: _block_index(b)))
+                names = ", ".join(self._block_names.get(p, "^?") for p in sorted(preds, key=order.__getitem__))
                 if len(preds) == 1:
                     write(f"  // pred: {names}")
                 else:
                     write(f"  // {len(preds)} preds: {names}")
+
+    def _predecessors(self, block: Block) -> tuple[list[Block], dict[Block, int]]:
+        """block.predecessors and the block order, computed once per region
+        (scanning the region for every block label would be quadratic)."""
+        cache = self.__dict__.setdefault("_pred_cache", {})
+        region = block.parent
+        entry = cache.get(region)
+        if entry is None:
+            preds: dict[Block, list[Block]] = {}
+            order: dict[Block, int] = {}
+            for i, b in enumerate(region.blocks):
+                order[b] = i
+                t = b._last
+                if t is not None:
+                    for succ in t.successors:
+                        preds.setdefault(succ, []).append(b)
+            entry = cache[region] = (preds, order)
+        return entry[0].get(block, []), entry[1]
 
     def print_block_args(self, block: Block, *, with_types: bool = True) -> None:
         for i, a in enumerate(block.args):
@@ -578,6 +604,22 @@ def _group_bases(names: dict, res) -> list[tuple[str, int]]:
     return [(b, c) for b, c in out]
 
 
+_UNSET = object()
+
+#: op class -> its custom print function, or False for "generic form only"
+_CUSTOM_PRINTERS: dict[type, Any] = {}
+
+
+def _custom_printer_of(cls) -> Any:
+    fn = getattr(cls, "print", None)
+    if fn is None:
+        from mlir_py.opdef import op_format
+        fmt = op_format(cls)
+        fn = fmt.print if fmt is not None else False
+    _CUSTOM_PRINTERS[cls] = fn
+    return fn
+
+
 def _is_terminator(op: Operation) -> bool:
     from mlir_py.traits import Terminator
     return Terminator in op.traits
@@ -604,6 +646,8 @@ def quote_string(s: str) -> str:
             out.append("\\t")
         elif o < 0x20 or o == 0x7F:
             out.append("\\%02X" % o)
+        elif 0xDC80 <= o <= 0xDCFF:  # a byte that is not UTF-8 (see parser._unescape)
+            out.append("\\%02X" % (o - 0xDC00))
         else:
             out.append(ch)
     out.append('"')

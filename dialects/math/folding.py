@@ -1,0 +1,260 @@
+"""Constant folding for the math dialect.
+
+The drivers take the constant attributes of an op's operands (FloatAttr /
+IntegerAttr scalars or DenseElementsAttr, splat or not) and return the
+folded attribute, or None. Floats are computed with numpy at the type's own
+precision (f16, f32, f64); bf16 only for the exact ops (rounding, sign,
+classification), which cannot round differently. Integer ops work on the
+two's complement bit pattern and wrap at the width (index is 64 bits).
+
+Which ops fold, and which inputs are left alone (log of a value with the sign
+bit set, atan2(0, 0) giving NaN, 0 to a negative power), follows upstream's
+MathOps.cpp.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+from mlir_py.dialects.builtin.attributes import DenseElementsAttr, FloatAttr, IntegerAttr, numpy_dtype, wrap_int
+from mlir_py.dialects.builtin.types import FloatType, IndexType, IntegerType, i1
+
+from mlir_py.attributes import Attribute
+
+FloatFn = Callable[[np.ndarray], np.ndarray]
+
+#: float kinds computed natively by numpy
+_NATIVE = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
+
+
+# ----------------------------------------------------------------------------
+# Float drivers
+# ----------------------------------------------------------------------------
+
+
+def _float_operand(attr: Attribute | None, exact: bool):
+    """(values at the type's precision, rebuild(values) -> attribute) or None."""
+    if isinstance(attr, FloatAttr):
+        # a 1-element array, not a 0-d one: numpy's scalar fast paths differ from
+        # libm (x ** 0.5 becomes sqrt(x): NaN for -inf where pow gives +inf)
+        et = attr.type
+        arr, rebuild = np.array([attr.value]), lambda a: FloatAttr(float(a[0]), et)
+    elif isinstance(attr, DenseElementsAttr) and isinstance(attr.type.element_type, FloatType):
+        et, ty = attr.type.element_type, attr.type
+        arr, rebuild = attr.array, lambda a: DenseElementsAttr(a, ty)
+    else:
+        return None
+    dtype = _NATIVE.get(et.kind)
+    if dtype is None:
+        if not (exact and et.kind == "bf16"):
+            return None
+        dtype = np.float32  # every bf16 value is an f32 value; exact ops stay in bf16
+    return arr.astype(dtype), rebuild
+
+
+def float_unary(attr: Attribute | None, fn: FloatFn, *, exact: bool = False,
+                domain: FloatFn | None = None) -> Attribute | None:
+    """Fold `fn` over a float constant; no fold if `domain` rejects any element."""
+    got = _float_operand(attr, exact)
+    if got is None:
+        return None
+    x, rebuild = got
+    with np.errstate(all="ignore"):
+        if domain is not None and not np.all(domain(x)):
+            return None
+        return rebuild(np.asarray(fn(x), dtype=x.dtype))
+
+
+def float_binary(lhs: Attribute | None, rhs: Attribute | None, fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                 *, exact: bool = False) -> Attribute | None:
+    """Fold `fn` over two float constants of the same kind (both scalar or both dense)."""
+    if type(lhs) is not type(rhs):
+        return None
+    a, b = _float_operand(lhs, exact), _float_operand(rhs, exact)
+    if a is None or b is None or a[0].dtype != b[0].dtype or a[0].shape != b[0].shape:
+        return None
+    with np.errstate(all="ignore"):
+        return a[1](np.asarray(fn(a[0], b[0]), dtype=a[0].dtype))
+
+
+def classify(attr: Attribute | None, fn: FloatFn) -> Attribute | None:
+    """Fold a float classification to an i1 constant of the same shape."""
+    got = _float_operand(attr, exact=True)
+    if got is None:
+        return None
+    x = got[0]
+    flags = np.asarray(fn(x), dtype=bool)
+    if isinstance(attr, FloatAttr):
+        return IntegerAttr(int(flags[0]), i1)
+    from mlir_py.dialects.math.ops import i1_same_shape
+    return DenseElementsAttr(flags, i1_same_shape(attr.type))
+
+
+# ----------------------------------------------------------------------------
+# Float kernels (numpy arrays in, same dtype out)
+# ----------------------------------------------------------------------------
+
+absf = np.abs
+ceil = np.ceil
+floor = np.floor
+trunc = np.trunc
+roundeven = np.rint  # the default rounding mode is to nearest, ties to even
+copysign = np.copysign
+acos, acosh, asin, asinh = np.arccos, np.arccosh, np.arcsin, np.arcsinh
+atan, atanh = np.arctan, np.arctanh
+cos, cosh, sin, sinh, tan, tanh = np.cos, np.cosh, np.sin, np.sinh, np.tan, np.tanh
+exp, exp2, expm1 = np.exp, np.exp2, np.expm1
+log, log10, log1p, log2 = np.log, np.log10, np.log1p, np.log2
+sqrt = np.sqrt
+powf = np.power
+
+
+def round_away(x: np.ndarray) -> np.ndarray:
+    """Round half away from zero; `x - trunc(x)` is exact, so no double rounding."""
+    t = np.trunc(x)
+    return np.where(np.abs(x - t) >= x.dtype.type(0.5), t + np.copysign(x.dtype.type(1), x), t)
+
+
+def atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Upstream folds atan2 of two zeros to NaN (C's atan2 would give +-0 or +-pi)."""
+    return np.where((y == 0) & (x == 0), x.dtype.type(np.nan), np.arctan2(y, x))
+
+
+def _via_f64(fn: Callable[[float], float]) -> FloatFn:
+    """A libm function numpy lacks: computed in double, rounded once to the type."""
+    def kernel(x: np.ndarray) -> np.ndarray:
+        flat = [fn(v) for v in x.astype(np.float64).reshape(-1).tolist()]
+        return np.asarray(flat, dtype=np.float64).reshape(x.shape).astype(x.dtype)
+    return kernel
+
+
+erf = _via_f64(math.erf)
+erfc = _via_f64(math.erfc)
+
+
+def non_negative(x: np.ndarray) -> np.ndarray:
+    """Upstream leaves log/sqrt of anything with the sign bit set (-0.0 too) unfolded."""
+    return ~np.signbit(x)
+
+
+def plus_one_non_negative(x: np.ndarray) -> np.ndarray:
+    """log1p folds only where `x + 1` (rounded to the type) has a clear sign bit."""
+    return ~np.signbit(x + x.dtype.type(1))
+
+
+def isfinite(x: np.ndarray) -> np.ndarray:
+    return np.isfinite(x)
+
+
+def isinf(x: np.ndarray) -> np.ndarray:
+    return np.isinf(x)
+
+
+def isnan(x: np.ndarray) -> np.ndarray:
+    return np.isnan(x)
+
+
+def isnormal(x: np.ndarray) -> np.ndarray:
+    return np.isfinite(x) & (np.abs(x) >= np.finfo(x.dtype).smallest_normal)
+
+
+# ----------------------------------------------------------------------------
+# Integer drivers: kernels get and return bit patterns in [0, 2**width)
+# ----------------------------------------------------------------------------
+
+IntFn = Callable[..., "int | None"]
+
+
+def _width(t: Attribute) -> int | None:
+    if isinstance(t, IndexType):
+        return 64
+    if isinstance(t, IntegerType) and t.signedness == "signless":
+        return t.width
+    return None
+
+
+def _int_operand(attr: Attribute | None):
+    """(bit patterns, width, rebuild(patterns) -> attribute) or None."""
+    if isinstance(attr, IntegerAttr):
+        t = attr.type
+        w = _width(t)
+        if w is None:
+            return None
+        return [attr.value & ((1 << w) - 1)], w, lambda vals: IntegerAttr(vals[0], t)
+    if isinstance(attr, DenseElementsAttr):
+        ty = attr.type
+        et = ty.element_type
+        w = _width(et)
+        if w is None:
+            return None
+        mask = (1 << w) - 1
+        vals = [int(v) & mask for v in attr.array.reshape(-1).tolist()]
+
+        def rebuild(out: list[int]) -> Attribute:
+            arr = np.array([wrap_int(v, et) for v in out], dtype=numpy_dtype(et)).reshape(attr.array.shape)
+            return DenseElementsAttr(arr, ty)
+        return vals, w, rebuild
+    return None
+
+
+def int_unary(attr: Attribute | None, fn: IntFn) -> Attribute | None:
+    got = _int_operand(attr)
+    if got is None:
+        return None
+    vals, w, rebuild = got
+    out = [fn(v, w) for v in vals]
+    if any(v is None for v in out):
+        return None
+    return rebuild(out)
+
+
+def int_binary(lhs: Attribute | None, rhs: Attribute | None, fn: IntFn) -> Attribute | None:
+    if type(lhs) is not type(rhs):
+        return None
+    a, b = _int_operand(lhs), _int_operand(rhs)
+    if a is None or b is None or a[1] != b[1] or len(a[0]) != len(b[0]):
+        return None
+    w = a[1]
+    out = [fn(x, y, w) for x, y in zip(a[0], b[0])]
+    if any(v is None for v in out):
+        return None
+    return a[2](out)
+
+
+def _signed(u: int, w: int) -> int:
+    return u - (1 << w) if u >> (w - 1) else u
+
+
+def absi(u: int, w: int) -> int:
+    return abs(_signed(u, w)) & ((1 << w) - 1)
+
+
+def ctlz(u: int, w: int) -> int:
+    return w - u.bit_length()
+
+
+def cttz(u: int, w: int) -> int:
+    return w if u == 0 else (u & -u).bit_length() - 1
+
+
+def ctpop(u: int, w: int) -> int:
+    return bin(u).count("1")
+
+
+def ipowi(base: int, power: int, w: int) -> int | None:
+    """Signed power with wrap-around; 0 to a negative power is left unfolded."""
+    mask = (1 << w) - 1
+    one, minus_one = 1 & mask, mask
+    if power == 0:
+        return one
+    if power >> (w - 1):  # negative power
+        if base == 0:
+            return None
+        if base == one:
+            return one
+        if base != minus_one:
+            return 0
+        return minus_one if power & 1 else one
+    return pow(base, power, 1 << w)
