@@ -9,6 +9,4 @@ DIALECT_MODULES = ["builtin", "func", "arith", "math", "cf", "memref"]
 
 
 def all_dialects() -> list:
-    return [importlib.import_module(f"mlir_py.dialects.{name}").__dict__.get("DIALECT")
-            or getattr(importlib.import_module(f"mlir_py.dialects.{name}"), name.upper())
-            for name in DIALECT_MODULES]
+    return [importlib.import_module(f"mlir_py.dialects.{name}").DIALECT for name in DIALECT_MODULES]

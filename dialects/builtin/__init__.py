@@ -11,3 +11,4 @@ BUILTIN = Dialect("builtin", ops=OPS, attributes=ATTRIBUTES, types=TYPES,
                   description="Core types, attributes and container ops.")
 BUILTIN.keyword_types.update(KEYWORD_TYPES)
 BUILTIN.keyword_attrs.update(KEYWORD_ATTRS)
+DIALECT = BUILTIN
