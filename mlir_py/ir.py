@@ -172,7 +172,7 @@ class Operation:
     """A generic operation. Registered ops subclass this (see opdef.Op)."""
 
     __slots__ = ("_opname", "_operands", "results", "properties", "attributes", "regions",
-                 "successors", "location", "parent", "_prev", "_next", "__weakref__")
+                 "successors", "_loc", "parent", "_prev", "_next")
 
     # Class-level op definition data; plain `Operation` is an unregistered op.
     traits: frozenset = frozenset()
@@ -206,7 +206,7 @@ class Operation:
         self.successors = list(successors) if successors else []
         if location is None:
             location = _unknown_loc()
-        self.location = location
+        self._loc = location
         self.parent: Block | None = None
         self._prev: Operation | None = None
         self._next: Operation | None = None
@@ -215,6 +215,21 @@ class Operation:
     def name(self) -> str:
         """The op name; registered op classes shadow this with a class attribute."""
         return self._opname
+
+    @property
+    def location(self) -> Location:
+        """The op's location. The parser stores a packed source offset (an
+        int: 32 bytes instead of a location object per op) that becomes a
+        FileLineColLoc on first access."""
+        loc = self._loc
+        if loc.__class__ is int:
+            from mlir_py.location import decode_source_loc
+            loc = self._loc = decode_source_loc(loc)
+        return loc
+
+    @location.setter
+    def location(self, loc: Location) -> None:
+        self._loc = loc
 
     @classmethod
     def _create_owned(cls, name: str, operands: Sequence[Value], result_types: Sequence[Attribute],
@@ -231,9 +246,10 @@ class Operation:
             if r.parent is not None:
                 raise IRError("region already belongs to an operation")
             r.parent = op
-        op.regions = regions
-        op.successors = successors
-        op.location = location
+        # most ops have neither: share one empty tuple rather than two lists per op
+        op.regions = regions or _EMPTY
+        op.successors = successors or _EMPTY
+        op._loc = location
         op.parent = op._prev = op._next = None
         return op
 
@@ -367,20 +383,24 @@ class Operation:
         return None
 
     def _walk_iter(self, post_order: bool) -> Iterator[Operation]:
+        # an explicit stack: nested generators (`yield from`) would pass every op up
+        # through one frame per nesting level, quadratic for deeply nested IR
         if not post_order:
             yield self
-        for r in self.regions:
-            for b in r.blocks:
-                op = b._first
-                while op is not None:
-                    nxt = op._next
-                    if op.regions:
-                        yield from op._walk_iter(post_order)
-                    else:
-                        yield op
-                    op = nxt
-        if post_order:
-            yield self
+        stack = [(self, _nested_ops(self))]
+        while stack:
+            op, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if post_order:
+                    yield op
+            elif child.regions:
+                if not post_order:
+                    yield child
+                stack.append((child, _nested_ops(child)))
+            else:
+                yield child
 
     # -- mutation -----------------------------------------------------------
 
@@ -443,7 +463,7 @@ class Operation:
         new.properties = dict(self.properties)
         new.attributes = dict(self.attributes)
         new.successors = [mapper.get(b, b) for b in self.successors]
-        new.location = self.location
+        new._loc = self._loc
         new.parent = new._prev = new._next = None
         new.regions = []
         for r in self.regions:
@@ -483,9 +503,24 @@ class Operation:
         return verify(self)
 
 
+_EMPTY: tuple = ()
+
+
 def _unknown_loc():
     from mlir_py.location import UnknownLoc
     return UnknownLoc()
+
+
+def _nested_ops(op: Operation) -> Iterator[Operation]:
+    """The ops directly inside op's regions; the next op is read before yielding,
+    so the consumer may erase the op it is given."""
+    for r in op.regions:
+        for b in r.blocks:
+            o = b._first
+            while o is not None:
+                nxt = o._next
+                yield o
+                o = nxt
 
 
 # ----------------------------------------------------------------------------

@@ -18,13 +18,18 @@ class Location(ParametrizedAttribute):
     """Locations compare structurally: the parser builds one per op without
     going through the uniquing table (see `FileLineColLoc.fast`)."""
 
-    __slots__ = ()
+    __slots__ = ("_hash",)
 
     def __eq__(self, other):
         return self is other or (type(other) is type(self) and other.parameters == self.parameters)
 
     def __hash__(self):
-        return hash((type(self), self.parameters))
+        try:
+            return self._hash
+        except AttributeError:  # computed once: nested locations (callsite chains) stay linear
+            h = hash((type(self), self.parameters))
+            object.__setattr__(self, "_hash", h)
+            return h
 
     def file_line_col(self) -> tuple[str, int, int] | None:
         """The first file position this location names, if any."""
@@ -128,3 +133,50 @@ class FusedLoc(Location):
                 printer.write(", ")
             loc.print_inner(printer)
         printer.write("]")
+
+
+# ----------------------------------------------------------------------------
+# Packed source locations
+# ----------------------------------------------------------------------------
+
+
+class _Source:
+    __slots__ = ("filename", "text", "line_offset", "line_starts")
+
+    def __init__(self, filename: str, text: str, line_offset: int):
+        self.filename = filename
+        self.text = text
+        self.line_offset = line_offset
+        self.line_starts = None
+
+
+_SOURCES: list[_Source] = []
+_OFFSET_BITS = 40
+
+
+def register_source_for_locs(filename: str, text: str, line_offset: int = 0) -> int:
+    """A source id for `pack_source_loc`; the text is kept to compute lines later."""
+    _SOURCES.append(_Source(filename, text, line_offset))
+    return len(_SOURCES) - 1
+
+
+def pack_source_loc(source_id: int, offset: int) -> int:
+    return (source_id << _OFFSET_BITS) | offset
+
+
+def decode_source_loc(code: int) -> FileLineColLoc:
+    import bisect
+    from array import array
+    src = _SOURCES[code >> _OFFSET_BITS]
+    offset = code & ((1 << _OFFSET_BITS) - 1)
+    starts = src.line_starts
+    if starts is None:
+        starts = array("q", [0])
+        text = src.text
+        i = text.find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = text.find("\n", i + 1)
+        src.line_starts = starts
+    line = bisect.bisect_right(starts, offset)
+    return FileLineColLoc.fast(src.filename, line + src.line_offset, offset - starts[line - 1] + 1)

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from mlir_py.attributes import Attribute, OpaqueAttr, OpaqueType
 from mlir_py.gcpause import gc_paused
 from mlir_py.ir import Block, BlockArgument, Operation, OpOperand, OpResult, Region, Value
-from mlir_py.location import CallSiteLoc, FileLineColLoc, FusedLoc, Location, NameLoc, UnknownLoc
+from mlir_py.location import (
+    CallSiteLoc, FileLineColLoc, FusedLoc, Location, NameLoc, UnknownLoc, pack_source_loc, register_source_for_locs,
+)
 
 if TYPE_CHECKING:
     from mlir_py.context import Context
@@ -112,6 +114,8 @@ class Parser:
         self._local_type_cache: dict[str, Attribute] = {}
         self._ops = ctx.ops
         self._allow_unregistered = ctx.allow_unregistered_dialects
+        #: ops store `_loc_base | offset`, decoded to FILE:LINE:COL on demand
+        self._loc_base = pack_source_loc(register_source_for_locs(filename, text, line_offset), 0)
 
     # ------------------------------------------------------------------
     # Positions, locations and errors
@@ -739,6 +743,10 @@ class Parser:
             if m2 is None:
                 raise self.error("expected location alias name")
             self.pos = m2.end()
+            known = self.attr_aliases.get(m2.group(1))
+            if isinstance(known, Location) and not _has_deferred(known):
+                return known
+            self._nested_deferred_locs = True  # resolved once the whole file is read
             return _DeferredLoc(m2.group(1), m2.start())
         raise self.error("expected location instance", pos)
 
@@ -923,6 +931,8 @@ class Parser:
             if arguments is not None and not arguments and self.peek("}"):
                 pass
             entry_args = arguments
+            if entry_args and self.peek("^"):
+                raise self.error("invalid block name in region with named arguments")
             if not self.peek("^") or entry_args:
                 if self.peek("}") and not entry_args:
                     self.pos += 1
@@ -959,6 +969,8 @@ class Parser:
     def _parse_labeled_block(self, region: Region) -> None:
         pos = self.skip_ws()
         m = _CARET_ID.match(self.text, pos)
+        if m is None:
+            raise self.error("expected block name")
         self.pos = m.end()
         name = m.group(1)
         bs = self._block_scopes[-1]
@@ -1069,7 +1081,7 @@ class Parser:
             else:
                 op.location = loc
         else:
-            op.location = self.loc_at(pos)
+            op._loc = self._loc_base | pos
         return op
 
     def _op_class(self, name: str, pos: int):
@@ -1221,7 +1233,7 @@ class Parser:
         if scope.forward:
             (name, _), fr = min(scope.forward.items(), key=lambda kv: kv[1].pos)
             raise self.error(f"use of undeclared SSA value name '%{name}'", fr.pos)
-        self._resolve_deferred_locs()
+        self._resolve_deferred_locs(block)
         first = block.first_op
         if first is not None and first.next_op is None and isinstance(first, ModuleOp):
             first.detach()
@@ -1266,17 +1278,46 @@ class Parser:
             raise self.error("expected '#-}' to end the resource section")
         self.pos = end + 3
 
-    def _resolve_deferred_locs(self) -> None:
+    def _resolve_deferred_locs(self, top: Block | None = None) -> None:
         for target, alias, pos in self._deferred_locs:
-            loc = self.attr_aliases.get(alias)
-            if not isinstance(loc, Location):
-                raise self.error(f"undefined location alias '#{alias}'" if loc is None else
-                                 f"expected location, but found '{loc}'", pos)
+            loc = self._resolve_loc(_DeferredLoc(alias, pos), ())
             if isinstance(target, Operation):
                 target.location = loc
             else:
                 target.loc = loc
         self._deferred_locs.clear()
+        if getattr(self, "_nested_deferred_locs", False) and top is not None:
+            # aliases used inside other locations (`loc("name"(#loc1))`)
+            self._nested_deferred_locs = False
+            for root in top.ops:
+                for op in root.walk():
+                    op.location = self._resolve_loc(op.location, ())
+                    for r in op.regions:
+                        for b in r.blocks:
+                            for a in b.args:
+                                if a.loc is not None:
+                                    a.loc = self._resolve_loc(a.loc, ())
+
+    def _resolve_loc(self, loc: Location, seen: tuple[str, ...]) -> Location:
+        """loc with every alias reference replaced by the alias's location."""
+        if isinstance(loc, _DeferredLoc):
+            a = self.attr_aliases.get(loc.alias)
+            if not isinstance(a, Location):
+                raise self.error(f"undefined location alias '#{loc.alias}'" if a is None else
+                                 f"expected location, but found '{a}'", loc.pos)
+            if loc.alias in seen:
+                raise self.error(f"location alias '#{loc.alias}' refers to itself", loc.pos)
+            return self._resolve_loc(a, seen + (loc.alias,))
+        if isinstance(loc, NameLoc):
+            c = self._resolve_loc(loc.child, seen)
+            return loc if c is loc.child else NameLoc(loc.loc_name, c)
+        if isinstance(loc, CallSiteLoc):
+            a, b = self._resolve_loc(loc.callee, seen), self._resolve_loc(loc.caller, seen)
+            return loc if (a is loc.callee and b is loc.caller) else CallSiteLoc(a, b)
+        if isinstance(loc, FusedLoc):
+            ls = tuple(self._resolve_loc(x, seen) for x in loc.locations)
+            return loc if all(x is y for x, y in zip(ls, loc.locations)) else FusedLoc(ls, loc.metadata)
+        return loc
 
 
 class _DeferredLoc(Location):
@@ -1320,6 +1361,18 @@ def _to_int(s: str) -> int:
         return -v if s.startswith("-") else v
 
 
+def _has_deferred(loc: Location) -> bool:
+    if isinstance(loc, _DeferredLoc):
+        return True
+    if isinstance(loc, NameLoc):
+        return _has_deferred(loc.child)
+    if isinstance(loc, CallSiteLoc):
+        return _has_deferred(loc.callee) or _has_deferred(loc.caller)
+    if isinstance(loc, FusedLoc):
+        return any(_has_deferred(x) for x in loc.locations)
+    return False
+
+
 def _inherited_parse(cls):
     for base in cls.__mro__[1:]:
         if "parse" in base.__dict__:
@@ -1338,26 +1391,28 @@ _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
 def _unescape(s: str, parser: Parser | None = None, pos: int = 0) -> str:
     if "\\" not in s:
         return s
-    out = []
+    # as in MLIR, `\XX` is a byte: escaped UTF-8 sequences are their characters, and
+    # bytes that are not UTF-8 survive as surrogate escapes (printed back as `\XX`)
+    out = bytearray()
     i = 0
     while i < len(s):
         c = s[i]
         if c == "\\" and i + 1 < len(s):
             n = s[i + 1]
             if n in _ESCAPES:
-                out.append(_ESCAPES[n])
+                out += _ESCAPES[n].encode()
                 i += 2
                 continue
             h = s[i + 1:i + 3]
             if len(h) == 2 and all(ch in "0123456789abcdefABCDEF" for ch in h):
-                out.append(chr(int(h, 16)))
+                out.append(int(h, 16))
                 i += 3
                 continue
             if parser is not None:
                 raise parser.error("unknown escape in string literal", pos + i + 1)
-        out.append(c)
+        out += c.encode("utf-8", "surrogateescape")
         i += 1
-    return "".join(out)
+    return out.decode("utf-8", "surrogateescape")
 
 
 def parse_source(ctx: Context, text: str, filename: str = "<stdin>", *, line_offset: int = 0) -> Operation:
