@@ -29,6 +29,7 @@ class Printer:
     def __init__(self, *, generic: bool = False, debuginfo: bool = False, indent_width: int = 2,
                  print_aliases: bool = True, local_scope: bool = False):
         self._out: list[str] = []
+        self._chunks: list[str] = []
         self.write = self._out.append
         self.generic = generic
         self.debuginfo = debuginfo
@@ -45,7 +46,16 @@ class Printer:
         self._strip: Any = _UNSET
 
     def getvalue(self) -> str:
+        if self._chunks:
+            self._flush()
+            return "".join(self._chunks)
         return "".join(self._out)
+
+    def _flush(self) -> None:
+        """Join the pending fragments: a string per op costs far more memory
+        as list entries than as text."""
+        self._chunks.append("".join(self._out))
+        self._out.clear()
 
     # ------------------------------------------------------------------
     # Top level
@@ -329,6 +339,8 @@ class Printer:
                 write(indent)
                 self.print_op(op)
                 op = op._next
+                if len(self._out) > 32768:
+                    self._flush()
         self._strip = saved_strip
         self.indent -= self.indent_width
         write("\n")
