@@ -633,7 +633,7 @@ class _Compiler:
             fn = f"peek_{e.value}"
             if hasattr(self.cls, fn):
                 return f"cls.{fn}(parser)"
-        raise self.err(f"cannot use this element first in an optional group")
+        raise self.err("cannot use this element first in an optional group")
 
     def _isolated(self) -> bool:
         from mlir_py.traits import IsolatedFromAbove

@@ -69,19 +69,24 @@ class ParametrizedAttribute(Attribute):
     def __new__(cls, *params):
         if len(params) != len(cls.param_names):
             params = cls.normalize(*params)
+        hashable = True
         try:
             return cls._instances[params]
         except KeyError:
             pass
+        except TypeError:  # e.g. a list: normalize() makes it a tuple
+            hashable = False
+        norm = cls.normalize(*params)
+        try:
+            inst = cls._instances.get(norm)
         except TypeError as e:  # unhashable parameter
             raise TypeError(f"{cls.__name__} parameters must be hashable: {params!r}") from e
-        norm = cls.normalize(*params)
-        inst = cls._instances.get(norm)
         if inst is None:
             inst = object.__new__(cls)
             object.__setattr__(inst, "parameters", norm)
             cls._instances[norm] = inst
-        cls._instances[params] = inst
+        if hashable:
+            cls._instances[params] = inst
         return inst
 
     def __init__(self, *params):

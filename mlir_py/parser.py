@@ -19,9 +19,16 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from mlir_py.attributes import Attribute, OpaqueAttr, OpaqueType
 from mlir_py.gcpause import gc_paused
-from mlir_py.ir import Block, BlockArgument, Operation, OpOperand, OpResult, Region, Value
+from mlir_py.ir import Block, BlockArgument, Operation, Region, Value
 from mlir_py.location import (
-    CallSiteLoc, FileLineColLoc, FusedLoc, Location, NameLoc, UnknownLoc, pack_source_loc, register_source_for_locs,
+    CallSiteLoc,
+    FileLineColLoc,
+    FusedLoc,
+    Location,
+    NameLoc,
+    UnknownLoc,
+    pack_source_loc,
+    register_source_for_locs,
 )
 
 if TYPE_CHECKING:
@@ -400,7 +407,7 @@ class Parser:
                 raise self.error("integer bitwidth is limited to 16777215 bits", pos)
             sign = {"i": "signless", "si": "signed", "ui": "unsigned"}[im.group(1)]
             return IntegerType(width, sign)
-        raise self.error(f"expected non-function type")
+        raise self.error("expected non-function type")
 
     def _parse_function_type(self) -> Attribute:
         from mlir_py.dialects.builtin.types import FunctionType
@@ -563,7 +570,7 @@ class Parser:
 
     def _parse_number_attr(self, type: Attribute | None) -> Attribute:
         from mlir_py.dialects.builtin import attributes as B
-        from mlir_py.dialects.builtin.types import FloatType, IndexType, IntegerType, i64, f64
+        from mlir_py.dialects.builtin.types import FloatType, IndexType, IntegerType, f64, i64
         pos = self.pos
         m = _NUMBER.match(self.text, pos)
         if m is None:
@@ -955,7 +962,7 @@ class Parser:
             bs = self._block_scopes[-1]
             for name, b in bs.blocks.items():
                 if name not in bs.defined:
-                    raise self.error(f"reference to an undefined block", bs.first_use[name])
+                    raise self.error("reference to an undefined block", bs.first_use[name])
             return region
         finally:
             self._block_scopes.pop()
@@ -1090,7 +1097,7 @@ class Parser:
             dialect = name.split(".", 1)[0]
             if dialect in self.ctx.dialects:
                 raise self.error(f"custom op '{name}' is unknown" if "." in name else
-                                 f"operation being parsed with an unregistered dialect", pos)
+                                 "operation being parsed with an unregistered dialect", pos)
             raise self.error(f"operation '{name}' is from an unregistered dialect '{dialect}' "
                              f"(use --allow-unregistered-dialect)", pos)
         return cls

@@ -11,7 +11,11 @@ from mlir_py.gcpause import gc_paused
 from mlir_py.ir import Block, Operation, Region
 from mlir_py.opdef import OPTIONAL, SINGLE, VARIADIC, _group_sizes
 from mlir_py.traits import (
-    IsolatedFromAbove, NoTerminator, RegionKind, Terminator, region_kind,
+    IsolatedFromAbove,
+    NoTerminator,
+    RegionKind,
+    Terminator,
+    region_kind,
 )
 
 

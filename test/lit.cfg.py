@@ -1,4 +1,5 @@
 # lit configuration: runs the .mir/.mlir tests with the installed tools.
+# ruff: noqa: F821  (lit injects `config` and `lit_config`)
 import os
 import shutil
 import sys

@@ -13,7 +13,8 @@ from typing import TextIO
 
 from mlir_py.diagnostics import Diagnostic
 
-_EXPECT = re.compile(r"expected-(error|warning|note|remark)(-re)?\s*(?:@([+-]\d+|above|below|\d+))?\s*\{\{(.*?)\}\}")
+# the message runs to the last `}}` of the line, as in MLIR (regexes may nest `{{...}}`)
+_EXPECT = re.compile(r"expected-(error|warning|note|remark)(-re)?\s*(?:@([+-]\d+|above|below|\d+))?\s*\{\{(.*)\}\}")
 
 
 @dataclass
@@ -28,8 +29,20 @@ class _Expected:
 
     def matches(self, msg: str) -> bool:
         if self.regex:
-            return re.search(_mlir_regex(self.text), msg) is not None
+            try:
+                return re.search(_mlir_regex(self.text), msg) is not None
+            except re.error:
+                return False
         return self.text in msg
+
+
+_POSIX = {"digit": "0-9", "alpha": "a-zA-Z", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
+          "space": " \\t\\n\\r\\f\\v", "xdigit": "0-9a-fA-F", "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")}
+
+
+def _posix_classes(rx: str) -> str:
+    """llvm::Regex (POSIX) bracket classes such as `[[:digit:]]` in Python's syntax."""
+    return re.sub(r"\[:(\w+):\]", lambda m: _POSIX.get(m.group(1), m.group(0)), rx)
 
 
 def _mlir_regex(pattern: str) -> str:
@@ -46,7 +59,7 @@ def _mlir_regex(pattern: str) -> str:
         if k < 0:
             out.append(re.escape(pattern[j:]))
             break
-        out.append("(?:" + pattern[j + 2:k] + ")")
+        out.append("(?:" + _posix_classes(pattern[j + 2:k]) + ")")
         i = k + 2
     return "".join(out)
 

@@ -11,10 +11,11 @@ import argparse
 import os
 import sys
 
-from mlir_py.context import Context
-from mlir_py.diagnostics import Diagnostic, DiagnosticHandler
 from mlir_py.tools.diagnostic_verifier import DiagnosticVerifier
 from mlir_py.tools.input_splitting import split_input
+
+from mlir_py.context import Context
+from mlir_py.diagnostics import Diagnostic, DiagnosticHandler
 
 
 class UsageError(Exception):
@@ -125,15 +126,21 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
         emit_diag(Diagnostic("error", FileLineColLoc(filename, 1 + line_offset, 1),
                              "input nests too deeply to parse"))
         return False
-    with DiagnosticHandler(emit_diag):
-        if not verify(module):
-            return False
-        pm = pm_factory() if pm_factory is not None else None
-        if pm is not None and not pm.run(module):
-            return False
-    p = Printer(generic=args.mlir_print_op_generic, debuginfo=args.mlir_print_debuginfo)
-    with _phase(timing, "Output"):
-        out.append(p.print_top_level(module))
+    try:
+        with DiagnosticHandler(emit_diag):
+            if not verify(module):
+                return False
+            pm = pm_factory() if pm_factory is not None else None
+            if pm is not None and not pm.run(module):
+                return False
+        p = Printer(generic=args.mlir_print_op_generic, debuginfo=args.mlir_print_debuginfo)
+        with _phase(timing, "Output"):
+            out.append(p.print_top_level(module))
+    except RecursionError:
+        from mlir_py.location import FileLineColLoc
+        emit_diag(Diagnostic("error", FileLineColLoc(filename, 1 + line_offset, 1),
+                             "input nests too deeply to process"))
+        return False
     return True
 
 
@@ -154,7 +161,8 @@ def run(argv: list[str]) -> int:
     if pm_probe is not None:
         pm_factory = lambda: _build_pass_manager(args, argv)  # noqa: E731 (fresh state per chunk)
     if args.input == "-":
-        text = sys.stdin.read()
+        buf = getattr(sys.stdin, "buffer", None)
+        data = buf.read() if buf is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
         filename = "<stdin>"
     else:
         try:
@@ -162,8 +170,10 @@ def run(argv: list[str]) -> int:
                 data = f.read()
         except OSError as e:
             raise UsageError(f"could not open input file '{args.input}': {e.strerror}") from None
-        text = data.decode("utf-8", errors="replace")
         filename = args.input
+    text = _decode_input(data, filename)
+    if text is None:
+        return 1
     chunks = split_input(text) if args.split_input_file else [(text, 0)]
     outputs: list[str] = []
     ok = True
@@ -194,6 +204,22 @@ def run(argv: list[str]) -> int:
             f.write(result)
     _finish_passes(args)
     return 0 if ok else 1
+
+
+def _decode_input(data: bytes, filename: str) -> str | None:
+    """The input as text; invalid UTF-8 is an error at its line and (byte) column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        from mlir_py.diagnostics import register_source
+        from mlir_py.location import FileLineColLoc
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        register_source(filename, data.decode("utf-8", errors="replace"))
+        d = Diagnostic("error", FileLineColLoc(filename, line, col),
+                       f"invalid UTF-8 byte 0x{data[e.start]:02X} in input")
+        print(d.render(), file=sys.stderr)
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

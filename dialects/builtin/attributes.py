@@ -13,11 +13,19 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from mlir_py.dialects.builtin.types import (
+    DYNAMIC,
+    ComplexType,
+    FloatType,
+    IndexType,
+    IntegerType,
+    ShapedType,
+    f64,
+    i1,
+    i64,
+)
 
 from mlir_py.attributes import Attribute, ParametrizedAttribute
-from mlir_py.dialects.builtin.types import (
-    DYNAMIC, ComplexType, FloatType, IndexType, IntegerType, ShapedType, i1, i64, f64,
-)
 
 if TYPE_CHECKING:
     from mlir_py.parser import Parser
@@ -78,7 +86,7 @@ class IntegerAttr(ParametrizedAttribute):
         if t is i1:
             printer.write("true" if self.value else "false")
             return
-        printer.write(str(self.value))
+        printer.write(int_to_str(self.value))
         printer.write(" : ")
         printer.print_type(t)
 
@@ -86,7 +94,20 @@ class IntegerAttr(ParametrizedAttribute):
         if self.type is i1:
             printer.write("true" if self.value else "false")
         else:
-            printer.write(str(self.value))
+            printer.write(int_to_str(self.value))
+
+
+def int_to_str(v: int) -> str:
+    """str(v), also for integers longer than Python prints at once (sys.get_int_max_str_digits)."""
+    try:
+        return str(v)
+    except ValueError:
+        sign, v = ("-" if v < 0 else ""), abs(v)
+        parts = []
+        while v:
+            v, r = divmod(v, 10**4000)
+            parts.append(r)
+        return sign + str(parts[-1]) + "".join(str(p).rjust(4000, "0") for p in reversed(parts[:-1]))
 
 
 def BoolAttr(value: bool) -> IntegerAttr:
@@ -546,7 +567,7 @@ class DenseElementsAttr(Attribute):
         a = self.array.reshape(-1)
         if a.size == 0:
             return False
-        if a.dtype == object:
+        if a.dtype.kind == "O":
             first = a[0]
             return all(x == first for x in a.tolist())
         b = np.ascontiguousarray(a).view(np.uint8).reshape(a.size, -1)  # bitwise: -0.0 != 0.0, NaN payloads
@@ -557,7 +578,7 @@ class DenseElementsAttr(Attribute):
 
     def _key(self):
         a = self.array  # object arrays (integers wider than 64 bits) compare by value, not by pointer
-        return tuple(a.reshape(-1).tolist()) if a.dtype == object else a.tobytes()
+        return tuple(a.reshape(-1).tolist()) if a.dtype.kind == "O" else a.tobytes()
 
     def __eq__(self, other: Any) -> bool:
         return (isinstance(other, DenseElementsAttr) and other.type is self.type
@@ -598,7 +619,7 @@ def _fmt_elem(v, et) -> str:
     if isinstance(et, ComplexType):
         inner = et.element_type
         return f"({_fmt_elem(v.real, inner)}, {_fmt_elem(v.imag, inner)})"
-    return str(int(v))
+    return int_to_str(int(v))
 
 
 def _fmt_nested(a: np.ndarray, et) -> str:
@@ -650,7 +671,7 @@ def _parse_dense(parser: Parser, kw: str, type: Attribute | None = None) -> Attr
             raise parser.error("malformed hex string in dense elements", start) from None
         n = t.num_elements
         esize = dtype.itemsize
-        if dtype == object:
+        if dtype.kind == "O":
             raise parser.error(f"hex data is not supported for element type {et}", start)
         if len(raw) == esize:
             _check_splat_size(parser, t, start)
@@ -856,7 +877,11 @@ def _parse_strided(parser: Parser, kw: str) -> Attribute:
 def _int_or_dynamic(parser: Parser) -> int:
     if parser.parse_optional("?"):
         return DYNAMIC
-    return parser.parse_integer()
+    pos = parser.skip_ws()
+    v = parser.parse_integer()
+    if not -(2**63) < v < 2**63:  # int64, as MLIR; INT64_MIN is `?`
+        raise parser.error("integer value out of range for a stride or offset", pos)
+    return v
 
 
 class DenseResourceElementsAttr(ParametrizedAttribute):

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from mlir_py.constraints import AnyOf, BaseAttr, Constraint, EqAttr, Predicate
 from mlir_py.dialects.builtin.attributes import (
-    AffineMapAttr, ArrayAttr, DenseArrayAttr, DenseElementsAttr, DictionaryAttr, FloatAttr, IntegerAttr,
-    IntegerSetAttr, StringAttr, SymbolRefAttr, TypeAttr, UnitAttr,
+    AffineMapAttr,
+    ArrayAttr,
+    DenseArrayAttr,
+    DenseElementsAttr,
+    DictionaryAttr,
+    FloatAttr,
+    IntegerAttr,
+    IntegerSetAttr,
+    StringAttr,
+    SymbolRefAttr,
+    TypeAttr,
+    UnitAttr,
 )
 from mlir_py.dialects.builtin.types import (
-    ComplexType, FloatType, FunctionType, IndexType, IntegerType, MemRefType, RankedTensorType, ShapedType,
-    TensorType, UnrankedMemRefType, UnrankedTensorType, VectorType, i1, index,
+    ComplexType,
+    FloatType,
+    FunctionType,
+    IndexType,
+    IntegerType,
+    MemRefType,
+    RankedTensorType,
+    ShapedType,
+    TensorType,
+    UnrankedMemRefType,
+    VectorType,
+    i1,
+    index,
 )
+
+from mlir_py.constraints import AnyOf, BaseAttr, Constraint, EqAttr, Predicate
 
 
 def _is_signless_int(t) -> bool:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mlir_py.dialects.builtin.attributes import StringAttr
+
 from mlir_py.constraints import AnyType
 from mlir_py.ir import Block, Region
 from mlir_py.opdef import Op, opt_prop, region, var_operand, var_result
 from mlir_py.traits import (
-    HasOnlyGraphRegion, IsolatedFromAbove, NoTerminator, OpAsmOpInterface, Pure, SingleBlock, Symbol,
+    HasOnlyGraphRegion,
+    IsolatedFromAbove,
+    NoTerminator,
+    OpAsmOpInterface,
+    Pure,
+    SingleBlock,
     SymbolTable,
 )
-from mlir_py.dialects.builtin.attributes import StringAttr
 
 if TYPE_CHECKING:
     from mlir_py.parser import Parser

@@ -240,7 +240,11 @@ class MemRefType(BaseMemRefType):
 
     @classmethod
     def normalize(cls, shape, element_type, layout=None, memory_space=None):
-        return (tuple(shape), element_type, layout, memory_space)
+        # as MLIR: an identity affine_map is the default layout, memory space 0 the default space
+        from mlir_py.dialects.builtin.attributes import AffineMapAttr
+        if isinstance(layout, AffineMapAttr) and layout.value.num_dims == len(shape) and layout.value.is_identity():
+            layout = None
+        return (tuple(shape), element_type, layout, _skip_default_memory_space(memory_space))
 
     def verify(self):
         if any(d < 0 and d != DYNAMIC for d in self.shape):
@@ -262,7 +266,7 @@ class MemRefType(BaseMemRefType):
 
     def get_strides_and_offset(self) -> tuple[list[int], int]:
         """Strides and offset (DYNAMIC where unknown) of the layout."""
-        from mlir_py.dialects.builtin.attributes import StridedLayoutAttr, AffineMapAttr
+        from mlir_py.dialects.builtin.attributes import AffineMapAttr, StridedLayoutAttr
         lay = self.layout
         if lay is None or (isinstance(lay, AffineMapAttr) and lay.value.is_identity()):
             strides = []
@@ -279,6 +283,11 @@ class MemRefType(BaseMemRefType):
         raise ValueError(f"layout {lay} is not strided")
 
 
+def _skip_default_memory_space(ms: Attribute | None) -> Attribute | None:
+    from mlir_py.dialects.builtin.attributes import IntegerAttr
+    return None if isinstance(ms, IntegerAttr) and ms.value == 0 else ms
+
+
 def _is_i64_int(a: Attribute) -> bool:
     from mlir_py.dialects.builtin.attributes import IntegerAttr
     return isinstance(a, IntegerAttr) and a.type is i64
@@ -291,7 +300,7 @@ class UnrankedMemRefType(BaseMemRefType):
 
     @classmethod
     def normalize(cls, element_type, memory_space=None):
-        return (element_type, memory_space)
+        return (element_type, _skip_default_memory_space(memory_space))
 
     @property
     def has_rank(self) -> bool:
@@ -350,20 +359,24 @@ def parse_dimension_list(parser: Parser, *, allow_dynamic: bool = True, allow_sc
         elif part.startswith("["):
             if not allow_scalable:
                 raise parser.error("unexpected scalable dimension", pos)
-            shape.append(int(part[1:-1]))
+            shape.append(_dimension(parser, part[1:-1], pos))
             scalable.append(True)
         else:
-            shape.append(int(part))
+            shape.append(_dimension(parser, part, pos))
             scalable.append(False)
     parser.pos = m.end()
     return tuple(shape), tuple(scalable)
 
 
+def _dimension(parser: Parser, digits: str, pos: int) -> int:
+    # as MLIR: a static size must fit in int64
+    if len(digits) > 19 or int(digits) > 2**63 - 1:
+        raise parser.error("invalid dimension", pos)
+    return int(digits)
+
+
 def _memory_space(parser: Parser) -> Attribute:
-    from mlir_py.dialects.builtin.attributes import IntegerAttr
-    n = parser.parse_optional_integer()
-    if n is not None:
-        return IntegerAttr(n, i64)
+    # a bare integer is `N : i64` (printed without its type); `1 : i32` keeps its type
     return parser.parse_attribute()
 
 
@@ -393,7 +406,9 @@ def _parse_memref(parser: Parser, kw: str) -> Attribute:
     et = parser.parse_type()
     layout = ms = None
     from mlir_py.dialects.builtin.attributes import AffineMapAttr, StridedLayoutAttr
+    lpos = None
     if parser.parse_optional(","):
+        lpos = parser.skip_ws()
         a = _memory_space(parser)
         if isinstance(a, (AffineMapAttr, StridedLayoutAttr)):
             layout = a
@@ -402,11 +417,12 @@ def _parse_memref(parser: Parser, kw: str) -> Attribute:
         else:
             ms = a
     parser.expect(">")
-    t = MemRefType(shape, et, layout, ms)
     if isinstance(layout, AffineMapAttr) and layout.value.num_dims != len(shape):
         raise parser.error("memref layout mismatch between rank and affine map: "
-                           f"{len(shape)} != {layout.value.num_dims}")
-    return t
+                           f"{len(shape)} != {layout.value.num_dims}", lpos)
+    if isinstance(layout, StridedLayoutAttr) and len(layout.strides) != len(shape):
+        raise parser.error("expected the number of strides to match the rank", lpos)
+    return MemRefType(shape, et, layout, ms)
 
 
 def _parse_vector(parser: Parser, kw: str) -> Attribute:
