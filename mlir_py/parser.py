@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Callable
 
 from mlir_py.attributes import Attribute, OpaqueAttr, OpaqueType
@@ -64,18 +65,19 @@ class ParseError(Exception):
         self.loc = loc
 
 
-class UnresolvedOperand:
-    """An operand reference whose type is not yet known (`%x#1` at `pos`)."""
+class UnresolvedOperand(tuple):
+    """An operand reference whose type is not yet known (`%x#1` at `pos`).
 
-    __slots__ = ("name", "number", "pos")
+    A tuple (name, number, pos): built by C code, no per-operand __init__.
+    """
 
-    def __init__(self, name: str, number: int, pos: int):
-        self.name = name
-        self.number = number
-        self.pos = pos
+    __slots__ = ()
+    name = property(itemgetter(0))
+    number = property(itemgetter(1))
+    pos = property(itemgetter(2))
 
     def __repr__(self) -> str:
-        return f"%{self.name}" + (f"#{self.number}" if self.number else "")
+        return f"%{self[0]}" + (f"#{self[1]}" if self[1] else "")
 
 
 class _ForwardRef(Value):
@@ -766,7 +768,7 @@ class Parser:
         if m is not None:
             self.pos = m.end()
             n = m.group(2)
-            return UnresolvedOperand(m.group(1), _to_int(n) if n else 0, m.start(1) - 1)
+            return UnresolvedOperand((m.group(1), _to_int(n) if n else 0, m.start(1) - 1))
         pos = _WS.match(self.text, self.pos).end()
         m = _SSA_ID.match(self.text, pos)
         if m is None:
@@ -774,7 +776,7 @@ class Parser:
             raise self.error("expected SSA operand")
         self.pos = m.end()
         n = m.group(2)
-        return UnresolvedOperand(m.group(1), _to_int(n) if n else 0, pos)
+        return UnresolvedOperand((m.group(1), _to_int(n) if n else 0, pos))
 
     def parse_optional_operand(self) -> UnresolvedOperand | None:
         if not self.peek("%"):
@@ -798,13 +800,13 @@ class Parser:
         return ops
 
     def resolve_operand(self, u: UnresolvedOperand, type: Attribute) -> Value:
-        name = u.name
+        name, number, _ = u
         for scope in reversed(self._scopes):
             vals = scope.values.get(name)
             if vals is not None:
-                if u.number >= len(vals):
+                if number >= len(vals):
                     raise self.error(f"operation only has {len(vals)} results", u.pos)
-                v = vals[u.number]
+                v = vals[number]
                 if v.type is not type:
                     raise self.error(f"use of value '%{name}' expects different type than prior uses: "
                                      f"'{type}' vs '{v.type}'", u.pos)
