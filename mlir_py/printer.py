@@ -130,8 +130,13 @@ class Printer:
         used: set[str] = set()
         # each region gets its own used-name scope on top of its parent's (MLIR's
         # ScopedHashTable): sibling regions, e.g. two functions, may reuse a name
-        stack: list[tuple[Region, int, int, set[str]]] = [(r, 0, 0, used) for r in reversed(root.regions)]
-        from mlir_py.traits import IsolatedFromAbove
+        # MLIR pushes nested regions in order and pops the last one first; a
+        # region starts from the counters its parent region ended with (no reset
+        # at IsolatedFromAbove ops).  The generic form prints unique SSA ids
+        # (MLIR's shouldPrintUniqueSSAIDs): counters then run on, never restored.
+        unique_ids = self.generic
+        stack: list[tuple[Region, int, int, int, set[str]]] = [(r, 0, 0, 0, used) for r in root.regions]
+        next_value = next_arg = 0
         names = self._names
         bnames = self._block_names
         conflict = [0]
@@ -160,11 +165,13 @@ class Printer:
                 hint = r.name_hint
                 names[r] = "%" + (unique(hint) if hint and _HINT_OK.match(hint) else str(len(names)))
         while stack:
-            region, next_value, next_arg, used = stack.pop()
+            if unique_ids:
+                # hint-derived names (our extension: MLIR's generic form has none)
+                # still restore the conflict counter, so both forms agree on them
+                region, _, _, conflict[0], used = stack.pop()
+            else:
+                region, next_value, next_arg, conflict[0], used = stack.pop()
             owned = False
-            parent = region.parent
-            if parent is not None and parent is not root and IsolatedFromAbove in parent.traits:
-                next_value = next_arg = 0
             next_block = 0
             for block in region.blocks:
                 bnames[block] = f"^bb{next_block}"
@@ -191,7 +198,7 @@ class Printer:
                     res = op.results
                     if res:
                         # result groups (`%a, %b:2 = ...`): [(start, end, hint)]
-                        for start, end, hint in _result_groups(op, res):
+                        for start, end, hint in _result_groups(op, res, not unique_ids):
                             if hint is not None and _HINT_OK.match(hint):
                                 nm = "%" + unique(hint)
                             else:
@@ -203,16 +210,14 @@ class Printer:
                                 for i in range(start, end):
                                     names[res[i]] = f"{nm}#{i - start}"
                     op = op._next
-            # nested regions, in reverse so that they pop in order
-            nested = []
+            # nested regions, in order (so the last one pops first, as in MLIR)
             for block in region.blocks:
                 op = block._first
                 while op is not None:
                     if op.regions:
                         for r in op.regions:
-                            nested.append((r, next_value, next_arg, used))
+                            stack.append((r, next_value, next_arg, conflict[0], used))
                     op = op._next
-            stack.extend(reversed(nested))
 
     def value_name(self, v: Value) -> str:
         n = self._names.get(v)
@@ -577,14 +582,17 @@ class Printer:
         self.write(" " * self.indent)
 
 
-def _result_groups(op: Operation, res) -> list[tuple[int, int, str | None]]:
+def _result_groups(op: Operation, res, asm_names: bool = True) -> list[tuple[int, int, str | None]]:
     """Split an op's results into named groups, as MLIR's getAsmResultNames does.
 
     User-written names start a group wherever the hint changes; otherwise the
     op's `get_asm_result_name()` may return a name (one group) or a dict
-    {result index: name} (each key starts a group)."""
+    {result index: name} (each key starts a group).  The generic form
+    (asm_names false) uses no op-given names, as MLIR's generic printer."""
     hints = [r.name_hint for r in res]
-    if hints[0] is None and op.definition is not None and all(h is None for h in hints):
+    if hints[0] is None and all(h is None for h in hints):
+        if not asm_names or op.definition is None:
+            return [(0, len(res), None)]
         get_name = getattr(op, "get_asm_result_name", None)
         named = get_name() if get_name is not None else None
         if isinstance(named, dict):
@@ -647,21 +655,17 @@ def _block_index(b: Block) -> int:
 
 
 def quote_string(s: str) -> str:
+    """`"..."` as llvm::printEscapedString writes it: printable ASCII as is
+    (backslash doubled), every other byte of the UTF-8 text as `\\XX`."""
     out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if ch == '"' or ch == "\\":
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif o < 0x20 or o == 0x7F:
-            out.append("\\%02X" % o)
-        elif 0xDC80 <= o <= 0xDCFF:  # a byte that is not UTF-8 (see parser._unescape)
-            out.append("\\%02X" % (o - 0xDC00))
+    # surrogateescape: bytes that are not UTF-8 come from the parser as U+DC80..U+DCFF
+    for b in s.encode("utf-8", "surrogateescape"):
+        if b == 0x5C:
+            out.append("\\\\")
+        elif 0x20 <= b < 0x7F and b != 0x22:
+            out.append(chr(b))
         else:
-            out.append(ch)
+            out.append("\\%02X" % b)
     out.append('"')
     return "".join(out)
 

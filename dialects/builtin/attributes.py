@@ -618,7 +618,7 @@ def _fmt_elem(v, et) -> str:
         return format_float(float(v), et)
     if isinstance(et, ComplexType):
         inner = et.element_type
-        return f"({_fmt_elem(v.real, inner)}, {_fmt_elem(v.imag, inner)})"
+        return f"({_fmt_elem(v.real, inner)},{_fmt_elem(v.imag, inner)})"  # no space, as MLIR
     return int_to_str(int(v))
 
 

@@ -265,7 +265,7 @@ def test_print_built_attributes():
     assert str(IntegerAttr(7)) == "7 : i64"
     assert str(BoolAttr(False)) == "false"
     assert str(FloatAttr(1.0, f32)) == "1.000000e+00 : f32"
-    assert str(StringAttr('a"b\\c\n\t\x01')) == r'"a\"b\\c\n\t\01"'
+    assert str(StringAttr('a"b\\c\n\t\x01')) == r'"a\22b\\c\0A\09\01"'
     assert str(ArrayAttr([IntegerAttr(1), FloatAttr(2.0), IntegerAttr(3, i32), FloatAttr(4.0, f32)])) == \
         "[1, 2.000000e+00, 3 : i32, 4.000000e+00 : f32]"
     assert str(DictionaryAttr({"b": UnitAttr(), "a": StringAttr("x"), "odd key": i32})) == \
@@ -400,7 +400,7 @@ ATTR_FORMS = [
     "-1 : i128", "-170141183460469231731687303715884105728 : i128",
     "1.000000e+00 : f32", "-2.500000e-03 : f32", "0x7F800000 : f32", "0x7FC00000 : f32", "0xFF800000 : f32",
     "0x7C00 : f16", "0x7FF8000000000000 : f64", "1.000000e+00 : bf16",
-    '"hello"', r'"esc\n\t\"\\"', r'"\00\7F"', '""', "unit",
+    '"hello"', r'"esc\0A\09\22\\"', r'"\00\7F"', '""', "unit",
     "[]", "[1, 2, 3]", "[1, 2.000000e+00, \"s\", i32, [unit]]", "[1 : i32, 4.000000e+00 : f32]",
     "{}", "{a = 1 : i32, b, \"c d\" = \"e\"}", "{a = {b = {c = [1]}}}",
     "@foo", "@foo::@bar::@baz", '@"quoted name"', '@"a b"::@c',
@@ -409,8 +409,8 @@ ATTR_FORMS = [
     "array<f32: 1.000000e+00, 2.500000e+00>", "array<f64: 0x7FF8000000000000>",
     "dense<1.000000e+00> : tensor<4xf32>", "dense<[1, 2, 3]> : tensor<3xi32>",
     "dense<[[1, 2], [3, 4]]> : tensor<2x2xi64>", "dense<true> : tensor<2xi1>", "dense<[true, false]> : tensor<2xi1>",
-    "dense<(1.000000e+00, 2.000000e+00)> : tensor<2xcomplex<f32>>",
-    "dense<[(1, 2), (3, 4)]> : tensor<2xcomplex<i32>>", "dense<> : tensor<0xf32>", "dense<> : tensor<0x4xi32>",
+    "dense<(1.000000e+00,2.000000e+00)> : tensor<2xcomplex<f32>>",
+    "dense<[(1,2), (3,4)]> : tensor<2xcomplex<i32>>", "dense<> : tensor<0xf32>", "dense<> : tensor<0x4xi32>",
     "dense<7> : tensor<i32>", "dense<1> : vector<4xi32>", "dense<2> : tensor<2xindex>",
     "dense<[0x7FC00000, 1.000000e+00]> : tensor<2xf32>", "dense<[1.000000e+00, 2.000000e+00]> : tensor<2xbf16>",
     "dense<1> : memref<2xi32>", "dense<255> : tensor<2xui8>",
@@ -467,8 +467,10 @@ CANONICALIZED_ATTRS = [
     ("dense<[0x3F800000, 2.0]> : tensor<2xf32>", "dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>"),
     ("dense<0> : tensor<0x4xi32>", "dense<> : tensor<0x4xi32>"),
     ("strided<[1], offset: 0>", "strided<[1]>"),
-    # `\XX` escapes are bytes: escaped UTF-8 is its character, other bytes stay escaped
-    (r'"\C3\BC\e2\9c\93"', '"ü✓"'),
+    # `\XX` escapes are bytes; printed as llvm::printEscapedString: non-ASCII as `\XX`
+    (r'"\C3\BC\e2\9c\93"', r'"\C3\BC\E2\9C\93"'),
+    ('"ü✓"', r'"\C3\BC\E2\9C\93"'),
+    (r'"esc\n\t\"\\"', r'"esc\0A\09\22\\"'),
     (r'"\FF\C3"', r'"\FF\C3"'),
     (r'"\41\7e"', '"A~"'),
     ("affine_set<(d0)[s0]: (d0 >= 0, -d0 + s0 - 1 >= 0)>", "affine_set<(d0)[s0] : (d0 >= 0, -d0 + s0 - 1 >= 0)>"),
