@@ -645,15 +645,6 @@ def _is_terminator(op: Operation) -> bool:
     return Terminator in op.traits
 
 
-def _block_index(b: Block) -> int:
-    i = 0
-    cur = b._prev_block
-    while cur is not None:
-        i += 1
-        cur = cur._prev_block
-    return i
-
-
 def quote_string(s: str) -> str:
     """`"..."` as llvm::printEscapedString writes it: printable ASCII as is
     (backslash doubled), every other byte of the UTF-8 text as `\\XX`."""
