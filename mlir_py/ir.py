@@ -497,8 +497,9 @@ class Operation:
         from mlir_py.diagnostics import emit
         return emit("remark", self.location, message, op=self)
 
-    def verify(self, *, diagnostics: Any = None) -> bool:
-        """Verify this op and everything nested; diagnostics go to the active handler."""
+    def verify(self) -> bool:
+        """Verify this op and everything nested; diagnostics go to the active
+        handler, or are raised as DiagnosticError when none is installed."""
         from mlir_py.verifier import verify
         return verify(self)
 

@@ -1209,9 +1209,6 @@ class Parser:
             self._default_dialects.pop()
         return op
 
-    def op_name_isolated(self, cls) -> bool:
-        return _is_isolated(cls)
-
     # ------------------------------------------------------------------
     # Top level
     # ------------------------------------------------------------------
