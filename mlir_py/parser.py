@@ -477,7 +477,7 @@ class Parser:
                 return self.type_aliases[ident]
             if self.text.startswith("<", self.pos) and (ident in self.ctx.dialects or self._allow_unregistered):
                 body = self._balanced()
-                return self._reparse_pretty(ident, body, True, pos)
+                return self._opaque_pretty(ident, body, True)
             raise self.error(f"undefined symbol alias id '{ident}'", pos)
         cls = self.ctx.types.get(ident)
         if cls is not None:
@@ -491,9 +491,9 @@ class Parser:
         body = self._balanced() if self.text.startswith("<", self.pos) else ""
         return OpaqueType(ident, body)
 
-    def _reparse_pretty(self, dialect: str, body: str, is_type: bool, pos: int) -> Attribute:
-        # `!dialect<"...">` opaque form; with the dialect registered, its own parser
-        # would read the body - our dialects do not use this form, so keep it opaque.
+    @staticmethod
+    def _opaque_pretty(dialect: str, body: str, is_type: bool) -> Attribute:
+        """`!dialect<"...">` / `#dialect<...>`: kept as written (no dialect here parses this form)."""
         return (OpaqueType if is_type else OpaqueAttr)(dialect, body)
 
     def _call_attr_parser(self, cls, pos: int) -> Attribute:
@@ -519,12 +519,7 @@ class Parser:
         text = self.text
         c = text[pos:pos + 1]
         if c == '"':
-            s = self.parse_string()
-            if type is None and self.text.startswith(":", _WS.match(self.text, self.pos).end()) \
-                    and not self.text.startswith("::", _WS.match(self.text, self.pos).end()):
-                # typed string attributes exist but are rare; keep it simple
-                pass
-            return B.StringAttr(s)
+            return B.StringAttr(self.parse_string())
         if c == "[":
             self.pos += 1
             if self.parse_optional("]"):
@@ -609,7 +604,7 @@ class Parser:
             if a is not None:
                 return a
             if self.text.startswith("<", self.pos) and (ident in self.ctx.dialects or self._allow_unregistered):
-                return self._reparse_pretty(ident, self._balanced(), False, pos)
+                return self._opaque_pretty(ident, self._balanced(), False)
             raise self.error(f"undefined symbol alias id '{ident}'", pos)
         cls = self.ctx.attributes.get(ident)
         if cls is not None:
@@ -937,8 +932,6 @@ class Parser:
         self._push_scope(isolated)
         self._block_scopes.append(_BlockScope())
         try:
-            if arguments is not None and not arguments and self.peek("}"):
-                pass
             entry_args = arguments
             if entry_args and self.peek("^"):
                 raise self.error("invalid block name in region with named arguments")
@@ -1164,9 +1157,6 @@ class Parser:
             op = cls.__new__(cls)
         else:
             op = Operation.__new__(Operation)
-            if props:
-                # unregistered ops keep properties as they came
-                pass
         Operation.__init__(op, name, values, ftype.results, props, attrs, regions, successors, None)
         return op
 
