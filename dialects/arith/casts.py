@@ -38,6 +38,7 @@ from mlir_py.dialects.builtin.types import (
     VectorType,
 )
 
+from mlir_py.dialects.builtin.attributes import UnitAttr
 from mlir_py.opdef import Op, operand, opt_prop, prop, result
 from mlir_py.traits import Pure, SameOperandsAndResultShape, compatible_shapes
 
@@ -117,11 +118,14 @@ class ExtUIOp(_IToICastOp):
     ```mlir
     %2 = arith.extui %1 : i3 to i6
     %5 = arith.extui %0 : vector<2xi32> to vector<2xi64>
+    %6 = arith.extui %1 nneg : i3 to i6
     ```
     """
 
     name = "arith.extui"
     traits = _CAST
+    nonNeg = opt_prop(UnitAttr)
+    assembly_format = "$in_ (`nneg` $nonNeg^)? attr-dict `:` type($in_) `to` type($out)"
 
     @classmethod
     def are_cast_compatible(cls, inputs, outputs) -> bool:
@@ -366,11 +370,14 @@ class UIToFPOp(_IToFCastOp):
 
     ```mlir
     %1 = arith.uitofp %0 : i32 to f32
+    %2 = arith.uitofp %0 nneg : i32 to f32
     ```
     """
 
     name = "arith.uitofp"
     traits = _CAST
+    nonNeg = opt_prop(UnitAttr)
+    assembly_format = "$in_ (`nneg` $nonNeg^)? attr-dict `:` type($in_) `to` type($out)"
 
     def fold(self, operands):
         return self._fold(operands, is_signed=False)
@@ -494,11 +501,14 @@ class IndexCastUIOp(_IndexCastBase):
 
     ```mlir
     %1 = arith.index_castui %0 : i32 to index
+    %2 = arith.index_castui %0 nneg : i32 to index
     ```
     """
 
     name = "arith.index_castui"
     traits = _CAST
+    nonNeg = opt_prop(UnitAttr)
+    assembly_format = "$in_ (`nneg` $nonNeg^)? attr-dict `:` type($in_) `to` type($out)"
 
     def fold(self, operands):
         return self._fold(operands, is_signed=False)

@@ -3,7 +3,8 @@
 The drivers take the constant attributes of an op's operands (FloatAttr /
 IntegerAttr scalars or DenseElementsAttr, splat or not) and return the
 folded attribute, or None. Floats are computed with numpy at the type's own
-precision (f16, f32, f64); bf16 only for the exact ops (rounding, sign,
+precision: f32 and f64 only for the libm-style ops (as upstream), f16 and
+bf16 too for the exact ops (abs, ceil, floor, roundeven, copysign, scalar
 classification), which cannot round differently. Integer ops work on the
 two's complement bit pattern and wrap at the width (index is 64 bits).
 
@@ -47,6 +48,8 @@ def _float_operand(attr: Attribute | None, exact: bool):
     else:
         return None
     dtype = _NATIVE.get(et.kind)
+    if not exact and et.kind == "f16":
+        return None  # upstream's libm folders handle only f32 and f64
     if dtype is None:
         if not (exact and et.kind == "bf16"):
             return None
@@ -80,7 +83,9 @@ def float_binary(lhs: Attribute | None, rhs: Attribute | None, fn: Callable[[np.
 
 
 def classify(attr: Attribute | None, fn: FloatFn) -> Attribute | None:
-    """Fold a float classification to an i1 constant of the same shape."""
+    """Fold a scalar float classification to an i1 constant (upstream folds no dense operand)."""
+    if not isinstance(attr, FloatAttr):
+        return None
     got = _float_operand(attr, exact=True)
     if got is None:
         return None
@@ -108,6 +113,11 @@ cos, cosh, sin, sinh, tan, tanh = np.cos, np.cosh, np.sin, np.sinh, np.tan, np.t
 exp, exp2, expm1 = np.exp, np.exp2, np.expm1
 log, log10, log1p, log2 = np.log, np.log10, np.log1p, np.log2
 sqrt = np.sqrt
+cbrt = np.cbrt
+
+
+def rsqrt(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1, dtype=x.dtype) / np.sqrt(x)
 powf = np.power
 
 

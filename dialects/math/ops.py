@@ -298,7 +298,7 @@ class AtanhOp(_FloatUnaryOp):
 
 class CbrtOp(_FloatUnaryOp):
     """Cube root; not the same as `powf(x, 1/3)`, which is NaN for negative x.
-    Not folded, as upstream.
+    Folded for f32/f64 constants, as current upstream.
 
     ```mlir
     %a = math.cbrt %b : f64
@@ -306,6 +306,9 @@ class CbrtOp(_FloatUnaryOp):
     """
 
     name = "math.cbrt"
+
+    def fold(self, operands):
+        return folding.float_unary(operands[0], folding.cbrt)
 
 
 class CeilOp(_FloatUnaryOp):
@@ -516,11 +519,12 @@ class RoundOp(_FloatUnaryOp):
     name = "math.round"
 
     def fold(self, operands):
-        return folding.float_unary(operands[0], folding.round_away, exact=True)
+        return folding.float_unary(operands[0], folding.round_away)
 
 
 class RsqrtOp(_FloatUnaryOp):
-    """Reciprocal square root `1 / sqrt(x)`. Not folded, as upstream.
+    """Reciprocal square root `1 / sqrt(x)`. Folded for f32/f64 constants
+    without the sign bit set, as current upstream.
 
     ```mlir
     %a = math.rsqrt %b : f64
@@ -528,6 +532,9 @@ class RsqrtOp(_FloatUnaryOp):
     """
 
     name = "math.rsqrt"
+
+    def fold(self, operands):
+        return folding.float_unary(operands[0], folding.rsqrt, domain=folding.non_negative)
 
 
 class SinOp(_FloatUnaryOp):
@@ -611,7 +618,7 @@ class TruncOp(_FloatUnaryOp):
     name = "math.trunc"
 
     def fold(self, operands):
-        return folding.float_unary(operands[0], folding.trunc, exact=True)
+        return folding.float_unary(operands[0], folding.trunc)
 
 
 # ----------------------------------------------------------------------------

@@ -252,6 +252,9 @@ def test_unary_float_folds_like_numpy(op, kv):
     kind, x = kv
     np_fn, libm, domain = UNARY[op]
     got = fold(op, FloatAttr(x, FTYPES[kind]))
+    if kind == "f16":
+        assert got is None, "upstream's libm folders handle f32/f64 only"
+        return
     sign = math.copysign(1, x) < 0
     if (domain == "sign" and sign) or \
             (domain == "plus_one" and np.signbit(DTYPES[kind](x) + DTYPES[kind](1))):
@@ -274,6 +277,9 @@ def test_unary_float_folds_like_numpy(op, kv):
 def test_exact_float_folds(op, kv):
     kind, x = kv
     got = fold(op, FloatAttr(x, FTYPES[kind]))
+    if kind == "f16" and op in (m.TruncOp, m.RoundOp):
+        assert got is None, "upstream folds round/trunc on f32/f64 only"
+        return
     assert isinstance(got, FloatAttr)
     if not math.isfinite(x):
         assert same_float(got.value, abs(x) if op is m.AbsFOp else x)
@@ -283,7 +289,7 @@ def test_exact_float_folds(op, kv):
     assert same_float(got.value, want), (x, got.value, want)
 
 
-@pytest.mark.parametrize("op", [m.AbsFOp, m.CeilOp, m.FloorOp, m.TruncOp, m.RoundOp, m.RoundEvenOp])
+@pytest.mark.parametrize("op", [m.AbsFOp, m.CeilOp, m.FloorOp, m.RoundEvenOp])
 @given(x=st.floats(width=32).map(lambda v: float(FloatAttr(v, bf16).value)))
 @settings(max_examples=50, deadline=None)
 def test_exact_ops_fold_bf16(op, x):
@@ -297,6 +303,8 @@ def test_transcendental_ops_leave_other_float_types_unfolded():
     assert fold(m.SinOp, FloatAttr(1.0, bf16)) is None
     assert fold(m.ExpOp, FloatAttr(1.0, FloatType("f80"))) is None
     assert fold(m.AbsFOp, FloatAttr(1.0, FloatType("f128"))) is None
+    assert fold(m.TruncOp, FloatAttr(1.5, bf16)) is None  # upstream: f32/f64 only
+    assert fold(m.RoundOp, FloatAttr(1.5, f16)) is None
 
 
 @pytest.mark.parametrize("op, np_fn", [(m.CopySignOp, np.copysign), (m.PowFOp, np.power),
@@ -307,6 +315,9 @@ def test_binary_float_folds_like_numpy(op, np_fn, kind, data):
     a, b = data.draw(floats(kind)), data.draw(floats(kind))
     t = FTYPES[kind]
     got = fold(op, FloatAttr(a, t), FloatAttr(b, t))
+    if kind == "f16" and op is not m.CopySignOp:
+        assert got is None, "upstream's libm folders handle f32/f64 only"
+        return
     assert isinstance(got, FloatAttr) and got.type is t
     if op is m.Atan2Op and a == 0 and b == 0:
         assert math.isnan(got.value), "upstream folds atan2(0, 0) to NaN"
@@ -326,7 +337,7 @@ def test_float_fold_edge_cases():
     assert fold(m.RoundOp, FloatAttr(0.49999999999999994, f64)).value == 0.0
     assert fold(m.RoundOp, FloatAttr(-2.5, f32)).value == -3.0
     assert fold(m.RoundEvenOp, FloatAttr(-2.5, f32)).value == -2.0
-    assert str(fold(m.SinOp, FloatAttr(0.5, f16))) == str(FloatAttr(float(np.sin(np.float16(0.5))), f16))
+    assert fold(m.SinOp, FloatAttr(0.5, f16)) is None  # upstream: f32/f64 only
     assert fold(m.CopySignOp, FloatAttr(3.0, f32), FloatAttr(-0.0, f32)).value == -3.0
     assert fold(m.Atan2Op, FloatAttr(1.0, f32), DenseElementsAttr(np.ones(2, np.float32), VectorType([2], f32))) \
         is None
@@ -334,9 +345,15 @@ def test_float_fold_edge_cases():
     assert m.PowFOp(*args(f32, f32)).fold([FloatAttr(2.0, f32), None]) is None
 
 
-@pytest.mark.parametrize("op", [m.CbrtOp, m.RsqrtOp])
-def test_ops_upstream_does_not_fold(op):
-    assert fold(op, FloatAttr(8.0, f32)) is None
+def test_cbrt_rsqrt_fold_like_upstream():
+    assert fold(m.CbrtOp, FloatAttr(-8.0, f32)).value == -2.0
+    assert fold(m.CbrtOp, FloatAttr(8.0, f16)) is None
+    assert str(fold(m.RsqrtOp, FloatAttr(8.0, f32))) == "0.353553385 : f32"
+    assert fold(m.RsqrtOp, FloatAttr(0.0, f64)).value == math.inf
+    assert fold(m.RsqrtOp, FloatAttr(-0.0, f32)) is None
+
+
+def test_ops_upstream_does_not_fold():
     x, i = FloatAttr(2.0, f32), IntegerAttr(3, i32)
     assert fold(m.FmaOp, x, x, x) is None
     assert fold(m.ClampFOp, x, x, x) is None
@@ -356,10 +373,16 @@ def test_dense_folds_elementwise(kind, data):
     dy = DenseElementsAttr(np.array(ys, DTYPES[kind]), vt)
     for op in [m.SinOp, m.ExpOp, m.FloorOp, m.TanhOp]:
         got = fold(op, dx)
+        if kind == "f16" and op is not m.FloorOp:
+            assert got is None
+            continue
         assert isinstance(got, DenseElementsAttr) and got.type is vt
         for j, x in enumerate(xs):
             assert same_float(float(got.array[j]), fold(op, FloatAttr(x, t)).value)
     got = fold(m.PowFOp, dx, dy)
+    if kind == "f16":
+        assert got is None
+        return
     for j in range(n):
         assert same_float(float(got.array[j]), fold(m.PowFOp, FloatAttr(xs[j], t), FloatAttr(ys[j], t)).value)
     # one element out of the domain: the whole constant stays unfolded, as upstream
@@ -403,11 +426,11 @@ def test_classification_folds(op, kv):
 def test_classification_of_dense_and_bf16():
     vt = VectorType([4], f16)
     d = DenseElementsAttr(np.array([1.0, np.nan, np.inf, 1e-7], np.float16), vt)
-    assert str(fold(m.IsNaNOp, d)) == "dense<[false, true, false, false]> : vector<4xi1>"
-    assert str(fold(m.IsNormalOp, d)) == "dense<[true, false, false, false]> : vector<4xi1>"
-    assert str(fold(m.IsFiniteOp, d)) == "dense<[true, false, false, true]> : vector<4xi1>"
+    # upstream folds classifications of scalar constants only
+    assert fold(m.IsNaNOp, d) is None
+    assert fold(m.IsNormalOp, d) is None
     ut = RankedTensorType([3], f32)
-    assert fold(m.IsInfOp, DenseElementsAttr(np.float32(np.inf), ut)).type is RankedTensorType([3], i1)
+    assert fold(m.IsInfOp, DenseElementsAttr(np.float32(np.inf), ut)) is None
     assert fold(m.IsNormalOp, FloatAttr(1e-39, bf16)).value == 0  # subnormal in bf16 too
     assert fold(m.IsNormalOp, FloatAttr(1e-37, bf16)).value == 1
 
