@@ -27,6 +27,7 @@ from mlir_py.dialects.arith.traits import (
     CastCompatible,
     SameInputOutputTensorDims,
 )
+from mlir_py.dialects.builtin.attributes import UnitAttr
 from mlir_py.dialects.builtin.types import (
     FloatType,
     IndexType,
@@ -38,7 +39,6 @@ from mlir_py.dialects.builtin.types import (
     VectorType,
 )
 
-from mlir_py.dialects.builtin.attributes import UnitAttr
 from mlir_py.opdef import Op, operand, opt_prop, prop, result
 from mlir_py.traits import Pure, SameOperandsAndResultShape, compatible_shapes
 

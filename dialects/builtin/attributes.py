@@ -823,15 +823,16 @@ class IntegerSetAttr(ParametrizedAttribute):
 
 def _parse_affine(parser: Parser, kw: str) -> Attribute:
     """`affine_map<...>` / `affine_set<...>`, parsed in place (sets contain `>=`)."""
-    from mlir_py import affine_expr as A
+    from mlir_py.affine_expr import IntegerSet
+    from mlir_py.affine_parser import AffineParseError, parse_affine_map_or_set_prefix
     parser.expect("<", f"after '{kw}'")
     start = parser.pos
     try:
-        value, end = A.parse_affine_map_or_set_prefix(parser.text, start)
-    except A.AffineParseError as e:
+        value, end = parse_affine_map_or_set_prefix(parser.text, start)
+    except AffineParseError as e:
         raise parser.error(e.message, e.offset) from None
     want_set = kw == "affine_set"
-    if isinstance(value, A.IntegerSet) != want_set:
+    if isinstance(value, IntegerSet) != want_set:
         raise parser.error(f"expected {'integer set' if want_set else 'affine map'}", start)
     parser.pos = end
     parser.expect(">", f"to end {kw}")

@@ -23,7 +23,8 @@ from mlir_py.dialects.builtin.attributes import (
 )
 from mlir_py.dialects.builtin.types import DYNAMIC, MemRefType, RankedTensorType, i64
 
-from mlir_py import affine_expr as A
+from mlir_py import affine_parser as AP
+from mlir_py.affine_expr import AffineMap
 
 if TYPE_CHECKING:
     from mlir_py.ir import Value
@@ -153,11 +154,11 @@ def parse_bare_affine_map(parser: Parser) -> AffineMapAttr:
             raise parser.error("expected affine map", pos)
         return a
     try:
-        m, end = A.parse_affine_map_or_set_prefix(parser.text, pos)
-    except A.AffineParseError as e:
+        m, end = AP.parse_affine_map_or_set_prefix(parser.text, pos)
+    except AP.AffineParseError as e:
         raise parser.error(str(e.args[0]) if e.args else "invalid affine map",
                            getattr(e, "offset", pos)) from None
-    if not isinstance(m, A.AffineMap):
+    if not isinstance(m, AffineMap):
         raise parser.error("expected AffineMap, but got IntegerSet", pos)
     parser.pos = end
     return AffineMapAttr(m)

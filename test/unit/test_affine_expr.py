@@ -18,17 +18,19 @@ from mlir_py.affine_expr import (
     AffineConstantExpr,
     AffineExprKind,
     AffineMap,
-    AffineParseError,
     IntegerSet,
     constant,
     dim,
+    symbol,
+)
+from mlir_py.affine_parser import (
+    AffineParseError,
     parse_affine_expr,
     parse_affine_map,
     parse_affine_map_of_ssa_ids,
     parse_affine_map_or_set,
     parse_affine_map_or_set_prefix,
     parse_integer_set,
-    symbol,
 )
 
 d0, d1, d2 = dim(0), dim(1), dim(2)

@@ -27,7 +27,7 @@ from mlir_py.dialects.builtin.types import (
 )
 from mlir_py.dialects.memref.layout import canonical_strides, canonicalize_strided_layout, strides_and_offset
 
-from mlir_py import affine_expr as A
+from mlir_py import affine_parser as A
 from mlir_py.context import Context
 from mlir_py.diagnostics import DiagnosticCollector
 from mlir_py.ir import Block, Operation, Region
