@@ -1,10 +1,10 @@
-"""Parser for the textual IR (MLIR syntax).
+"""Parser for the textual IR (MLIR syntax): SSA values, blocks, regions, ops.
 
-Scannerless recursive descent: every primitive matches a precompiled regex
-at the current offset, so no token objects are built. Types and attributes
-are cached by their source text (`memref<16x16xf32>` is parsed once per
-file, then looked up), and locations are computed from offsets only when an
-op is created.
+Three layers, each a class the next extends: `lexer.Lexer` (token regexes
+matched at an offset - no token objects), `parse_attributes.AttrTypeParser`
+(types, attributes, locations; types cached by their source text) and
+`Parser` here. Parsed ops keep a packed source offset that becomes a
+FILE:LINE:COL location on demand.
 
 The methods without a leading underscore form the public parsing API that
 custom op/attribute/type parsers and the assembly-format compiler use (as
@@ -13,57 +13,36 @@ MLIR's OpAsmParser / DialectAsmParser).
 
 from __future__ import annotations
 
-import bisect
-import re
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
-from mlir_py.attributes import Attribute, OpaqueAttr, OpaqueType
+from mlir_py.attributes import Attribute
 from mlir_py.gcpause import gc_paused
 from mlir_py.ir import Block, BlockArgument, Operation, Region, Value
+from mlir_py.lexer import (
+    _CARET_ID,
+    _EXCL_ID,
+    _HASH_ID,
+    _OP_HEAD,
+    _OPNAME,
+    _SP_SSA_ID,
+    _SSA_ID,
+    _WS,
+    ParseError,  # noqa: F401 (re-exported: part of this module's API)
+    _to_int,
+)
 from mlir_py.location import (
     CallSiteLoc,
-    FileLineColLoc,
     FusedLoc,
     Location,
     NameLoc,
-    UnknownLoc,
     pack_source_loc,
     register_source_for_locs,
 )
+from mlir_py.parse_attributes import AttrTypeParser, _DeferredLoc
 
 if TYPE_CHECKING:
     from mlir_py.context import Context
-
-_WS = re.compile(r"(?:[ \t\r\n]+|//[^\n]*)*")
-_BARE_ID = re.compile(r"[A-Za-z_][\w$.]*")
-_SUFFIX_ID = re.compile(r"[\w$.-]+")
-_SSA_ID = re.compile(r"%([\w$.-]+)(?:#(\d+))?")
-#: fast paths: the token preceded by plain spaces (comments take the slow path)
-_SP_SSA_ID = re.compile(r"[ \t\r\n]*%([\w$.-]+)(?:#(\d+))?")
-_OP_HEAD = re.compile(r"%([\w$.-]+)[ \t]*=[ \t]*([A-Za-z_][\w$.]*)")
-_CARET_ID = re.compile(r"\^([\w$.-]+)")
-_AT_ID = re.compile(r'@(?:([\w$.-]+)|"((?:[^"\\\n]|\\.)*)")')
-_HASH_ID = re.compile(r"#([\w$.-]+)")
-_EXCL_ID = re.compile(r"!([\w$.-]+)")
-_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-_INT = re.compile(r"-?(?:0x[0-9a-fA-F]+|\d+)(?![\w.])")
-_HEX_INT = re.compile(r"0x[0-9a-fA-F]+")
-_FLOAT = re.compile(r"-?\d+\.\d*(?:[eE][-+]?\d+)?")
-_NUMBER = re.compile(r"-?(?:0x[0-9a-fA-F]+|\d+(\.\d*(?:[eE][-+]?\d+)?)?)")
-_INTEGER_TYPE = re.compile(r"(si|ui|i)([1-9]\d*)$")
-#: a type written without parentheses: keyword or !name, then an optional <...>
-#: with up to three levels of nesting; looked up whole in the type cache
-_SIMPLE_TYPE = re.compile(r"!?[A-Za-z_][\w$.]*(?:<(?:[^<>\n]|<(?:[^<>\n]|<[^<>\n]*>)*>)*>)?")
-_OPNAME = re.compile(r"[A-Za-z_][\w$.]*")
-
-
-class ParseError(Exception):
-    def __init__(self, message: str, loc: Location):
-        super().__init__(message)
-        self.message = message
-        self.loc = loc
-
 
 class UnresolvedOperand(tuple):
     """An operand reference whose type is not yet known (`%x#1` at `pos`).
@@ -104,7 +83,7 @@ class _BlockScope:
         self.first_use: dict[str, int] = {}
 
 
-class Parser:
+class Parser(AttrTypeParser):
     def __init__(self, ctx: Context, text: str, filename: str = "<stdin>", *, line_offset: int = 0):
         self.ctx = ctx
         self.text = text
@@ -125,634 +104,6 @@ class Parser:
         self._allow_unregistered = ctx.allow_unregistered_dialects
         #: ops store `_loc_base | offset`, decoded to FILE:LINE:COL on demand
         self._loc_base = pack_source_loc(register_source_for_locs(filename, text, line_offset), 0)
-
-    # ------------------------------------------------------------------
-    # Positions, locations and errors
-    # ------------------------------------------------------------------
-
-    def _line_col(self, pos: int) -> tuple[int, int]:
-        if self._line_starts is None:
-            starts = [0]
-            text = self.text
-            i = text.find("\n")
-            while i >= 0:
-                starts.append(i + 1)
-                i = text.find("\n", i + 1)
-            self._line_starts = starts
-        line = bisect.bisect_right(self._line_starts, pos)
-        return line + self.line_offset, pos - self._line_starts[line - 1] + 1
-
-    def loc_at(self, pos: int) -> FileLineColLoc:
-        line, col = self._line_col(pos)
-        return FileLineColLoc.fast(self.filename, line, col)
-
-    def loc(self) -> FileLineColLoc:
-        """Location of the next token."""
-        return self.loc_at(self.skip_ws())
-
-    def error(self, message: str, pos: int | None = None) -> ParseError:
-        """Build a ParseError at pos (default: next token); callers `raise` it."""
-        if pos is None:
-            pos = self.skip_ws()
-        return ParseError(message, self.loc_at(min(pos, len(self.text))))
-
-    # ------------------------------------------------------------------
-    # Lexical primitives
-    # ------------------------------------------------------------------
-
-    def skip_ws(self) -> int:
-        pos = _WS.match(self.text, self.pos).end()
-        self.pos = pos
-        return pos
-
-    def at_end(self) -> bool:
-        return self.skip_ws() >= len(self.text)
-
-    def peek(self, s: str) -> bool:
-        return self.text.startswith(s, self.skip_ws())
-
-    def peek_char(self) -> str:
-        pos = self.skip_ws()
-        return self.text[pos:pos + 1]
-
-    def parse_optional(self, s: str) -> bool:
-        """Consume punctuation `s` if it is next."""
-        text = self.text
-        pos = self.pos
-        if text.startswith(s, pos):
-            self.pos = pos + len(s)
-            return True
-        pos = _WS.match(self.text, self.pos).end()
-        if self.text.startswith(s, pos):
-            self.pos = pos + len(s)
-            return True
-        self.pos = pos
-        return False
-
-    def expect(self, s: str, what: str | None = None) -> None:
-        text = self.text
-        pos = self.pos
-        if text.startswith(s, pos):
-            self.pos = pos + len(s)
-            return
-        if text.startswith(s, pos + 1) and text[pos] == " ":
-            self.pos = pos + 1 + len(s)
-            return
-        pos = _WS.match(self.text, self.pos).end()
-        if self.text.startswith(s, pos):
-            self.pos = pos + len(s)
-            return
-        self.pos = pos
-        raise self.error(f"expected '{s}'" + (f" {what}" if what else ""), self._wrong_token_pos(pos))
-
-    def _wrong_token_pos(self, pos: int) -> int:
-        """Where MLIR's emitWrongTokenError reports a missing token: at `pos`,
-        unless that token starts a line; then at the end of the previous token
-        (skipping blank lines and `//` comments)."""
-        text = self.text
-        if text[text.rfind("\n", 0, pos) + 1:pos].strip(" \t"):
-            return pos
-        end = pos
-        while True:
-            while end > 0 and text[end - 1] in " \t\r\n":
-                end -= 1
-            comment = text.find("//", text.rfind("\n", 0, end) + 1, end)
-            if comment == -1:
-                return end
-            end = comment
-
-    def parse_optional_keyword(self, kw: str | None = None) -> str | None:
-        pos = _WS.match(self.text, self.pos).end()
-        m = _BARE_ID.match(self.text, pos)
-        if m is None or (kw is not None and m.group() != kw):
-            self.pos = pos
-            return None
-        self.pos = m.end()
-        return m.group()
-
-    def parse_keyword(self, kw: str | None = None, what: str = "") -> str:
-        r = self.parse_optional_keyword(kw)
-        if r is None:
-            raise self.error(f"expected '{kw}'" if kw else f"expected keyword{' ' + what if what else ''}")
-        return r
-
-    def peek_keyword(self) -> str | None:
-        pos = self.skip_ws()
-        m = _BARE_ID.match(self.text, pos)
-        return None if m is None else m.group()
-
-    def parse_optional_string(self) -> str | None:
-        pos = _WS.match(self.text, self.pos).end()
-        self.pos = pos
-        m = _STRING.match(self.text, pos)
-        if m is None:
-            if self.text.startswith('"', pos):  # a quote with no closing quote on its line
-                raise self.error("expected '\"' in string literal", pos)
-            return None
-        self.pos = m.end()
-        return _unescape(m.group(1), self, pos)
-
-    def parse_string(self, what: str = "string literal") -> str:
-        s = self.parse_optional_string()
-        if s is None:
-            raise self.error(f"expected {what}")
-        return s
-
-    def parse_optional_integer(self) -> int | None:
-        pos = _WS.match(self.text, self.pos).end()
-        self.pos = pos
-        m = _INT.match(self.text, pos)
-        if m is None:
-            return None
-        self.pos = m.end()
-        return _to_int(m.group())
-
-    def parse_integer(self, what: str = "integer value") -> int:
-        v = self.parse_optional_integer()
-        if v is None:
-            raise self.error(f"expected {what}")
-        return v
-
-    def parse_optional_number(self) -> int | float | None:
-        """An integer or float literal (ints stay ints)."""
-        pos = _WS.match(self.text, self.pos).end()
-        self.pos = pos
-        m = _NUMBER.match(self.text, pos)
-        if m is None:
-            return None
-        self.pos = m.end()
-        s = m.group()
-        if m.group(1):
-            return float(s)
-        return _to_int(s)
-
-    def parse_float(self) -> float:
-        v = self.parse_optional_number()
-        if v is None:
-            raise self.error("expected floating point literal")
-        return float(v)
-
-    def parse_symbol_name(self) -> str:
-        """`@name` or `@"quoted"` → the name."""
-        pos = _WS.match(self.text, self.pos).end()
-        m = _AT_ID.match(self.text, pos)
-        if m is None:
-            self.pos = pos
-            raise self.error("expected valid '@'-identifier for symbol name")
-        self.pos = m.end()
-        return m.group(1) if m.group(1) is not None else _unescape(m.group(2), self, pos)
-
-    def parse_optional_symbol_name(self) -> str | None:
-        if not self.peek("@"):
-            return None
-        return self.parse_symbol_name()
-
-    def _balanced(self, open_ch: str = "<", close_ch: str = ">") -> str:
-        """Consume and return a balanced bracket group starting at pos."""
-        text = self.text
-        start = self.pos
-        if not text.startswith(open_ch, start):
-            return ""
-        depth = 0
-        i = start
-        pairs = {"<": ">", "(": ")", "[": "]", "{": "}"}
-        stack = []
-        while i < len(text):
-            c = text[i]
-            if c == '"':
-                m = _STRING.match(text, i)
-                if m is None:
-                    raise self.error("unterminated string literal", i)
-                i = m.end()
-                continue
-            if c in pairs:
-                stack.append(pairs[c])
-                depth += 1
-            elif c in ")]}>":
-                if c == ">" and ((i > 0 and text[i - 1] == "-") or text.startswith(">=", i)):
-                    i += 1  # `->` and `>=` (affine_set constraints) are operators, not brackets
-                    continue
-                if not stack or stack[-1] != c:
-                    raise self.error(f"unbalanced '{c}'", i)
-                stack.pop()
-                if not stack:
-                    self.pos = i + 1
-                    return text[start:i + 1]
-            i += 1
-        raise self.error(f"unbalanced '{open_ch}': missing '{close_ch}'", start)
-
-    # ------------------------------------------------------------------
-    # Types
-    # ------------------------------------------------------------------
-
-    def parse_type(self) -> Attribute:
-        pos = _WS.match(self.text, self.pos).end()
-        self.pos = pos
-        text = self.text
-        m = _SIMPLE_TYPE.match(text, pos)
-        if m is not None:
-            key = m.group()
-            t = (self._local_type_cache if key[0] == "!" else self._type_cache).get(key)
-            if t is not None:
-                self.pos = m.end()
-                return t
-            t = self._parse_type_uncached()
-            if self.pos == m.end():
-                (self._local_type_cache if key[0] == "!" else self._type_cache)[key] = t
-            return t
-        return self._parse_type_uncached()
-
-    def parse_optional_type(self) -> Attribute | None:
-        c = self.peek_char()
-        if c == "(" or c == "!" or (c and (c.isalpha() or c == "_")):
-            save = self.pos
-            kw = self.peek_keyword()
-            if kw is not None and c != "!" and not self._is_type_keyword(kw):
-                self.pos = save
-                return None
-            return self.parse_type()
-        return None
-
-    def peek_type(self) -> bool:
-        """Whether a type (not a function type) could start here."""
-        c = self.peek_char()
-        if c == "!":
-            return True
-        kw = self.peek_keyword()
-        return kw is not None and self._is_type_keyword(kw)
-
-    def _is_type_keyword(self, kw: str) -> bool:
-        return kw in self.ctx.keyword_types or _INTEGER_TYPE.match(kw) is not None
-
-    def _parse_type_uncached(self) -> Attribute:
-        text = self.text
-        pos = self.pos
-        c = text[pos:pos + 1]
-        if c == "(":
-            return self._parse_function_type()
-        if c == "!":
-            return self._parse_dialect_type()
-        m = _BARE_ID.match(text, pos)
-        if m is None:
-            raise self.error("expected non-function type")
-        kw = m.group()
-        fn = self.ctx.keyword_types.get(kw)
-        if fn is not None:
-            self.pos = m.end()
-            return fn(self, kw)
-        im = _INTEGER_TYPE.match(kw)
-        if im is not None:
-            self.pos = m.end()
-            from mlir_py.dialects.builtin.types import IntegerType
-            width = _to_int(im.group(2))
-            if width > 16777215:
-                raise self.error("integer bitwidth is limited to 16777215 bits", pos)
-            sign = {"i": "signless", "si": "signed", "ui": "unsigned"}[im.group(1)]
-            return IntegerType(width, sign)
-        raise self.error("expected non-function type")
-
-    def _parse_function_type(self) -> Attribute:
-        from mlir_py.dialects.builtin.types import FunctionType
-        inputs = self.parse_type_list_parens()
-        self.expect("->", "in function type")
-        results = self.parse_function_result_types()
-        return FunctionType(tuple(inputs), tuple(results))
-
-    def parse_type_list_parens(self) -> list[Attribute]:
-        """`(t1, t2)` or `()`."""
-        self.expect("(")
-        if self.parse_optional(")"):
-            return []
-        types = [self.parse_type()]
-        while self.parse_optional(","):
-            types.append(self.parse_type())
-        self.expect(")")
-        return types
-
-    def parse_function_result_types(self) -> list[Attribute]:
-        """Either `(t1, t2)` or a single non-parenthesized type."""
-        if self.peek("("):
-            save = self.pos
-            try:
-                return self.parse_type_list_parens()
-            except ParseError:
-                self.pos = save
-                return [self.parse_type()]
-        return [self.parse_type()]
-
-    def parse_type_list(self) -> list[Attribute]:
-        """Comma-separated types without parentheses (may be empty if none follow)."""
-        t = self.parse_optional_type()
-        if t is None:
-            return []
-        types = [t]
-        while self.parse_optional(","):
-            types.append(self.parse_type())
-        return types
-
-    def parse_colon_type(self) -> Attribute:
-        self.expect(":")
-        return self.parse_type()
-
-    def parse_colon_type_list(self) -> list[Attribute]:
-        self.expect(":")
-        types = [self.parse_type()]
-        while self.parse_optional(","):
-            types.append(self.parse_type())
-        return types
-
-    def parse_arrow_type_list(self) -> list[Attribute]:
-        self.expect("->")
-        return self.parse_function_result_types()
-
-    def _parse_dialect_type(self) -> Attribute:
-        pos = self.pos
-        m = _EXCL_ID.match(self.text, pos)
-        if m is None:
-            raise self.error("expected type alias or dialect type after '!'")
-        ident = m.group(1)
-        self.pos = m.end()
-        if "." not in ident:
-            if ident in self.type_aliases:
-                return self.type_aliases[ident]
-            if self.text.startswith("<", self.pos) and (ident in self.ctx.dialects or self._allow_unregistered):
-                body = self._balanced()
-                return self._opaque_pretty(ident, body, True)
-            raise self.error(f"undefined symbol alias id '{ident}'", pos)
-        cls = self.ctx.types.get(ident)
-        if cls is not None:
-            return self._call_attr_parser(cls, pos)
-        dialect = ident.split(".", 1)[0]
-        if dialect in self.ctx.dialects and not self._allow_unregistered:
-            raise self.error(f"dialect '{dialect}' provides no type named '{ident.split('.', 1)[1]}'", pos)
-        if not self._allow_unregistered:
-            raise self.error(f"dialect '{dialect}' is unknown (use --allow-unregistered-dialect to keep it opaquely)",
-                             pos)
-        body = self._balanced() if self.text.startswith("<", self.pos) else ""
-        return OpaqueType(ident, body)
-
-    @staticmethod
-    def _opaque_pretty(dialect: str, body: str, is_type: bool) -> Attribute:
-        """`!dialect<"...">` / `#dialect<...>`: kept as written (no dialect here parses this form)."""
-        return (OpaqueType if is_type else OpaqueAttr)(dialect, body)
-
-    def _call_attr_parser(self, cls, pos: int) -> Attribute:
-        try:
-            a = cls.parse_parameters(self)
-        except ParseError:
-            raise
-        except (ValueError, TypeError) as e:
-            raise self.error(str(e), pos) from None
-        err = a.verify()
-        if err:
-            raise self.error(err, pos)
-        return a
-
-    # ------------------------------------------------------------------
-    # Attributes
-    # ------------------------------------------------------------------
-
-    def parse_attribute(self, type: Attribute | None = None) -> Attribute:
-        from mlir_py.dialects.builtin import attributes as B
-        pos = _WS.match(self.text, self.pos).end()
-        self.pos = pos
-        text = self.text
-        c = text[pos:pos + 1]
-        if c == '"':
-            return B.StringAttr(self.parse_string())
-        if c == "[":
-            self.pos += 1
-            if self.parse_optional("]"):
-                return B.ArrayAttr(())
-            elems = [self.parse_attribute()]
-            while self.parse_optional(","):
-                elems.append(self.parse_attribute())
-            self.expect("]", "in array attribute")
-            return B.ArrayAttr(tuple(elems))
-        if c == "{":
-            return self.parse_attr_dict_attr()
-        if c == "@":
-            root = self.parse_symbol_name()
-            nested = []
-            while self.text.startswith("::", self.pos) and self.text.startswith("@", self.pos + 2):
-                self.pos += 2
-                nested.append(self.parse_symbol_name())
-            return B.SymbolRefAttr(root, tuple(nested))
-        if c == "#":
-            return self._parse_hash_attr()
-        if c == "-" or c.isdigit():
-            return self._parse_number_attr(type)
-        m = _BARE_ID.match(text, pos)
-        if m is not None:
-            kw = m.group()
-            if kw == "true" or kw == "false":
-                self.pos = m.end()
-                return B.BoolAttr(kw == "true")
-            if kw == "unit":
-                self.pos = m.end()
-                return B.UnitAttr()
-            fn = self.ctx.keyword_attrs.get(kw)
-            if fn is not None:
-                self.pos = m.end()
-                return fn(self, kw)
-        if c == "(" or c == "!" or m is not None:
-            return B.TypeAttr(self.parse_type())
-        raise self.error("expected attribute value")
-
-    def parse_optional_attribute(self) -> Attribute | None:
-        c = self.peek_char()
-        if not c or c in ")]}>,:=" or c == "%" or c == "^":
-            return None
-        return self.parse_attribute()
-
-    def _parse_number_attr(self, type: Attribute | None) -> Attribute:
-        from mlir_py.dialects.builtin import attributes as B
-        from mlir_py.dialects.builtin.types import FloatType, IndexType, IntegerType, f64, i64
-        pos = self.pos
-        m = _NUMBER.match(self.text, pos)
-        if m is None:
-            raise self.error("expected attribute value")
-        self.pos = m.end()
-        lit = m.group()
-        is_float = m.group(1) is not None
-        if type is None and self.parse_optional(":"):
-            type = self.parse_type()
-        if type is None:
-            type = f64 if is_float else i64
-        if isinstance(type, FloatType):
-            if is_float:
-                return B.FloatAttr(float(lit), type)
-            if lit.lstrip("-").startswith("0x"):
-                return B.FloatAttr.from_bits(int(lit, 16), type, self, pos)
-            return B.FloatAttr(float(lit), type)  # float(): no overflow for huge literals
-        if isinstance(type, (IntegerType, IndexType)):
-            if is_float:
-                raise self.error("floating point value not valid for specified type", pos)
-            v = _to_int(lit)
-            return B.IntegerAttr.checked(v, type, self, pos)
-        raise self.error(f"invalid type '{type}' for a numeric literal", pos)
-
-    def _parse_hash_attr(self) -> Attribute:
-        pos = self.pos
-        m = _HASH_ID.match(self.text, pos)
-        if m is None:
-            raise self.error("expected attribute alias or dialect attribute after '#'")
-        ident = m.group(1)
-        self.pos = m.end()
-        if "." not in ident:
-            a = self.attr_aliases.get(ident)
-            if a is not None:
-                return a
-            if self.text.startswith("<", self.pos) and (ident in self.ctx.dialects or self._allow_unregistered):
-                return self._opaque_pretty(ident, self._balanced(), False)
-            raise self.error(f"undefined symbol alias id '{ident}'", pos)
-        cls = self.ctx.attributes.get(ident)
-        if cls is not None:
-            return self._call_attr_parser(cls, pos)
-        dialect = ident.split(".", 1)[0]
-        if not self._allow_unregistered:
-            if dialect in self.ctx.dialects:
-                raise self.error(f"dialect '{dialect}' provides no attribute named '{ident.split('.', 1)[1]}'",
-                                 pos)
-            raise self.error(f"dialect '{dialect}' is unknown (use --allow-unregistered-dialect to keep it "
-                             f"opaquely)", pos)
-        body = self._balanced() if self.text.startswith("<", self.pos) else ""
-        return OpaqueAttr(ident, body)
-
-    def parse_attr_dict_attr(self):
-        from mlir_py.dialects.builtin.attributes import DictionaryAttr
-        return DictionaryAttr.from_dict(self.parse_attr_dict_body())
-
-    def parse_attr_dict_body(self) -> dict[str, Attribute]:
-        """`{a = 1, b}` → dict (a name alone means unit)."""
-        from mlir_py.dialects.builtin.attributes import UnitAttr
-        self.expect("{")
-        out: dict[str, Attribute] = {}
-        if self.parse_optional("}"):
-            return out
-        while True:
-            pos = self.skip_ws()
-            name = self.parse_optional_keyword()
-            if name is None:
-                name = self.parse_optional_string()
-                if name is None:
-                    raise self.error("expected attribute name")
-            if name in out:
-                raise self.error(f"duplicate key '{name}' in dictionary attribute", pos)
-            if self.parse_optional("="):
-                out[name] = self.parse_attribute()
-            else:
-                out[name] = UnitAttr()
-            if not self.parse_optional(","):
-                break
-        self.expect("}", "in attribute dictionary")
-        return out
-
-    def parse_optional_attr_dict(self) -> dict[str, Attribute]:
-        if self.peek("{"):
-            return self.parse_attr_dict_body()
-        return {}
-
-    def parse_optional_attr_dict_with_keyword(self) -> dict[str, Attribute]:
-        if self.parse_optional_keyword("attributes"):
-            return self.parse_attr_dict_body()
-        return {}
-
-    def parse_parameter(self) -> Any:
-        """A parameter of a user attribute/type in the default `<...>` syntax."""
-        c = self.peek_char()
-        if c == '"':
-            return self.parse_string()
-        if c == "-" or c.isdigit():
-            v = self.parse_optional_number()
-            if v is None:
-                raise self.error("expected integer or float literal")
-            return v
-        if c == "[":  # a tuple, as Printer.print_parameter writes it
-            self.expect("[")
-            items = []
-            if not self.parse_optional("]"):
-                items.append(self.parse_parameter())
-                while self.parse_optional(","):
-                    items.append(self.parse_parameter())
-                self.expect("]")
-            return tuple(items)
-        a = self.parse_attribute()
-        from mlir_py.dialects.builtin.attributes import TypeAttr
-        return a.value if isinstance(a, TypeAttr) else a  # `f32` as a parameter is the type itself
-
-    # ------------------------------------------------------------------
-    # Locations
-    # ------------------------------------------------------------------
-
-    def parse_optional_location(self) -> Location | None:
-        pos = _WS.match(self.text, self.pos).end()
-        self.pos = pos
-        if not self.text.startswith("loc", pos):
-            return None
-        m = _BARE_ID.match(self.text, pos)
-        if m.group() != "loc":
-            return None
-        self.pos = m.end()
-        self.expect("(")
-        if self.peek("#"):
-            # a location alias, possibly defined later in the file
-            m2 = _HASH_ID.match(self.text, self.pos)
-            if m2 is None:
-                raise self.error("expected location alias name")
-            self.pos = m2.end()
-            self.expect(")")
-            return _DeferredLoc(m2.group(1), m2.start())
-        loc = self.parse_location_inner()
-        self.expect(")")
-        return loc
-
-    def parse_location_inner(self) -> Location:
-        pos = self.skip_ws()
-        if self.text.startswith('"', pos):
-            s = self.parse_string()
-            if self.parse_optional(":"):
-                line = self.parse_integer("line number")
-                self.expect(":")
-                col = self.parse_integer("column number")
-                return FileLineColLoc(s, line, col)
-            child = None
-            if self.parse_optional("("):
-                child = self.parse_location_inner()
-                self.expect(")")
-            return NameLoc(s, child if child is not None else UnknownLoc())
-        kw = self.parse_optional_keyword()
-        if kw == "unknown":
-            return UnknownLoc()
-        if kw == "callsite":
-            self.expect("(")
-            callee = self.parse_location_inner()
-            self.parse_keyword("at")
-            caller = self.parse_location_inner()
-            self.expect(")")
-            return CallSiteLoc(callee, caller)
-        if kw == "fused":
-            meta = None
-            if self.parse_optional("<"):
-                meta = self.parse_attribute()
-                self.expect(">")
-            self.expect("[")
-            locs = [self.parse_location_inner()]
-            while self.parse_optional(","):
-                locs.append(self.parse_location_inner())
-            self.expect("]")
-            return FusedLoc(tuple(locs), meta)
-        if self.peek("#"):
-            m2 = _HASH_ID.match(self.text, self.pos)
-            if m2 is None:
-                raise self.error("expected location alias name")
-            self.pos = m2.end()
-            known = self.attr_aliases.get(m2.group(1))
-            if isinstance(known, Location) and not _has_deferred(known):
-                return known
-            self._nested_deferred_locs = True  # resolved once the whole file is read
-            return _DeferredLoc(m2.group(1), m2.start())
-        raise self.error("expected location instance", pos)
 
     # ------------------------------------------------------------------
     # SSA values
@@ -1316,14 +667,6 @@ class Parser:
         return loc
 
 
-class _DeferredLoc(Location):
-    """A `loc(#alias)` whose alias may be defined later in the file."""
-
-    __slots__ = ()
-    name = "builtin.deferred_loc"
-    parameters = ("alias", "pos")
-
-
 #: op class -> its custom parse function (hand-written or compiled format)
 _CUSTOM_PARSERS: dict[type, Callable] = {}
 
@@ -1341,34 +684,6 @@ def _custom_parser_of(cls):
     return fn
 
 
-def _to_int(s: str) -> int:
-    """int(s, 0), also for decimal literals longer than Python converts at once
-    (sys.get_int_max_str_digits); range checks then report them as errors."""
-    try:
-        return int(s, 0)
-    except ValueError:
-        digits = s.lstrip("-")
-        if not digits.isdigit():
-            raise
-        v = 0
-        for i in range(0, len(digits), 4000):
-            chunk = digits[i:i + 4000]
-            v = v * 10 ** len(chunk) + int(chunk)
-        return -v if s.startswith("-") else v
-
-
-def _has_deferred(loc: Location) -> bool:
-    if isinstance(loc, _DeferredLoc):
-        return True
-    if isinstance(loc, NameLoc):
-        return _has_deferred(loc.child)
-    if isinstance(loc, CallSiteLoc):
-        return _has_deferred(loc.callee) or _has_deferred(loc.caller)
-    if isinstance(loc, FusedLoc):
-        return any(_has_deferred(x) for x in loc.locations)
-    return False
-
-
 def _inherited_parse(cls):
     for base in cls.__mro__[1:]:
         if "parse" in base.__dict__:
@@ -1379,36 +694,6 @@ def _inherited_parse(cls):
 def _is_isolated(cls) -> bool:
     from mlir_py.traits import IsolatedFromAbove
     return IsolatedFromAbove in cls.traits
-
-
-_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
-
-
-def _unescape(s: str, parser: Parser | None = None, pos: int = 0) -> str:
-    if "\\" not in s:
-        return s
-    # as in MLIR, `\XX` is a byte: escaped UTF-8 sequences are their characters, and
-    # bytes that are not UTF-8 survive as surrogate escapes (printed back as `\XX`)
-    out = bytearray()
-    i = 0
-    while i < len(s):
-        c = s[i]
-        if c == "\\" and i + 1 < len(s):
-            n = s[i + 1]
-            if n in _ESCAPES:
-                out += _ESCAPES[n].encode()
-                i += 2
-                continue
-            h = s[i + 1:i + 3]
-            if len(h) == 2 and all(ch in "0123456789abcdefABCDEF" for ch in h):
-                out.append(int(h, 16))
-                i += 3
-                continue
-            if parser is not None:
-                raise parser.error("unknown escape in string literal", pos + i + 1)
-        out += c.encode("utf-8", "surrogateescape")
-        i += 1
-    return out.decode("utf-8", "surrogateescape")
 
 
 def parse_source(ctx: Context, text: str, filename: str = "<stdin>", *, line_offset: int = 0) -> Operation:

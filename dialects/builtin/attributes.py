@@ -900,7 +900,7 @@ class DenseResourceElementsAttr(ParametrizedAttribute):
 def _parse_dense_resource(parser: Parser, kw: str) -> Attribute:
     parser.expect("<")
     pos = parser.skip_ws()
-    from mlir_py.parser import _SUFFIX_ID
+    from mlir_py.lexer import _SUFFIX_ID
     m = _SUFFIX_ID.match(parser.text, pos)
     if m is None:
         raise parser.error("expected resource handle", pos)
