@@ -15,9 +15,11 @@ the run ends after `max_iterations` sweeps, reported as not converged.
 Constants are kept unique per "insertion region" (the nearest enclosing
 region of an op that is isolated from above, or a driver root): existing
 ones are hoisted to the start of that region's entry block when the worklist
-is built, duplicates are replaced by the first one, and folding reuses them
-instead of materializing a second copy. As in MLIR, a constant that moves or
-is merged loses its location (it no longer stands for one source line).
+is built, and duplicates are replaced by the first one. As in upstream's
+driver, a fold materializes its constants right before the folded op; they
+are uniqued and hoisted when the next sweep builds its worklist, which keeps
+them in program order. As in MLIR, a constant that moves or is merged loses
+its location (it no longer stands for one source line).
 """
 
 from __future__ import annotations
@@ -208,39 +210,18 @@ class GreedyDriver(RewriterListener):
         dialect = op.dialect
         make = getattr(dialect, "materialize_constant", None)
         rw = self.rewriter
-        if not self.cse_constants:
-            if make is None:
-                return None
-            c = make(value, result_type, op.location)
-            if c is None:
-                return None
-            if c.parent is None:
-                rw.set_insertion_point(op)
-                rw.insert(c)
-                created.append(c)
-            return c
-        region = self._insertion_region(op.parent)
-        table = self._const_tables.setdefault(region, {})
-        key = (dialect, value, result_type)
-        existing = table.get(key)
-        if existing is not None and existing.parent is not None:
-            block = op.parent
-            if existing.parent is block and block._first is not existing:
-                rw.move_op(existing, block, block._first)
-            if type(existing.location) is not UnknownLoc:
-                existing.location = UnknownLoc()
-            return existing
+        # As upstream's driver (since it stopped folding through
+        # OperationFolder): the constant goes right before the folded op; it
+        # is uniqued and hoisted when the next sweep builds its worklist.
         if make is None:
             return None
         c = make(value, result_type, op.location)
         if c is None:
             return None
         if c.parent is None:
-            rw.set_insertion_point_to_start(region._first_block)
+            rw.set_insertion_point(op)
             rw.insert(c)
             created.append(c)
-        table[key] = c
-        self._const_key[c] = (table, key)
         return c
 
     def _insert_known_constant(self, op: Operation) -> bool:
