@@ -155,7 +155,8 @@ _OFFSET_BITS = 40
 
 
 def register_source_for_locs(filename: str, text: str, line_offset: int = 0) -> int:
-    """A source id for `pack_source_loc`; the text is kept to compute lines later."""
+    """A source id for `pack_source_loc`. The text is kept only until a
+    location is first decoded; then its line table (8 bytes a line) replaces it."""
     _SOURCES.append(_Source(filename, text, line_offset))
     return len(_SOURCES) - 1
 
@@ -178,5 +179,6 @@ def decode_source_loc(code: int) -> FileLineColLoc:
             starts.append(i + 1)
             i = text.find("\n", i + 1)
         src.line_starts = starts
+        src.text = None
     line = bisect.bisect_right(starts, offset)
     return FileLineColLoc.fast(src.filename, line + src.line_offset, offset - starts[line - 1] + 1)

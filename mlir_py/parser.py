@@ -102,8 +102,9 @@ class Parser(AttrTypeParser):
         self._local_type_cache: dict[str, Attribute] = {}
         self._ops = ctx.ops
         self._allow_unregistered = ctx.allow_unregistered_dialects
-        #: ops store `_loc_base | offset`, decoded to FILE:LINE:COL on demand
-        self._loc_base = pack_source_loc(register_source_for_locs(filename, text, line_offset), 0)
+        #: ops store `_loc_base | offset`, decoded to FILE:LINE:COL on demand;
+        #: the source is registered with the first op (attribute/type-only parses never are)
+        self._loc_base: int | None = None
 
     # ------------------------------------------------------------------
     # SSA values
@@ -434,7 +435,11 @@ class Parser(AttrTypeParser):
             else:
                 op.location = loc
         else:
-            op._loc = self._loc_base | pos
+            base = self._loc_base
+            if base is None:
+                base = self._loc_base = pack_source_loc(
+                    register_source_for_locs(self.filename, self.text, self.line_offset), 0)
+            op._loc = base | pos
         return op
 
     def _op_class(self, name: str, pos: int):

@@ -542,3 +542,20 @@ def test_verifier_successor_in_other_region():
     b = h1.regions[0].append(Block())
     b.append(op("t.br", successors=[other]))
     assert _verify_messages(m) == ["'t.br' op reference to block defined in another region"]
+
+
+def test_packed_locations_register_sources_only_for_ops():
+    """Attribute/type parses keep no source alive; op locations decode after the text is dropped."""
+    from mlir_py import location
+    from mlir_py.context import Context
+    from mlir_py.parser import parse_attribute, parse_source
+    ctx = Context(allow_unregistered_dialects=True)
+    before = len(location._SOURCES)
+    parse_attribute(ctx, "[1 : i32, \"s\"]")
+    assert len(location._SOURCES) == before
+    m = parse_source(ctx, '\n  "t.a"() : () -> ()\n"t.b"() : () -> ()\n', "locs.mir")
+    a, b = list(m.regions[0].first_block.ops)
+    assert len(location._SOURCES) == before + 1
+    assert a.location.file_line_col() == ("locs.mir", 2, 3)
+    assert location._SOURCES[-1].text is None  # replaced by the line table
+    assert b.location.file_line_col() == ("locs.mir", 3, 1)
