@@ -46,10 +46,10 @@ def count_ops(module) -> int:
 
 
 def bench_ours(text: str, run_passes: bool) -> dict:
-    from mlir_py.context import Context
-    from mlir_py.parser import parse_source
-    from mlir_py.printer import Printer
-    from mlir_py.verifier import verify
+    from mlir_py.ir.context import Context
+    from mlir_py.text.parser import parse_source
+    from mlir_py.text.printer import Printer
+    from mlir_py.analysis.verifier import verify
 
     ctx = Context().load_all_available_dialects()
     # Warm-up: each op class compiles its assembly format on first use (once
@@ -65,7 +65,7 @@ def bench_ours(text: str, run_passes: bool) -> dict:
     res = {"ops": count_ops(module), "parse": t1 - t0, "verify": t2 - t1, "print": t3 - t2, "chars": len(out)}
     if run_passes:
         try:
-            from mlir_py.pass_manager import PassManager
+            from mlir_py.pass_manager.manager import PassManager
         except ImportError:
             return res
         pm = PassManager.parse("builtin.module(canonicalize,cse)")

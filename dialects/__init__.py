@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 
+from mlir_py.builtin import DIALECT as BUILTIN
+
 #: the shipped dialects, by module name; each module exports `DIALECT`
-DIALECT_MODULES = ["builtin", "func", "arith", "math", "cf", "memref"]
+DIALECT_MODULES = ["func", "arith", "math", "cf", "memref"]
 
 
 def all_dialects() -> list:
-    return [importlib.import_module(f"mlir_py.dialects.{name}").DIALECT for name in DIALECT_MODULES]
+    """The shipped dialects, builtin first (pyproject.toml names this as their provider)."""
+    return [BUILTIN] + [importlib.import_module(f"mlir_py.dialects.{name}").DIALECT for name in DIALECT_MODULES]

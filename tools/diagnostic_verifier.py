@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TextIO
 
-from mlir_py.diagnostics import Diagnostic
+from mlir_py.ir.diagnostics import Diagnostic
 
 # the message runs to the last `}}` of the line, as in MLIR (regexes may nest `{{...}}`)
 _EXPECT = re.compile(r"expected-(error|warning|note|remark)(-re)?\s*(?:@([+-]\d+|above|below|\d+))?\s*\{\{(.*)\}\}")
@@ -127,7 +127,7 @@ class DiagnosticVerifier:
         for e in self.expected:
             if not e.matched:
                 ok = False
-                from mlir_py.location import FileLineColLoc
+                from mlir_py.ir.location import FileLineColLoc
                 d = Diagnostic("error", FileLineColLoc(self.filename, e.designator_line, e.col),
                                f'expected {e.severity} "{e.text}" was not produced')
                 print(d.render(), file=err)

@@ -14,8 +14,8 @@ import sys
 from mlir_py.tools.diagnostic_verifier import DiagnosticVerifier
 from mlir_py.tools.input_splitting import split_input
 
-from mlir_py.context import Context
-from mlir_py.diagnostics import Diagnostic, DiagnosticHandler
+from mlir_py.ir.context import Context
+from mlir_py.ir.diagnostics import Diagnostic, DiagnosticHandler
 
 
 class UsageError(Exception):
@@ -45,14 +45,14 @@ def build_arg_parser() -> argparse.ArgumentParser:
     return ap
 
 
-# --- passes (wired by the pass manager: mlir_py.pass_registry) ---------------
+# --- passes (wired by the pass manager: mlir_py.pass_manager.registry) ---------------
 def _add_pass_arguments(ap: argparse.ArgumentParser) -> None:
-    from mlir_py.pass_registry import add_pass_arguments
+    from mlir_py.pass_manager.registry import add_pass_arguments
     add_pass_arguments(ap)
 
 
 def _build_pass_manager(args, argv):
-    from mlir_py.pass_registry import PassPipelineError, build_pass_manager
+    from mlir_py.pass_manager.registry import PassPipelineError, build_pass_manager
     try:
         return build_pass_manager(args, argv)
     except PassPipelineError as e:  # the message, then the flag as typed with a caret
@@ -63,14 +63,14 @@ def _passes_early_exit(args) -> bool:
     """--list-passes prints the registry instead of processing input."""
     if not getattr(args, "list_passes", False):
         return False
-    from mlir_py.pass_registry import print_registered_passes
+    from mlir_py.pass_manager.registry import print_registered_passes
     print_registered_passes(sys.stdout)
     return True
 
 
 def _finish_passes(args) -> None:
     """Reports spanning every chunk's pass run (--mlir-timing)."""
-    from mlir_py.pass_registry import print_pass_reports
+    from mlir_py.pass_manager.registry import print_pass_reports
     print_pass_reports(args)
 # --- end passes ----------------------------------------------------------------
 
@@ -79,7 +79,7 @@ def load_dialect_file(ctx: Context, path: str) -> None:
     """Import a user's .py file and load every Dialect object it defines."""
     import importlib.util
 
-    from mlir_py.dialect import Dialect
+    from mlir_py.definition.dialect import Dialect
     if not os.path.exists(path):
         raise UsageError(f"cannot open dialect file '{path}'")
     name = "mir_user_dialect_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
@@ -110,9 +110,9 @@ def make_context(args) -> Context:
 def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args, pm_factory, emit_diag,
                   out: list[str]) -> bool:
     """Parse, verify, run passes and print one buffer. Diagnostics go to emit_diag."""
-    from mlir_py.parser import ParseError, parse_source
-    from mlir_py.printer import Printer
-    from mlir_py.verifier import verify
+    from mlir_py.analysis.verifier import verify
+    from mlir_py.text.parser import ParseError, parse_source
+    from mlir_py.text.printer import Printer
 
     timing = getattr(args, "_mlir_timing_manager", None)
     try:
@@ -122,7 +122,7 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
         emit_diag(Diagnostic("error", e.loc, e.message))
         return False
     except RecursionError:
-        from mlir_py.location import FileLineColLoc
+        from mlir_py.ir.location import FileLineColLoc
         emit_diag(Diagnostic("error", FileLineColLoc(filename, 1 + line_offset, 1),
                              "input nests too deeply to parse"))
         return False
@@ -137,7 +137,7 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
         with _phase(timing, "Output"):
             out.append(p.print_top_level(module))
     except RecursionError:
-        from mlir_py.location import FileLineColLoc
+        from mlir_py.ir.location import FileLineColLoc
         emit_diag(Diagnostic("error", FileLineColLoc(filename, 1 + line_offset, 1),
                              "input nests too deeply to process"))
         return False
@@ -177,7 +177,7 @@ def run(argv: list[str]) -> int:
     chunks = split_input(text) if args.split_input_file else [(text, 0)]
     outputs: list[str] = []
     ok = True
-    from mlir_py.diagnostics import register_source
+    from mlir_py.ir.diagnostics import register_source
     register_source(filename, text)
     for chunk, line_offset in chunks:
         out: list[str] = []
@@ -211,8 +211,8 @@ def _decode_input(data: bytes, filename: str) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        from mlir_py.diagnostics import register_source
-        from mlir_py.location import FileLineColLoc
+        from mlir_py.ir.diagnostics import register_source
+        from mlir_py.ir.location import FileLineColLoc
         line = data.count(b"\n", 0, e.start) + 1
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         register_source(filename, data.decode("utf-8", errors="replace"))

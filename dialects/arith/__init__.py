@@ -76,7 +76,7 @@ from mlir_py.dialects.arith.traits import (  # noqa: F401
     ArithRoundingModeInterface,
 )
 
-from mlir_py.dialect import Dialect
+from mlir_py.definition.dialect import Dialect
 
 OPS = _ARITH_OPS + _CAST_OPS + _COMPARE_OPS
 

@@ -12,14 +12,16 @@
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.attributes import (
+from mlir_py.definition.constraints import BaseAttr, Predicate
+from mlir_py.definition.enums import IntEnum, enum_attr
+from mlir_py.ir.builtin_attributes import (
     DenseElementsAttr,
     DenseResourceElementsAttr,
     FloatAttr,
     IntegerAttr,
     StringAttr,
 )
-from mlir_py.dialects.builtin.types import (
+from mlir_py.ir.builtin_types import (
     FloatType,
     IndexType,
     IntegerType,
@@ -30,9 +32,6 @@ from mlir_py.dialects.builtin.types import (
     VectorType,
     i1,
 )
-
-from mlir_py.constraints import BaseAttr, Predicate
-from mlir_py.enums import IntEnum, enum_attr
 
 # ---------------------------------------------------------------------------
 # Flag attributes

@@ -27,8 +27,11 @@ from mlir_py.dialects.arith.traits import (
     CastCompatible,
     SameInputOutputTensorDims,
 )
-from mlir_py.dialects.builtin.attributes import UnitAttr
-from mlir_py.dialects.builtin.types import (
+
+from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result
+from mlir_py.definition.traits import Pure, SameOperandsAndResultShape, compatible_shapes
+from mlir_py.ir.builtin_attributes import UnitAttr
+from mlir_py.ir.builtin_types import (
     FloatType,
     IndexType,
     IntegerType,
@@ -38,9 +41,6 @@ from mlir_py.dialects.builtin.types import (
     TensorType,
     VectorType,
 )
-
-from mlir_py.opdef import Op, operand, opt_prop, prop, result
-from mlir_py.traits import Pure, SameOperandsAndResultShape, compatible_shapes
 
 # ---------------------------------------------------------------------------
 # Cast compatibility (ArithOps.cpp helpers)

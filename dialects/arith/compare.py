@@ -18,16 +18,16 @@ from mlir_py.dialects.arith.attributes import (
 from mlir_py.dialects.arith.casts import ExtSIOp, ExtUIOp
 from mlir_py.dialects.arith.ops import ELEMENTWISE, defining
 from mlir_py.dialects.arith.traits import ArithFastMathInterface, BooleanConditionOrMatchingShape
-from mlir_py.dialects.builtin.attributes import FloatAttr, IntegerAttr
-from mlir_py.dialects.builtin.types import IntegerType, ShapedType, TensorType, VectorType, i1
 
-from mlir_py.constraints import AnyType
-from mlir_py.opdef import Op, operand, prop, result
-from mlir_py.traits import AllTypesMatch, Pure, SameTypeOperands, TypesMatchWith
+from mlir_py.definition.constraints import AnyType
+from mlir_py.definition.opdef import Op, operand, prop, result
+from mlir_py.definition.traits import AllTypesMatch, Pure, SameTypeOperands, TypesMatchWith
+from mlir_py.ir.builtin_attributes import FloatAttr, IntegerAttr
+from mlir_py.ir.builtin_types import IntegerType, ShapedType, TensorType, VectorType, i1
 
 if TYPE_CHECKING:
-    from mlir_py.parser import Parser
-    from mlir_py.printer import Printer
+    from mlir_py.text.parser import Parser
+    from mlir_py.text.printer import Printer
 
 
 def _same_shape_i1():

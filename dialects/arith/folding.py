@@ -14,7 +14,8 @@ import math
 from typing import Any, Callable
 
 import numpy as np
-from mlir_py.dialects.builtin.attributes import (
+
+from mlir_py.ir.builtin_attributes import (
     DenseElementsAttr,
     FloatAttr,
     IntegerAttr,
@@ -23,7 +24,7 @@ from mlir_py.dialects.builtin.attributes import (
     numpy_dtype,
     wrap_int,
 )
-from mlir_py.dialects.builtin.types import FloatType, IndexType, IntegerType, ShapedType, i1
+from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, ShapedType, i1
 
 #: float kinds whose arithmetic is folded, with the numpy type computing it
 _NP_FLOAT = {"f16": np.float16, "bf16": np.float32, "f32": np.float32, "f64": np.float64}

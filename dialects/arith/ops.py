@@ -21,17 +21,9 @@ from mlir_py.dialects.arith.attributes import (
     i1_same_shape,
 )
 from mlir_py.dialects.arith.traits import ArithFastMathInterface, ArithIntegerOverflowFlagsInterface
-from mlir_py.dialects.builtin.attributes import (
-    DenseElementsAttr,
-    DenseResourceElementsAttr,
-    FloatAttr,
-    IntegerAttr,
-    UnitAttr,
-)
-from mlir_py.dialects.builtin.types import IntegerType, VectorType, f64, i1, i64
 
-from mlir_py.opdef import Op, operand, opt_prop, prop, result
-from mlir_py.traits import (
+from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result
+from mlir_py.definition.traits import (
     AllTypesMatch,
     Commutative,
     ConditionallySpeculatable,
@@ -46,6 +38,14 @@ from mlir_py.traits import (
     Tensorizable,
     Vectorizable,
 )
+from mlir_py.ir.builtin_attributes import (
+    DenseElementsAttr,
+    DenseResourceElementsAttr,
+    FloatAttr,
+    IntegerAttr,
+    UnitAttr,
+)
+from mlir_py.ir.builtin_types import IntegerType, VectorType, f64, i1, i64
 
 #: ElementwiseMappable.traits, which every Arith_Op carries
 ELEMENTWISE = [NoMemoryEffect, Elementwise, Scalarizable, Vectorizable, Tensorizable]
@@ -235,7 +235,7 @@ class MulIOp(_IntBinaryOpWithOverflowFlags):
 
     def get_asm_result_name(self) -> str | None:
         """`c<N>_vscale` for `N * vector.vscale` on index."""
-        from mlir_py.dialects.builtin.types import IndexType
+        from mlir_py.ir.builtin_types import IndexType
         if not isinstance(self.result.type, IndexType):
             return None
         for a, b in ((self.lhs, self.rhs), (self.rhs, self.lhs)):

@@ -6,9 +6,8 @@ they are checked in the order ODS-generated verifiers check them.
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.types import ShapedType, TensorType
-
-from mlir_py.traits import CastOpInterface, Trait
+from mlir_py.definition.traits import CastOpInterface, Trait
+from mlir_py.ir.builtin_types import ShapedType, TensorType
 
 
 class ArithFastMathInterface(Trait):
@@ -50,7 +49,7 @@ class BooleanConditionOrMatchingShape(Trait):
     """select's condition is a scalar i1, or shaped like the result."""
 
     def verify(self, op):
-        from mlir_py.dialects.builtin.types import i1
+        from mlir_py.ir.builtin_types import i1
         c, r = op.condition.type, op.result.type
         if c is i1:
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlir_py.dialects.cf.ops import OPS, AssertOp, BranchOp, CondBranchOp, SwitchOp
 
-from mlir_py.dialect import Dialect
+from mlir_py.definition.dialect import Dialect
 
 DIALECT = Dialect("cf", ops=OPS, description="Unstructured control flow between blocks.")
 CF = DIALECT

@@ -19,7 +19,7 @@ from typing import Sequence
 
 from mlir_py.dialects.cf.ops import AssertOp, BranchOp, CondBranchOp
 
-from mlir_py.ir import Block, BlockArgument, Operation, Value
+from mlir_py.ir.operation import Block, BlockArgument, Operation, Value
 from mlir_py.rewrite.folding import constant_value
 from mlir_py.rewrite.pattern import PatternRewriter, pattern
 

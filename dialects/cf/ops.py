@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from mlir_py.dialects.builtin.attributes import DenseArrayAttr, DenseElementsAttr
-from mlir_py.dialects.builtin.constraints import I1, AnyInteger, DenseArrayOf, StrAttr
-from mlir_py.dialects.builtin.types import IntegerType, VectorType, i32
-
-from mlir_py.constraints import AnyType
-from mlir_py.ir import Block
-from mlir_py.opdef import (
+from mlir_py.builtin.constraints import I1, AnyInteger, DenseArrayOf, StrAttr
+from mlir_py.definition.constraints import AnyType
+from mlir_py.definition.opdef import (
     Op,
     operand,
     opt_prop,
@@ -19,11 +15,14 @@ from mlir_py.opdef import (
     var_operand,
     var_successor,
 )
-from mlir_py.traits import BranchOpInterface, MemoryEffects, Pure, Terminator, Write
+from mlir_py.definition.traits import BranchOpInterface, MemoryEffects, Pure, Terminator, Write
+from mlir_py.ir.builtin_attributes import DenseArrayAttr, DenseElementsAttr
+from mlir_py.ir.builtin_types import IntegerType, VectorType, i32
+from mlir_py.ir.operation import Block
 
 if TYPE_CHECKING:
-    from mlir_py.parser import Parser
-    from mlir_py.printer import Printer
+    from mlir_py.text.parser import Parser
+    from mlir_py.text.printer import Printer
 
 DenseI32ArrayAttr = DenseArrayOf(i32, "i32 dense array attribute")
 
@@ -242,11 +241,11 @@ class SwitchOp(Op):
                 props[k] = attrs.pop(k)
         props["case_operand_segments"] = DenseArrayAttr(i32, tuple(len(c) for c in case_operands))
         if values:
-            from mlir_py.dialects.builtin.attributes import wrap_int
+            from mlir_py.ir.builtin_attributes import wrap_int
             props["case_values"] = DenseElementsAttr([wrap_int(v, flag_type) for v in values],
                                                      VectorType((len(values),), flag_type))
         flat = [v for c in case_operands for v in c]
-        from mlir_py.opdef import _segment_attr
+        from mlir_py.definition.opdef import _segment_attr
         props["operandSegmentSizes"] = _segment_attr([1, len(default_operands), len(flat)])
         return cls.create([flag] + list(default_operands) + flat, [], props, attrs, (),
                           [default_dest] + dests)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.attributes import SymbolRefAttr
-from mlir_py.dialects.builtin.types import FunctionType
 from mlir_py.dialects.func.ops import OPS, CallIndirectOp, CallOp, ConstantOp, FuncOp, ReturnOp
 
-from mlir_py.dialect import Dialect
+from mlir_py.definition.dialect import Dialect
+from mlir_py.ir.builtin_attributes import SymbolRefAttr
+from mlir_py.ir.builtin_types import FunctionType
 
 
 def _materialize_constant(value, type, loc=None):

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from mlir_py.dialects.builtin.attributes import ArrayAttr, DictionaryAttr, StringAttr, TypeAttr
-from mlir_py.dialects.builtin.types import FunctionType
-
-from mlir_py.ir import Block, Operation, Region
+from mlir_py.ir.builtin_attributes import ArrayAttr, DictionaryAttr, StringAttr, TypeAttr
+from mlir_py.ir.builtin_types import FunctionType
+from mlir_py.ir.operation import Block, Operation, Region
 
 if TYPE_CHECKING:
-    from mlir_py.parser import Parser
-    from mlir_py.printer import Printer
+    from mlir_py.text.parser import Parser
+    from mlir_py.text.printer import Printer
 
 VISIBILITIES = ("public", "private", "nested")
 

@@ -4,16 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from mlir_py.dialects.builtin.attributes import (
-    ArrayAttr,
-    DictionaryAttr,
-    StringAttr,
-    SymbolRefAttr,
-    TypeAttr,
-    UnitAttr,
-)
-from mlir_py.dialects.builtin.constraints import FlatSymbolRef, FunctionTypeAttr, StrAttr
-from mlir_py.dialects.builtin.types import FunctionType
 from mlir_py.dialects.func.function_interface import (
     VISIBILITIES,
     build_function_body,
@@ -22,11 +12,11 @@ from mlir_py.dialects.func.function_interface import (
     verify_function_op,
 )
 
-from mlir_py.constraints import AnyType, BaseAttr
-from mlir_py.ir import Region
-from mlir_py.opdef import Op, operand, opt_prop, prop, region, result, var_operand, var_result
-from mlir_py.symbols import lookup_symbol
-from mlir_py.traits import (
+from mlir_py.analysis.symbols import lookup_symbol
+from mlir_py.builtin.constraints import FlatSymbolRef, FunctionTypeAttr, StrAttr
+from mlir_py.definition.constraints import AnyType, BaseAttr
+from mlir_py.definition.opdef import Op, operand, opt_prop, prop, region, result, var_operand, var_result
+from mlir_py.definition.traits import (
     AffineScope,
     AutomaticAllocationScope,
     CallableOpInterface,
@@ -41,10 +31,20 @@ from mlir_py.traits import (
     SymbolUserOpInterface,
     Terminator,
 )
+from mlir_py.ir.builtin_attributes import (
+    ArrayAttr,
+    DictionaryAttr,
+    StringAttr,
+    SymbolRefAttr,
+    TypeAttr,
+    UnitAttr,
+)
+from mlir_py.ir.builtin_types import FunctionType
+from mlir_py.ir.operation import Region
 
 if TYPE_CHECKING:
-    from mlir_py.parser import Parser
-    from mlir_py.printer import Printer
+    from mlir_py.text.parser import Parser
+    from mlir_py.text.printer import Printer
 
 DictArrayAttr = BaseAttr(ArrayAttr, description="Array of dictionary attributes")
 FunctionTypeC = BaseAttr(FunctionType, description="function type")

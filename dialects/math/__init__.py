@@ -57,7 +57,7 @@ from mlir_py.dialects.math.ops import (
     TruncOp,
 )
 
-from mlir_py.dialect import Dialect
+from mlir_py.definition.dialect import Dialect
 
 
 def _materialize_constant(value, type, loc=None):

@@ -19,10 +19,10 @@ import math
 from typing import Callable
 
 import numpy as np
-from mlir_py.dialects.builtin.attributes import DenseElementsAttr, FloatAttr, IntegerAttr, numpy_dtype, wrap_int
-from mlir_py.dialects.builtin.types import FloatType, IndexType, IntegerType, i1
 
-from mlir_py.attributes import Attribute
+from mlir_py.ir.attributes import Attribute
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr, numpy_dtype, wrap_int
+from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, i1
 
 FloatFn = Callable[[np.ndarray], np.ndarray]
 

@@ -14,21 +14,12 @@ from __future__ import annotations
 from mlir_py.dialects.arith import FastMathFlagsAttr, RoundingMode
 from mlir_py.dialects.arith.attributes import FastMathAttrConstraint
 from mlir_py.dialects.arith.traits import ArithFastMathInterface, ArithRoundingModeInterface
-from mlir_py.dialects.builtin.constraints import BoolLike, FloatLike
-from mlir_py.dialects.builtin.types import (
-    IndexType,
-    IntegerType,
-    RankedTensorType,
-    TensorType,
-    UnrankedTensorType,
-    VectorType,
-    i1,
-)
 from mlir_py.dialects.math import folding
 
-from mlir_py.constraints import Predicate
-from mlir_py.opdef import Op, operand, opt_prop, prop, result
-from mlir_py.traits import (
+from mlir_py.builtin.constraints import BoolLike, FloatLike
+from mlir_py.definition.constraints import Predicate
+from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result
+from mlir_py.definition.traits import (
     AllTypesMatch,
     Elementwise,
     Pure,
@@ -38,6 +29,15 @@ from mlir_py.traits import (
     Tensorizable,
     TypesMatchWith,
     Vectorizable,
+)
+from mlir_py.ir.builtin_types import (
+    IndexType,
+    IntegerType,
+    RankedTensorType,
+    TensorType,
+    UnrankedTensorType,
+    VectorType,
+    i1,
 )
 
 

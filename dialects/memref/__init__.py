@@ -44,7 +44,7 @@ from mlir_py.dialects.memref.view_ops import (
     ViewOp,
 )
 
-from mlir_py.dialect import Dialect
+from mlir_py.definition.dialect import Dialect
 
 OPS = _BUFFER_OPS + _VIEW_OPS + _RESHAPE_OPS + _ATOMIC_OPS
 

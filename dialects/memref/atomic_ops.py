@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mlir_py.dialects.builtin.attributes import BoolAttr
-from mlir_py.dialects.builtin.constraints import Index
-from mlir_py.dialects.builtin.types import FloatType, IntegerType, MemRefType, i32, index
 from mlir_py.dialects.memref.constraints import BoolAttrC, IntOrFloat, IntOrFloatMemRef, LocalityHint, RankedMemRef
 from mlir_py.dialects.memref.custom_directives import name_pos
 from mlir_py.dialects.memref.ops import check_index_count, element_type
 
-from mlir_py.constraints import AnyType
-from mlir_py.enums import IntEnum
-from mlir_py.ir import Block, Region
-from mlir_py.opdef import Op, operand, prop, region, result, var_operand
-from mlir_py.traits import (
+from mlir_py.builtin.constraints import Index
+from mlir_py.definition.constraints import AnyType
+from mlir_py.definition.enums import IntEnum
+from mlir_py.definition.opdef import Op, operand, prop, region, result, var_operand
+from mlir_py.definition.traits import (
     AllTypesMatch,
     HasParent,
     MemoryEffects,
@@ -33,10 +30,13 @@ from mlir_py.traits import (
     Write,
     is_pure,
 )
+from mlir_py.ir.builtin_attributes import BoolAttr
+from mlir_py.ir.builtin_types import FloatType, IntegerType, MemRefType, i32, index
+from mlir_py.ir.operation import Block, Region
 
 if TYPE_CHECKING:
-    from mlir_py.parser import Parser
-    from mlir_py.printer import Printer
+    from mlir_py.text.parser import Parser
+    from mlir_py.text.printer import Printer
 
 
 # ----------------------------------------------------------------------------

@@ -7,9 +7,12 @@ memref of any type values, but got 'f32'`), so they follow ODS's
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.attributes import ArrayAttr, IntegerAttr, StringAttr, TypeAttr
-from mlir_py.dialects.builtin.constraints import BoolAttrC, UnitAttrC  # noqa: F401 (re-exported)
-from mlir_py.dialects.builtin.types import (
+from mlir_py.dialects.memref.layout import strides_and_offset
+
+from mlir_py.builtin.constraints import BoolAttrC, UnitAttrC  # noqa: F401 (re-exported)
+from mlir_py.definition.constraints import Constraint, Predicate
+from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr, StringAttr, TypeAttr
+from mlir_py.ir.builtin_types import (
     DYNAMIC,
     FloatType,
     IndexType,
@@ -20,9 +23,6 @@ from mlir_py.dialects.builtin.types import (
     i32,
     i64,
 )
-from mlir_py.dialects.memref.layout import strides_and_offset
-
-from mlir_py.constraints import Constraint, Predicate
 
 
 def _signless_int(t) -> bool:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from mlir_py.dialects.builtin.attributes import (
+from mlir_py.ir import affine_parser as AP
+from mlir_py.ir.affine_expr import AffineMap
+from mlir_py.ir.builtin_attributes import (
     AffineMapAttr,
     DenseArrayAttr,
     DenseElementsAttr,
@@ -21,15 +23,12 @@ from mlir_py.dialects.builtin.attributes import (
     UnitAttr,
     _parse_dense,
 )
-from mlir_py.dialects.builtin.types import DYNAMIC, MemRefType, RankedTensorType, i64
-
-from mlir_py import affine_parser as AP
-from mlir_py.affine_expr import AffineMap
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, RankedTensorType, i64
 
 if TYPE_CHECKING:
-    from mlir_py.ir import Value
-    from mlir_py.parser import Parser, UnresolvedOperand
-    from mlir_py.printer import Printer
+    from mlir_py.ir.operation import Value
+    from mlir_py.text.parser import Parser, UnresolvedOperand
+    from mlir_py.text.printer import Printer
 
 
 # -- DynamicIndexList ---------------------------------------------------------------
@@ -169,10 +168,10 @@ def parse_bare_affine_map(parser: Parser) -> AffineMapAttr:
 
 def lookup_nearest_symbol(op, name: str):
     """The op named `name` in the nearest symbol table around `op` (None if none)."""
-    from mlir_py.symbols import lookup_symbol
+    from mlir_py.analysis.symbols import lookup_symbol
     return lookup_symbol(op, name)
 
 
 def has_symbol_table_ancestor(op) -> bool:
-    from mlir_py.symbols import nearest_symbol_table
+    from mlir_py.analysis.symbols import nearest_symbol_table
     return nearest_symbol_table(op) is not None

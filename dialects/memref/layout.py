@@ -8,10 +8,9 @@ map with one result that is such a linear form. `DYNAMIC` stands for `?`.
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.attributes import AffineMapAttr, StridedLayoutAttr
-from mlir_py.dialects.builtin.types import DYNAMIC, MemRefType
-
-from mlir_py import affine_expr as A
+from mlir_py.ir import affine_expr as A
+from mlir_py.ir.builtin_attributes import AffineMapAttr, StridedLayoutAttr
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType
 
 
 def sat_mul(a: int, b: int) -> int:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mlir_py.dialects.builtin.attributes import BoolAttr, IntegerAttr
-from mlir_py.dialects.builtin.constraints import FlatSymbolRef, Index
-from mlir_py.dialects.builtin.types import MemRefType, index
 from mlir_py.dialects.memref.constraints import (
     AccessAlignment,
     AnyAttrC,
@@ -35,9 +32,9 @@ from mlir_py.dialects.memref.custom_directives import (
 )
 from mlir_py.dialects.memref.layout import is_identity_layout
 
-from mlir_py.constraints import AnyType, as_constraint
-from mlir_py.ir import Block
-from mlir_py.opdef import (
+from mlir_py.builtin.constraints import FlatSymbolRef, Index
+from mlir_py.definition.constraints import AnyType, as_constraint
+from mlir_py.definition.opdef import (
     OPTIONAL,
     SINGLE,
     Op,
@@ -51,7 +48,7 @@ from mlir_py.opdef import (
     var_operand,
     var_result,
 )
-from mlir_py.traits import (
+from mlir_py.definition.traits import (
     Allocate,
     AutomaticAllocationScope,
     Free,
@@ -73,10 +70,13 @@ from mlir_py.traits import (
     TypesMatchWith,
     Write,
 )
+from mlir_py.ir.builtin_attributes import BoolAttr, IntegerAttr
+from mlir_py.ir.builtin_types import MemRefType, index
+from mlir_py.ir.operation import Block
 
 if TYPE_CHECKING:
-    from mlir_py.parser import Parser
-    from mlir_py.printer import Printer
+    from mlir_py.text.parser import Parser
+    from mlir_py.text.printer import Printer
 
 #: resource of stack allocations (MLIR's AutomaticAllocationScopeResource)
 AUTOMATIC_ALLOCATION_SCOPE = "AutomaticAllocationScope"
@@ -478,11 +478,11 @@ class GlobalOp(Op):
 
     @property
     def is_uninitialized(self) -> bool:
-        from mlir_py.dialects.builtin.attributes import UnitAttr
+        from mlir_py.ir.builtin_attributes import UnitAttr
         return isinstance(self.initial_value, UnitAttr)
 
     def verify_(self):
-        from mlir_py.dialects.builtin.attributes import DenseElementsAttr, DenseResourceElementsAttr, UnitAttr
+        from mlir_py.ir.builtin_attributes import DenseElementsAttr, DenseResourceElementsAttr, UnitAttr
         vis = self.sym_visibility
         if vis is not None and vis.value not in ("public", "private", "nested"):
             return f'visibility expected to be one of ["public", "private", "nested"], but got "{vis.value}"'

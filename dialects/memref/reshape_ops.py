@@ -4,9 +4,6 @@ of dimensions) and reshape (a shape held in a memref). No data moves.
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.attributes import ArrayAttr, IntegerAttr
-from mlir_py.dialects.builtin.constraints import Index
-from mlir_py.dialects.builtin.types import DYNAMIC, MemRefType, i64
 from mlir_py.dialects.memref.constraints import (
     AnyRankedOrUnrankedMemRef,
     AnyStridedMemRef,
@@ -17,8 +14,11 @@ from mlir_py.dialects.memref.custom_directives import PARSE_DYNAMIC_INDEX_LIST, 
 from mlir_py.dialects.memref.layout import is_identity_layout, sat_mul, strides_and_offset, with_layout
 from mlir_py.dialects.memref.view_ops import I64Array, _mixed, _q
 
-from mlir_py.opdef import Op, operand, prop, result, var_operand
-from mlir_py.traits import MemoryEffects, OpAsmOpInterface, Pure, Read, ViewLikeOpInterface
+from mlir_py.builtin.constraints import Index
+from mlir_py.definition.opdef import Op, operand, prop, result, var_operand
+from mlir_py.definition.traits import MemoryEffects, OpAsmOpInterface, Pure, Read, ViewLikeOpInterface
+from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, i64
 
 # ----------------------------------------------------------------------------
 # Reassociative reshapes

@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from mlir_py.dialects.builtin.attributes import AffineMapAttr, DenseArrayAttr
-from mlir_py.dialects.builtin.constraints import DenseArrayOf, Index
-from mlir_py.dialects.builtin.types import DYNAMIC, MemRefType, UnrankedMemRefType, i64, index
 from mlir_py.dialects.memref.constraints import (
     AnyRankedOrUnrankedMemRef,
     AnyStridedMemRef,
@@ -37,8 +34,9 @@ from mlir_py.dialects.memref.layout import (
     with_layout,
 )
 
-from mlir_py.opdef import Op, operand, prop, result, var_operand, var_result
-from mlir_py.traits import (
+from mlir_py.builtin.constraints import DenseArrayOf, Index
+from mlir_py.definition.opdef import Op, operand, prop, result, var_operand, var_result
+from mlir_py.definition.traits import (
     CastOpInterface,
     OpAsmOpInterface,
     Pure,
@@ -48,10 +46,12 @@ from mlir_py.traits import (
     Trait,
     ViewLikeOpInterface,
 )
+from mlir_py.ir.builtin_attributes import AffineMapAttr, DenseArrayAttr
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, UnrankedMemRefType, i64, index
 
 if TYPE_CHECKING:
-    from mlir_py.parser import Parser
-    from mlir_py.printer import Printer
+    from mlir_py.text.parser import Parser
+    from mlir_py.text.printer import Printer
 
 I64Array = DenseArrayOf(i64, "i64 dense array attribute")
 

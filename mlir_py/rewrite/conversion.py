@@ -35,8 +35,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Sequence
 
-from mlir_py.attributes import Attribute
-from mlir_py.ir import Block, BlockArgument, IRError, Operation, OpOperand, OpResult, Region, Value
+from mlir_py.builtin import UnrealizedConversionCastOp
+from mlir_py.definition.traits import ConstantLike
+from mlir_py.ir.attributes import Attribute
+from mlir_py.ir.diagnostics import emit
+from mlir_py.ir.operation import Block, BlockArgument, IRError, Operation, OpOperand, OpResult, Region, Value
 from mlir_py.rewrite.folding import can_fold, fold_op
 from mlir_py.rewrite.pattern import (
     _UNSET,
@@ -45,7 +48,6 @@ from mlir_py.rewrite.pattern import (
     RewritePattern,
     as_pattern_set,
 )
-from mlir_py.traits import ConstantLike
 
 # ----------------------------------------------------------------------------
 # Target
@@ -637,7 +639,6 @@ class ConversionPatternRewriter(PatternRewriter):
 
     def _make_cast(self, inputs: Sequence[Value], types: Sequence[Attribute], kind: str, loc: Any,
                    ip: tuple, converter: TypeConverter | None) -> Operation:
-        from mlir_py.dialects.builtin import UnrealizedConversionCastOp
         cast = UnrealizedConversionCastOp(list(inputs), result_types=list(types), location=loc)
         saved = self._block, self._before
         self._block, self._before = ip
@@ -823,7 +824,6 @@ class _Converter:
             for op in failed:
                 suffix = "" if self.full else " that was explicitly marked illegal"
                 op.emit_error(f"failed to legalize operation '{op.name}'{suffix}")
-            from mlir_py.diagnostics import emit
             for loc, msg, user_loc in errors:
                 d = emit("error", loc, msg)
                 if user_loc is not None:

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlir_py.attributes import Attribute
-from mlir_py.ir import Operation, OpResult, Value
-from mlir_py.opdef import Op
-from mlir_py.traits import (
+from mlir_py.definition.opdef import Op
+from mlir_py.definition.traits import (
     Commutative,
     ConstantLike,
     Idempotent,
@@ -28,7 +26,9 @@ from mlir_py.traits import (
     Symbol,
     Terminator,
 )
-from mlir_py.traits import Read as _Read
+from mlir_py.definition.traits import Read as _Read
+from mlir_py.ir.attributes import Attribute
+from mlir_py.ir.operation import Operation, OpResult, Value
 
 _FOLD_TRAITS = frozenset((Commutative, Idempotent, Involution))
 

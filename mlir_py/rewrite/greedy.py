@@ -26,13 +26,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from mlir_py.attributes import Attribute
-from mlir_py.ir import Block, Operation, OpResult, Region, Value
-from mlir_py.location import UnknownLoc
+from mlir_py.definition.traits import ConstantLike, IsolatedFromAbove
+from mlir_py.ir.attributes import Attribute
+from mlir_py.ir.location import UnknownLoc
+from mlir_py.ir.operation import Block, Operation, OpResult, Region, Value
 from mlir_py.rewrite.folding import can_fold, constant_op_value, fold_op, is_trivially_dead
 from mlir_py.rewrite.pattern import PatternRewriter, RewriterListener, as_pattern_set
 from mlir_py.rewrite.region_simplify import simplify_regions
-from mlir_py.traits import ConstantLike, IsolatedFromAbove
 
 
 def _regions_of(root: Any) -> list[Region]:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from mlir_py.ir import Block, BlockArgument, IRError, Operation, OpOperand, Region, Value
-from mlir_py.location import Location, UnknownLoc
-from mlir_py.traits import Trait
+from mlir_py.definition.traits import Trait
+from mlir_py.ir.location import Location, UnknownLoc
+from mlir_py.ir.operation import Block, BlockArgument, IRError, Operation, OpOperand, Region, Value
 
 # ----------------------------------------------------------------------------
 # Listener

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from mlir_py.ir import Block, Operation, Region
-from mlir_py.traits import BranchOpInterface, is_pure
+from mlir_py.definition.traits import BranchOpInterface, is_pure
+from mlir_py.ir.builtin_attributes import DenseArrayAttr
+from mlir_py.ir.operation import Block, Operation, Region
 
 if TYPE_CHECKING:
     from mlir_py.rewrite.pattern import PatternRewriter
@@ -121,7 +122,6 @@ def successor_operand_ranges(t: Operation) -> list[tuple[int, int]] | None:
         pos += len(vals)
     seg = t.properties.get("operandSegmentSizes")
     if seg is not None:
-        from mlir_py.dialects.builtin.attributes import DenseArrayAttr
         if any(isinstance(a, DenseArrayAttr) for k, a in t.properties.items() if k != "operandSegmentSizes"):
             return None  # other segment-like bookkeeping (a switch's case sizes) we cannot update
         bounds = set()
@@ -145,7 +145,6 @@ def _erase_successor_operand(rewriter: PatternRewriter, t: Operation, succ: int,
         t.set_operands(vals)
         seg = t.properties.get("operandSegmentSizes")
         if seg is not None:
-            from mlir_py.dialects.builtin.attributes import DenseArrayAttr
             sizes = list(seg)
             p = 0
             for i, size in enumerate(sizes):

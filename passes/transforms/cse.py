@@ -25,13 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlir_py.gcpause import gc_paused
-from mlir_py.ir import Block, Operation, Region
-from mlir_py.location import UnknownLoc
-from mlir_py.pass_manager import Pass, Statistic
-from mlir_py.pass_registry import register_pass
-from mlir_py.rewrite.folding import would_op_be_trivially_dead
-from mlir_py.traits import (
+from mlir_py.definition.traits import (
     IsolatedFromAbove,
     MemoryEffects,
     Read,
@@ -41,6 +35,12 @@ from mlir_py.traits import (
     get_memory_effects,
     region_kind,
 )
+from mlir_py.ir.gcpause import gc_paused
+from mlir_py.ir.location import UnknownLoc
+from mlir_py.ir.operation import Block, Operation, Region
+from mlir_py.pass_manager.manager import Pass, Statistic
+from mlir_py.pass_manager.registry import register_pass
+from mlir_py.rewrite.folding import would_op_be_trivially_dead
 
 # -- memory effects, classified once per op class when it can be ---------------
 

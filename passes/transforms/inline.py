@@ -45,15 +45,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from mlir_py.dialects.builtin.attributes import SymbolRefAttr
 from mlir_py.dialects.cf import BranchOp
 
-from mlir_py.ir import Block, Operation, OpResult, Region, Value
-from mlir_py.location import CallSiteLoc, Location, UnknownLoc
-from mlir_py.pass_manager import ListOption, OpPassManager, Option, Pass, PassFailure, PassManager, Statistic
-from mlir_py.pass_pipeline import PassPipelineError
-from mlir_py.pass_registry import register_pass
-from mlir_py.symbols import (
+from mlir_py.analysis.symbols import (
     get_symbol_name,
     get_symbol_visibility,
     is_symbol_table,
@@ -62,7 +56,7 @@ from mlir_py.symbols import (
     symbol_uses,
     symbols_in,
 )
-from mlir_py.traits import (
+from mlir_py.definition.traits import (
     CallableOpInterface,
     CallOpInterface,
     IsolatedFromAbove,
@@ -70,6 +64,12 @@ from mlir_py.traits import (
     SingleBlock,
     Terminator,
 )
+from mlir_py.ir.builtin_attributes import SymbolRefAttr
+from mlir_py.ir.location import CallSiteLoc, Location, UnknownLoc
+from mlir_py.ir.operation import Block, Operation, OpResult, Region, Value
+from mlir_py.pass_manager.manager import ListOption, OpPassManager, Option, Pass, PassFailure, PassManager, Statistic
+from mlir_py.pass_manager.pipeline import PassPipelineError
+from mlir_py.pass_manager.registry import register_pass
 
 _DEFAULT_PIPELINE = "canonicalize"
 _NO_THRESHOLD = 4294967295  # upstream's -1U: inline whatever the size

@@ -27,10 +27,10 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable
 
-from mlir_py.ir import Operation, Region, Value
-from mlir_py.pass_manager import Pass, Statistic
-from mlir_py.pass_registry import register_pass
-from mlir_py.traits import LoopLikeOpInterface, Terminator, is_pure, is_speculatable
+from mlir_py.definition.traits import LoopLikeOpInterface, Terminator, is_pure, is_speculatable
+from mlir_py.ir.operation import Operation, Region, Value
+from mlir_py.pass_manager.manager import Pass, Statistic
+from mlir_py.pass_manager.registry import register_pass
 
 
 def can_be_hoisted(op: Operation, defined_outside: Callable[[Value], bool]) -> bool:

@@ -40,13 +40,13 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from mlir_py.attributes import Attribute
-from mlir_py.ir import Block, Operation, Region, Value
-from mlir_py.location import UnknownLoc
-from mlir_py.pass_manager import Pass, Statistic
-from mlir_py.pass_registry import register_pass
+from mlir_py.definition.traits import BranchOpInterface, CallOpInterface, IsolatedFromAbove
+from mlir_py.ir.attributes import Attribute
+from mlir_py.ir.location import UnknownLoc
+from mlir_py.ir.operation import Block, Operation, Region, Value
+from mlir_py.pass_manager.manager import Pass, Statistic
+from mlir_py.pass_manager.registry import register_pass
 from mlir_py.rewrite.folding import would_op_be_trivially_dead
-from mlir_py.traits import BranchOpInterface, CallOpInterface, IsolatedFromAbove
 
 #: the top of the lattice: more than one value reaches this point
 OVERDEFINED = "overdefined"

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlir_py.affine_expr import (
+from mlir_py.ir.affine_expr import (
     AffineBinaryOpExpr,
     AffineConstantExpr,
     AffineExprKind,
@@ -23,7 +23,7 @@ from mlir_py.affine_expr import (
     dim,
     symbol,
 )
-from mlir_py.affine_parser import (
+from mlir_py.ir.affine_parser import (
     AffineParseError,
     parse_affine_expr,
     parse_affine_map,

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from mlir_py.dialects.arith import folding as F
-from mlir_py.dialects.builtin.attributes import DenseElementsAttr, FloatAttr, IntegerAttr, UnitAttr
-from mlir_py.dialects.builtin.types import (
+
+from mlir_py.analysis.verifier import verify
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr, UnitAttr
+from mlir_py.ir.builtin_types import (
     FloatType,
     IntegerType,
     RankedTensorType,
@@ -32,12 +34,10 @@ from mlir_py.dialects.builtin.types import (
     i64,
     index,
 )
-
-from mlir_py.context import Context
-from mlir_py.ir import Block
-from mlir_py.parser import Parser, parse_source
-from mlir_py.printer import print_op_to_string
-from mlir_py.verifier import verify
+from mlir_py.ir.context import Context
+from mlir_py.ir.operation import Block
+from mlir_py.text.parser import Parser, parse_source
+from mlir_py.text.printer import print_op_to_string
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def test_cast_and_constant_builders():
 
 
 def test_built_ops_verify_and_print(ctx):
-    from mlir_py.dialects.builtin import ModuleOp
+    from mlir_py.builtin import ModuleOp
     module = ModuleOp.build_empty()
     block = module.block
     c = block.append(arith.ConstantOp(7, i32))
@@ -172,7 +172,7 @@ def test_flag_attributes_print_like_upstream(ctx):
     assert str(arith.fastmath()) == "#arith.fastmath<none>"
     assert str(arith.overflow("nuw", "nsw")) == "#arith.overflow<nsw, nuw>"
     assert str(arith.overflow()) == "#arith.overflow<none>"
-    from mlir_py.parser import parse_attribute
+    from mlir_py.text.parser import parse_attribute
     assert parse_attribute(ctx, "#arith.fastmath<contract, afn>") is arith.fastmath("contract", "afn")
     assert parse_attribute(ctx, "#arith.overflow<nsw>") is arith.overflow("nsw")
 

@@ -8,7 +8,9 @@ import struct
 
 import numpy as np
 import pytest
-from mlir_py.dialects.builtin.attributes import (
+
+from mlir_py.ir.attributes import OpaqueAttr, OpaqueType
+from mlir_py.ir.builtin_attributes import (
     AffineMapAttr,
     ArrayAttr,
     BoolAttr,
@@ -25,7 +27,7 @@ from mlir_py.dialects.builtin.attributes import (
     UnitAttr,
     format_float,
 )
-from mlir_py.dialects.builtin.types import (
+from mlir_py.ir.builtin_types import (
     DYNAMIC,
     ComplexType,
     FloatType,
@@ -49,10 +51,8 @@ from mlir_py.dialects.builtin.types import (
     i64,
     index,
 )
-
-from mlir_py.attributes import OpaqueAttr, OpaqueType
-from mlir_py.context import Context
-from mlir_py.parser import ParseError, parse_attribute, parse_type
+from mlir_py.ir.context import Context
+from mlir_py.text.parser import ParseError, parse_attribute, parse_type
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,23 @@
 """The dialect-conversion framework (mlir_py.rewrite.conversion)."""
 
 import pytest
-from mlir_py.dialects.builtin import IntegerAttr, ModuleOp, UnrealizedConversionCastOp, i32, i64, index
 
-from mlir_py.attributes import TypeDef
-from mlir_py.context import Context
-from mlir_py.diagnostics import DiagnosticCollector
-from mlir_py.dialect import Dialect
-from mlir_py.opdef import Op, operand, prop, region, result, successor, var_operand
-from mlir_py.parser import parse_source
-from mlir_py.printer import print_op_to_string
+from mlir_py.builtin import IntegerAttr, ModuleOp, UnrealizedConversionCastOp, i32, i64, index
+from mlir_py.definition.dialect import Dialect
+from mlir_py.definition.opdef import Op, operand, prop, region, result, successor, var_operand
+from mlir_py.definition.traits import (
+    BranchOpInterface,
+    ConstantLike,
+    IsolatedFromAbove,
+    MemoryEffects,
+    Pure,
+    SameOperandsAndResultType,
+    Terminator,
+    Write,
+)
+from mlir_py.ir.attributes import TypeDef
+from mlir_py.ir.context import Context
+from mlir_py.ir.diagnostics import DiagnosticCollector
 from mlir_py.rewrite import (
     ConversionPattern,
     ConversionTarget,
@@ -20,16 +28,8 @@ from mlir_py.rewrite import (
     apply_partial_conversion,
     conversion_pattern,
 )
-from mlir_py.traits import (
-    BranchOpInterface,
-    ConstantLike,
-    IsolatedFromAbove,
-    MemoryEffects,
-    Pure,
-    SameOperandsAndResultType,
-    Terminator,
-    Write,
-)
+from mlir_py.text.parser import parse_source
+from mlir_py.text.printer import print_op_to_string
 
 # -- dialects: cv (structure), src (to convert), dst (converted) ----------------------
 

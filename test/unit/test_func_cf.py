@@ -2,15 +2,8 @@
 
 import pytest
 from mlir_py.dialects import cf, func
-from mlir_py.dialects.builtin import ModuleOp, StringAttr, SymbolRefAttr
-from mlir_py.dialects.builtin.types import FunctionType, f32, i1, i32, i64
 
-from mlir_py.context import Context
-from mlir_py.diagnostics import DiagnosticError
-from mlir_py.ir import Block
-from mlir_py.parser import ParseError, parse_source
-from mlir_py.printer import print_op_to_string
-from mlir_py.symbols import (
+from mlir_py.analysis.symbols import (
     get_symbol_name,
     get_symbol_visibility,
     lookup_symbol,
@@ -18,7 +11,9 @@ from mlir_py.symbols import (
     nearest_symbol_table,
     symbol_uses,
 )
-from mlir_py.traits import (
+from mlir_py.analysis.verifier import verify
+from mlir_py.builtin import ModuleOp, StringAttr, SymbolRefAttr
+from mlir_py.definition.traits import (
     BranchOpInterface,
     CallableOpInterface,
     CallOpInterface,
@@ -27,7 +22,12 @@ from mlir_py.traits import (
     Terminator,
     is_pure,
 )
-from mlir_py.verifier import verify
+from mlir_py.ir.builtin_types import FunctionType, f32, i1, i32, i64
+from mlir_py.ir.context import Context
+from mlir_py.ir.diagnostics import DiagnosticError
+from mlir_py.ir.operation import Block
+from mlir_py.text.parser import ParseError, parse_source
+from mlir_py.text.printer import print_op_to_string
 
 
 @pytest.fixture
@@ -205,7 +205,7 @@ func.func @f(%c: i1, %a: i32, %b: f32) {
     assert sw.get_successor_operands(0) == [x, b]
     assert sw.get_successor_operands(1) == [x]
     assert sw.get_successor_operands(2) == []
-    from mlir_py.dialects.builtin import IntegerAttr
+    from mlir_py.builtin import IntegerAttr
     assert sw.get_successor_for_operands([IntegerAttr(2, i32)]) is blocks[3]
     assert sw.get_successor_for_operands([IntegerAttr(9, i32)]) is blocks[2]
     assert sw.get_successor_for_operands([None]) is None

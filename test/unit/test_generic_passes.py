@@ -3,22 +3,22 @@
 import io
 
 import pytest
-from mlir_py.dialects.builtin import IntegerAttr, i32
 from mlir_py.passes.transforms.canonicalize import Canonicalizer
 from mlir_py.passes.transforms.cse import CSE, dominator_tree_children
 from mlir_py.passes.transforms.symbol_dce import SymbolDCE
 from mlir_py.passes.transforms.view_op_graph import ViewOpGraph
 
-from mlir_py.context import Context
-from mlir_py.dialect import Dialect
-from mlir_py.opdef import Op, operand, prop, region, result
-from mlir_py.parser import parse_source
-from mlir_py.pass_manager import PassManager
-from mlir_py.pass_registry import lookup
-from mlir_py.printer import print_op_to_string
+from mlir_py.analysis.verifier import verify
+from mlir_py.builtin import IntegerAttr, i32
+from mlir_py.definition.dialect import Dialect
+from mlir_py.definition.opdef import Op, operand, prop, region, result
+from mlir_py.definition.traits import ConstantLike, Pure, SameOperandsAndResultType, Terminator
+from mlir_py.ir.context import Context
+from mlir_py.pass_manager.manager import PassManager
+from mlir_py.pass_manager.registry import lookup
 from mlir_py.rewrite import pattern
-from mlir_py.traits import ConstantLike, Pure, SameOperandsAndResultType, Terminator
-from mlir_py.verifier import verify
+from mlir_py.text.parser import parse_source
+from mlir_py.text.printer import print_op_to_string
 
 # -- a user dialect: its patterns come from its op classes and the dialect --------
 
@@ -177,7 +177,7 @@ def test_canonicalize_disable_and_enable_patterns(ctx):
 
 
 def test_canonicalize_test_convergence_fails_the_pipeline(ctx):
-    from mlir_py.diagnostics import DiagnosticHandler
+    from mlir_py.ir.diagnostics import DiagnosticHandler
     m = parse(ctx, """
       func.func @f(%a: i32) -> i32 {
         %c1 = arith.constant 1 : i32
@@ -348,7 +348,7 @@ def test_symbol_dce(ctx):
 
 
 def test_symbol_dce_needs_a_symbol_table(ctx):
-    from mlir_py.diagnostics import DiagnosticHandler
+    from mlir_py.ir.diagnostics import DiagnosticHandler
     m = parse(ctx, "func.func @f() {\n  return\n}")
     func_op = m.regions[0].first_block.first_op
     diags = []

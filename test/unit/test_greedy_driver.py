@@ -2,23 +2,11 @@
 
 import time
 
-from mlir_py.dialects.builtin import IntegerAttr, i1
-from mlir_py.dialects.builtin.constraints import I1
-
-from mlir_py.context import Context
-from mlir_py.dialect import Dialect
-from mlir_py.location import UnknownLoc
-from mlir_py.opdef import Op, operand, prop, region, result, successor, var_operand
-from mlir_py.parser import parse_source
-from mlir_py.printer import print_op_to_string
-from mlir_py.rewrite import (
-    RewritePattern,
-    RewriterListener,
-    apply_patterns_greedily,
-    is_trivially_dead,
-    pattern,
-)
-from mlir_py.traits import (
+from mlir_py.builtin import IntegerAttr, i1
+from mlir_py.builtin.constraints import I1
+from mlir_py.definition.dialect import Dialect
+from mlir_py.definition.opdef import Op, operand, prop, region, result, successor, var_operand
+from mlir_py.definition.traits import (
     Allocate,
     BranchOpInterface,
     Commutative,
@@ -34,6 +22,17 @@ from mlir_py.traits import (
     Terminator,
     Write,
 )
+from mlir_py.ir.context import Context
+from mlir_py.ir.location import UnknownLoc
+from mlir_py.rewrite import (
+    RewritePattern,
+    RewriterListener,
+    apply_patterns_greedily,
+    is_trivially_dead,
+    pattern,
+)
+from mlir_py.text.parser import parse_source
+from mlir_py.text.printer import print_op_to_string
 
 # -- a tiny dialect -------------------------------------------------------------
 

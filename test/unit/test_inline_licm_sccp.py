@@ -11,7 +11,6 @@ import sys
 
 import pytest
 from mlir_py.dialects.arith import DIALECT as ARITH
-from mlir_py.dialects.builtin import UnitAttr
 from mlir_py.dialects.func import CallOp, FuncOp
 from mlir_py.passes.transforms.inline import (
     CallGraph,
@@ -27,18 +26,19 @@ from mlir_py.passes.transforms.loop_invariant_code_motion import (
 )
 from mlir_py.passes.transforms.sccp import OVERDEFINED, Constant, ConstantPropagation
 
-from mlir_py.context import Context
-from mlir_py.ir import Operation
-from mlir_py.parser import parse_source
-from mlir_py.pass_manager import Pass, PassManager
-from mlir_py.pass_registry import lookup, register_pass, registry_scope
-from mlir_py.symbols import lookup_symbol
-from mlir_py.traits import (
+from mlir_py.analysis.symbols import lookup_symbol
+from mlir_py.builtin import UnitAttr
+from mlir_py.definition.traits import (
     LoopLikeOpInterface,
     RecursivelySpeculatable,
     Speculation,
     is_speculatable,
 )
+from mlir_py.ir.context import Context
+from mlir_py.ir.operation import Operation
+from mlir_py.pass_manager.manager import Pass, PassManager
+from mlir_py.pass_manager.registry import lookup, register_pass, registry_scope
+from mlir_py.text.parser import parse_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -239,7 +239,7 @@ def test_simplification_pipeline_runs_on_each_callable():
 def test_missing_default_pipeline_pass_is_skipped():
     m = parse(CALLS)
     with registry_scope():
-        from mlir_py.pass_registry import unregister
+        from mlir_py.pass_manager.registry import unregister
         unregister("canonicalize")
         run(m, "inline")
     assert "func.call" not in names(func(m, "mid"))

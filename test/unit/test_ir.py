@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from mlir_py.dialects.builtin import ModuleOp
-from mlir_py.dialects.builtin.attributes import IntegerAttr, StringAttr
-from mlir_py.dialects.builtin.types import f32, i32, i64, index
 
-from mlir_py.context import Context
-from mlir_py.ir import Block, BlockArgument, IRError, Operation, OpResult, Region
-from mlir_py.parser import parse_source
-from mlir_py.printer import Printer
+from mlir_py.builtin import ModuleOp
+from mlir_py.ir.builtin_attributes import IntegerAttr, StringAttr
+from mlir_py.ir.builtin_types import f32, i32, i64, index
+from mlir_py.ir.context import Context
+from mlir_py.ir.operation import Block, BlockArgument, IRError, Operation, OpResult, Region
+from mlir_py.text.parser import parse_source
+from mlir_py.text.printer import Printer
 
 
 def op(name: str, operands=(), results=(), **kw) -> Operation:
@@ -510,8 +510,8 @@ def test_printer_ignores_unusable_name_hints(ctx):
 
 
 def _verify_messages(m: Operation) -> list[str]:
-    from mlir_py.diagnostics import DiagnosticCollector
-    from mlir_py.verifier import verify
+    from mlir_py.analysis.verifier import verify
+    from mlir_py.ir.diagnostics import DiagnosticCollector
     with DiagnosticCollector() as c:
         verify(m)
     return [d.message for d in c.diagnostics] + [n.message for d in c.diagnostics for n in d.notes]
@@ -546,9 +546,9 @@ def test_verifier_successor_in_other_region():
 
 def test_packed_locations_register_sources_only_for_ops():
     """Attribute/type parses keep no source alive; op locations decode after the text is dropped."""
-    from mlir_py import location
-    from mlir_py.context import Context
-    from mlir_py.parser import parse_attribute, parse_source
+    from mlir_py.ir import location
+    from mlir_py.ir.context import Context
+    from mlir_py.text.parser import parse_attribute, parse_source
     ctx = Context(allow_unregistered_dialects=True)
     before = len(location._SOURCES)
     parse_attribute(ctx, "[1 : i32, \"s\"]")

@@ -17,8 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mlir_py.dialects.arith import FastMathFlagsAttr, RoundingMode
-from mlir_py.dialects.builtin.attributes import DenseElementsAttr, FloatAttr, IntegerAttr
-from mlir_py.dialects.builtin.types import (
+
+from mlir_py.analysis.verifier import verify
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr
+from mlir_py.ir.builtin_types import (
     FloatType,
     IntegerType,
     RankedTensorType,
@@ -32,12 +34,10 @@ from mlir_py.dialects.builtin.types import (
     i32,
     index,
 )
-
-from mlir_py.context import Context
-from mlir_py.ir import Block
-from mlir_py.parser import Parser
-from mlir_py.printer import print_op_to_string
-from mlir_py.verifier import verify
+from mlir_py.ir.context import Context
+from mlir_py.ir.operation import Block
+from mlir_py.text.parser import Parser
+from mlir_py.text.printer import print_op_to_string
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def test_printed_forms(ctx):
   %5 = math.ipowi %i, %i : i32
   return
 }"""
-    from mlir_py.parser import parse_source
+    from mlir_py.text.parser import parse_source
     mod = parse_source(ctx, src, "t.mir")
     verify(mod)
     text = print_op_to_string(mod)

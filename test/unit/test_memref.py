@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 from mlir_py.dialects import memref
-from mlir_py.dialects.builtin.attributes import (
+from mlir_py.dialects.memref.layout import canonical_strides, canonicalize_strided_layout, strides_and_offset
+
+from mlir_py.analysis.verifier import verify
+from mlir_py.builtin.ops import ModuleOp
+from mlir_py.definition.opdef import op_format
+from mlir_py.definition.traits import Allocate, Free, Read, Write, get_memory_effects, is_pure
+from mlir_py.ir import affine_parser as A
+from mlir_py.ir.builtin_attributes import (
     AffineMapAttr,
     BoolAttr,
     DenseArrayAttr,
@@ -15,8 +22,7 @@ from mlir_py.dialects.builtin.attributes import (
     TypeAttr,
     UnitAttr,
 )
-from mlir_py.dialects.builtin.ops import ModuleOp
-from mlir_py.dialects.builtin.types import (
+from mlir_py.ir.builtin_types import (
     DYNAMIC,
     MemRefType,
     UnrankedMemRefType,
@@ -25,17 +31,11 @@ from mlir_py.dialects.builtin.types import (
     i64,
     index,
 )
-from mlir_py.dialects.memref.layout import canonical_strides, canonicalize_strided_layout, strides_and_offset
-
-from mlir_py import affine_parser as A
-from mlir_py.context import Context
-from mlir_py.diagnostics import DiagnosticCollector
-from mlir_py.ir import Block, Operation, Region
-from mlir_py.opdef import op_format
-from mlir_py.parser import ParseError, parse_source
-from mlir_py.printer import print_op_to_string
-from mlir_py.traits import Allocate, Free, Read, Write, get_memory_effects, is_pure
-from mlir_py.verifier import verify
+from mlir_py.ir.context import Context
+from mlir_py.ir.diagnostics import DiagnosticCollector
+from mlir_py.ir.operation import Block, Operation, Region
+from mlir_py.text.parser import ParseError, parse_source
+from mlir_py.text.printer import print_op_to_string
 
 
 @pytest.fixture(scope="module")
@@ -310,8 +310,8 @@ def test_get_global_requires_its_name():
 
 
 def test_global_initial_value_must_match_the_type(ctx):
-    from mlir_py.dialects.builtin.attributes import DenseElementsAttr
-    from mlir_py.dialects.builtin.types import RankedTensorType
+    from mlir_py.ir.builtin_attributes import DenseElementsAttr
+    from mlir_py.ir.builtin_types import RankedTensorType
     g = memref.GlobalOp(sym_name=StringAttr("g"), type=TypeAttr(MemRefType((2,), f32)),
                         initial_value=DenseElementsAttr([1, 2], RankedTensorType((2,), i32)))
     assert errors_of(in_module(g)) == [

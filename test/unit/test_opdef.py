@@ -8,21 +8,11 @@ import subprocess
 import sys
 
 import pytest
-from mlir_py.dialects.builtin.attributes import (
-    DenseArrayAttr,
-    FloatAttr,
-    IntegerAttr,
-    StringAttr,
-    UnitAttr,
-)
-from mlir_py.dialects.builtin.constraints import I1
-from mlir_py.dialects.builtin.types import MemRefType, f32, i1, i32, i64, index
 
-from mlir_py.constraints import AnyType
-from mlir_py.context import Context
-from mlir_py.diagnostics import DiagnosticCollector, DiagnosticError
-from mlir_py.ir import Block, Operation, Region
-from mlir_py.opdef import (
+from mlir_py.analysis.verifier import verify
+from mlir_py.builtin.constraints import I1
+from mlir_py.definition.constraints import AnyType
+from mlir_py.definition.opdef import (
     DefinitionError,
     Op,
     op_format,
@@ -32,10 +22,20 @@ from mlir_py.opdef import (
     var_region,
     var_result,
 )
-from mlir_py.parser import ParseError, parse_source
-from mlir_py.printer import Printer
-from mlir_py.traits import AllTypesMatch, NoMemoryEffect, Pure, Terminator
-from mlir_py.verifier import verify
+from mlir_py.definition.traits import AllTypesMatch, NoMemoryEffect, Pure, Terminator
+from mlir_py.ir.builtin_attributes import (
+    DenseArrayAttr,
+    FloatAttr,
+    IntegerAttr,
+    StringAttr,
+    UnitAttr,
+)
+from mlir_py.ir.builtin_types import MemRefType, f32, i1, i32, i64, index
+from mlir_py.ir.context import Context
+from mlir_py.ir.diagnostics import DiagnosticCollector, DiagnosticError
+from mlir_py.ir.operation import Block, Operation, Region
+from mlir_py.text.parser import ParseError, parse_source
+from mlir_py.text.printer import Printer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOY_PATH = os.path.join(HERE, "Inputs", "toy_dialect.py")
@@ -472,7 +472,7 @@ def test_class_definition_errors():
     with pytest.raises(DefinitionError, match="at most one variadic region group"):
         _op_class(None, a=var_region(), b=var_region())
     with pytest.raises(ValueError, match="does not belong to dialect"):
-        from mlir_py.dialect import Dialect
+        from mlir_py.definition.dialect import Dialect
         Dialect("other", ops=[toy.AddOp])
 
 
@@ -505,7 +505,7 @@ def test_user_type_and_attribute_api(ctx):
     assert str(c) == "#toy.color<red>" and c.verify() is None and toy.ColorAttr("x").verify()
     p = toy.PairAttr(1, "x")
     assert str(p) == '#toy.pair<1, "x">'
-    from mlir_py.parser import parse_attribute, parse_type
+    from mlir_py.text.parser import parse_attribute, parse_type
     assert parse_type(ctx, "!toy.shape<[4, 5], f32>") is t
     assert parse_attribute(ctx, "#toy.color<green>") is toy.ColorAttr("green")
     assert parse_attribute(ctx, '#toy.pair<1, "x">') is p
@@ -567,13 +567,13 @@ def test_mir_opt_load_dialect_reports_errors(tmp_path):
     r = run_mir_opt("--load-dialect", str(empty), stdin=src)
     assert r.returncode == 1 and "defines no Dialect" in r.stderr
     broken = tmp_path / "broken.py"
-    broken.write_text("from mlir_py.opdef import Op\nclass A(Op):\n    name = 'nodot'\n")
+    broken.write_text("from mlir_py.definition.opdef import Op\nclass A(Op):\n    name = 'nodot'\n")
     r = run_mir_opt("--load-dialect", str(broken), stdin=src)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "cannot load dialect file" in r.stderr and "op name 'nodot' must be 'dialect.op'" in r.stderr
     badfmt = tmp_path / "badfmt.py"
     badfmt.write_text(
-        "from mlir_py.dialect import Dialect\nfrom mlir_py.opdef import Op, operand\n"
+        "from mlir_py.definition.dialect import Dialect\nfrom mlir_py.definition.opdef import Op, operand\n"
         "class A(Op):\n    name = 'bf.a'\n    x = operand()\n    assembly_format = '$x attr-dict'\n"
         "DIALECT = Dialect('bf', ops=[A])\n")
     r = run_mir_opt("--load-dialect", str(badfmt), stdin='bf.a %x\n')

@@ -12,15 +12,15 @@ import io
 import re
 
 import pytest
-from mlir_py.dialects.builtin import StringAttr
 
-from mlir_py.context import Context
-from mlir_py.diagnostics import DiagnosticCollector
-from mlir_py.dialect import Dialect
-from mlir_py.opdef import Op, prop, region
-from mlir_py.parser import parse_source
-from mlir_py.pass_instrumentation import PassInstrumentation, TimingManager
-from mlir_py.pass_manager import (
+from mlir_py.builtin import StringAttr
+from mlir_py.definition.dialect import Dialect
+from mlir_py.definition.opdef import Op, prop, region
+from mlir_py.definition.traits import IsolatedFromAbove, NoTerminator, SingleBlock, Symbol
+from mlir_py.ir.context import Context
+from mlir_py.ir.diagnostics import DiagnosticCollector
+from mlir_py.pass_manager.instrumentation import PassInstrumentation, TimingManager
+from mlir_py.pass_manager.manager import (
     ListOption,
     NestedPipeline,
     OpPassManager,
@@ -32,8 +32,8 @@ from mlir_py.pass_manager import (
     PassManagerError,
     Statistic,
 )
-from mlir_py.pass_pipeline import PassPipelineError, parse_options_text, parse_pipeline_text
-from mlir_py.pass_registry import (
+from mlir_py.pass_manager.pipeline import PassPipelineError, parse_options_text, parse_pipeline_text
+from mlir_py.pass_manager.registry import (
     PassPluginError,
     add_pass_arguments,
     build_pass_manager,
@@ -46,7 +46,7 @@ from mlir_py.pass_registry import (
     registry_scope,
     unregister,
 )
-from mlir_py.traits import IsolatedFromAbove, NoTerminator, SingleBlock, Symbol
+from mlir_py.text.parser import parse_source
 
 # ----------------------------------------------------------------------------
 # A tiny dialect: an isolated function-like op and a non-isolated region op
@@ -289,7 +289,7 @@ def test_pipeline_alias_with_options():
 
 def test_plugin_registers_through_the_same_api(tmp_path):
     plugin = tmp_path / "my_plugin.py"
-    plugin.write_text("from mlir_py.pass_manager import Pass\nfrom mlir_py.pass_registry import register_pass\n"
+    plugin.write_text("from mlir_py.pass_manager.manager import Pass\nfrom mlir_py.pass_manager.registry import register_pass\n"
                       "@register_pass\nclass P(Pass):\n    name = 'from-plugin'\n"
                       "    def run_on_operation(self, op):\n        pass\n")
     mod = load_pass_plugin(str(plugin))
@@ -685,7 +685,7 @@ def test_cli_instrumentation_flags(capsys):
 
 def test_cli_loads_plugins_before_parsing(tmp_path):
     plugin = tmp_path / "cli_plugin.py"
-    plugin.write_text("from mlir_py.pass_manager import Pass\nfrom mlir_py.pass_registry import register_pass\n"
+    plugin.write_text("from mlir_py.pass_manager.manager import Pass\nfrom mlir_py.pass_manager.registry import register_pass\n"
                       "@register_pass\nclass P(Pass):\n    name = 'cli-plugin-pass'\n"
                       "    def run_on_operation(self, op):\n        pass\n")
     args, pm = cli("--load-pass-plugin", str(plugin), "--cli-plugin-pass")

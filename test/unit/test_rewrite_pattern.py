@@ -1,15 +1,22 @@
 """Patterns, pattern sets and the PatternRewriter (mlir_py.rewrite.pattern)."""
 
 import pytest
-from mlir_py.dialects.builtin import IntegerAttr, i32
 
-from mlir_py.context import Context
-from mlir_py.dialect import Dialect
-from mlir_py.ir import Block, IRError, Operation, Region
-from mlir_py.location import FileLineColLoc, UnknownLoc
-from mlir_py.opdef import Op, operand, prop, region, result, successor, var_operand
-from mlir_py.parser import parse_source
-from mlir_py.printer import print_op_to_string
+from mlir_py.builtin import IntegerAttr, i32
+from mlir_py.definition.dialect import Dialect
+from mlir_py.definition.opdef import Op, operand, prop, region, result, successor, var_operand
+from mlir_py.definition.traits import (
+    BranchOpInterface,
+    Commutative,
+    ConstantLike,
+    IsolatedFromAbove,
+    Pure,
+    SameOperandsAndResultType,
+    Terminator,
+)
+from mlir_py.ir.context import Context
+from mlir_py.ir.location import FileLineColLoc, UnknownLoc
+from mlir_py.ir.operation import Block, IRError, Operation, Region
 from mlir_py.rewrite import (
     FrozenPatternSet,
     FunctionPattern,
@@ -19,15 +26,8 @@ from mlir_py.rewrite import (
     collect_canonicalization_patterns,
     pattern,
 )
-from mlir_py.traits import (
-    BranchOpInterface,
-    Commutative,
-    ConstantLike,
-    IsolatedFromAbove,
-    Pure,
-    SameOperandsAndResultType,
-    Terminator,
-)
+from mlir_py.text.parser import parse_source
+from mlir_py.text.printer import print_op_to_string
 
 # -- a tiny dialect -------------------------------------------------------------
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mlir_py.tools import mir_opt
 
-from mlir_py.context import Context
-from mlir_py.diagnostics import Diagnostic, register_source
+from mlir_py.ir.context import Context
+from mlir_py.ir.diagnostics import Diagnostic, register_source
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_DIR = os.path.dirname(HERE)

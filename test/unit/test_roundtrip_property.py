@@ -16,8 +16,11 @@ import string
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mlir_py.dialects.builtin import ModuleOp
-from mlir_py.dialects.builtin.attributes import (
+
+from mlir_py.analysis.verifier import verify
+from mlir_py.builtin import ModuleOp
+from mlir_py.ir.attributes import OpaqueAttr, OpaqueType
+from mlir_py.ir.builtin_attributes import (
     ArrayAttr,
     DenseArrayAttr,
     DenseElementsAttr,
@@ -31,7 +34,7 @@ from mlir_py.dialects.builtin.attributes import (
     UnitAttr,
     int_range,
 )
-from mlir_py.dialects.builtin.types import (
+from mlir_py.ir.builtin_types import (
     DYNAMIC,
     ComplexType,
     FloatType,
@@ -51,14 +54,11 @@ from mlir_py.dialects.builtin.types import (
     i1,
     i64,
 )
-
-from mlir_py.attributes import OpaqueAttr, OpaqueType
-from mlir_py.context import Context
-from mlir_py.diagnostics import DiagnosticCollector
-from mlir_py.ir import Block, Operation, Region, Value
-from mlir_py.parser import ParseError, parse_attribute, parse_source, parse_type
-from mlir_py.printer import Printer
-from mlir_py.verifier import verify
+from mlir_py.ir.context import Context
+from mlir_py.ir.diagnostics import DiagnosticCollector
+from mlir_py.ir.operation import Block, Operation, Region, Value
+from mlir_py.text.parser import ParseError, parse_attribute, parse_source, parse_type
+from mlir_py.text.printer import Printer
 
 CTX = Context(allow_unregistered_dialects=True)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

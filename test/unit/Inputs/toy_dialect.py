@@ -10,8 +10,7 @@ user attribute and type.
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.attributes import IntegerAttr, StringAttr, UnitAttr
-from mlir_py.dialects.builtin.constraints import (
+from mlir_py.builtin.constraints import (
     I1,
     AnyFloat,
     AnyMemRef,
@@ -22,12 +21,9 @@ from mlir_py.dialects.builtin.constraints import (
     TypedAttr,
     UnitAttrC,
 )
-from mlir_py.dialects.builtin.types import f32, i64
-
-from mlir_py.attributes import AttrDef, TypeDef
-from mlir_py.constraints import AnyType
-from mlir_py.dialect import Dialect
-from mlir_py.opdef import (
+from mlir_py.definition.constraints import AnyType
+from mlir_py.definition.dialect import Dialect
+from mlir_py.definition.opdef import (
     Op,
     operand,
     opt_operand,
@@ -42,7 +38,7 @@ from mlir_py.opdef import (
     var_result,
     var_successor,
 )
-from mlir_py.traits import (
+from mlir_py.definition.traits import (
     AllTypesMatch,
     BranchOpInterface,
     Commutative,
@@ -54,6 +50,9 @@ from mlir_py.traits import (
     Terminator,
     TypesMatchWith,
 )
+from mlir_py.ir.attributes import AttrDef, TypeDef
+from mlir_py.ir.builtin_attributes import IntegerAttr, StringAttr, UnitAttr
+from mlir_py.ir.builtin_types import f32, i64
 
 # ----------------------------------------------------------------------------
 # Attributes and types

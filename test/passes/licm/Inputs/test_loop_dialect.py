@@ -13,13 +13,11 @@ test_loop.for %i = %lb to %ub step %c1 {
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.constraints import Index
-from mlir_py.dialects.builtin.types import IndexType
-
-from mlir_py.constraints import AnyType
-from mlir_py.dialect import Dialect
-from mlir_py.opdef import Op, operand, region, result, var_operand
-from mlir_py.traits import (
+from mlir_py.builtin.constraints import Index
+from mlir_py.definition.constraints import AnyType
+from mlir_py.definition.dialect import Dialect
+from mlir_py.definition.opdef import Op, operand, region, result, var_operand
+from mlir_py.definition.traits import (
     HasParent,
     LoopLikeOpInterface,
     MemoryEffects,
@@ -32,6 +30,7 @@ from mlir_py.traits import (
     Terminator,
     Write,
 )
+from mlir_py.ir.builtin_types import IndexType
 
 
 class ForOp(Op):

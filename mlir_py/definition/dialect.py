@@ -1,0 +1,82 @@
+"""Dialects group ops, attributes and types under a namespace.
+
+A dialect is a plain object built from the classes it owns; the same API is
+used by the project's dialects and by a user's `--load-dialect FILE.py`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+if TYPE_CHECKING:
+    from mlir_py.ir.attributes import Attribute
+    from mlir_py.ir.operation import Operation
+    from mlir_py.text.parser import Parser
+
+
+class Dialect:
+    """A namespace of ops, attributes and types.
+
+    `keyword_types` / `keyword_attrs` map a bare keyword (`i32`, `tensor`,
+    `dense`) to a parse function; only builtin uses them, since other
+    dialects' attributes and types are spelled `#name.x` / `!name.x`.
+    `materialize_constant(value_attr, type, loc)` builds a constant op for
+    folding; `default_dialect` tells nested op names without prefix.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        ops: Iterable[type] = (),
+        attributes: Iterable[type] = (),
+        types: Iterable[type] = (),
+        *,
+        materialize_constant: Callable[..., Operation | None] | None = None,
+        description: str = "",
+    ):
+        self.name = name
+        self.description = description
+        self.ops: dict[str, type] = {}
+        self.attributes: dict[str, type] = {}
+        self.types: dict[str, type] = {}
+        self.keyword_types: dict[str, Callable[[Parser, str], Attribute]] = {}
+        self.keyword_attrs: dict[str, Callable[[Parser, str], Attribute]] = {}
+        self.materialize_constant = materialize_constant
+        self.canonicalization_patterns: list[Any] = []
+        for op in ops:
+            self.add_op(op)
+        for a in attributes:
+            self.add_attribute(a)
+        for t in types:
+            self.add_type(t)
+
+    def add_op(self, cls: type) -> type:
+        name = cls.name
+        if not name.startswith(self.name + "."):
+            raise ValueError(f"op '{name}' does not belong to dialect '{self.name}'")
+        self.ops[name] = cls
+        cls.dialect = self
+        return cls
+
+    def add_attribute(self, cls: type) -> type:
+        self.attributes[cls.name] = cls
+        cls.dialect = self
+        return cls
+
+    def add_type(self, cls: type) -> type:
+        self.types[cls.name] = cls
+        cls.dialect = self
+        return cls
+
+    def op(self, cls: type) -> type:
+        """Class decorator form of `add_op`."""
+        return self.add_op(cls)
+
+    def attribute(self, cls: type) -> type:
+        return self.add_attribute(cls)
+
+    def type(self, cls: type) -> type:
+        return self.add_type(cls)
+
+    def __repr__(self) -> str:
+        return f"<Dialect {self.name}: {len(self.ops)} ops>"

@@ -1,0 +1,470 @@
+"""Builtin types: integers, floats, index, shaped and structural types.
+
+Defined with the public TypeDef API; their keyword syntax (`i32`,
+`tensor<4xf32>`) is registered on the builtin dialect as keyword parsers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from mlir_py.ir.attributes import Attribute, TypeAttribute
+
+if TYPE_CHECKING:
+    from mlir_py.text.parser import Parser
+    from mlir_py.text.printer import Printer
+
+#: a dynamic size or offset, as MLIR's ShapedType::kDynamic (INT64_MIN)
+DYNAMIC = -(2**63)
+
+
+class IntegerType(TypeAttribute):
+    __slots__ = ()
+    name = "builtin.integer"
+    parameters = ("width", "signedness")
+
+    @classmethod
+    def normalize(cls, width, signedness="signless"):
+        if signedness not in ("signless", "signed", "unsigned"):
+            raise ValueError(f"bad integer signedness '{signedness}'")
+        return (int(width), signedness)
+
+    def print(self, printer: Printer) -> None:
+        printer.write({"signless": "i", "signed": "si", "unsigned": "ui"}[self.signedness] + str(self.width))
+
+    @property
+    def is_signless(self) -> bool:
+        return self.signedness == "signless"
+
+
+class IndexType(TypeAttribute):
+    __slots__ = ()
+    name = "builtin.index"
+    parameters = ()
+
+    def print(self, printer: Printer) -> None:
+        printer.write("index")
+
+
+class NoneType(TypeAttribute):
+    __slots__ = ()
+    name = "builtin.none"
+    parameters = ()
+
+    def print(self, printer: Printer) -> None:
+        printer.write("none")
+
+
+#: float kinds → (bit width, numpy dtype name or None)
+FLOAT_KINDS = {
+    "f16": (16, "float16"), "bf16": (16, None), "f32": (32, "float32"), "f64": (64, "float64"),
+    "f80": (80, None), "f128": (128, None), "tf32": (19, None),
+    "f8E5M2": (8, None), "f8E4M3FN": (8, None), "f8E5M2FNUZ": (8, None), "f8E4M3FNUZ": (8, None),
+    "f8E4M3B11FNUZ": (8, None), "f8E4M3": (8, None), "f8E3M4": (8, None), "f8E8M0FNU": (8, None),
+    "f6E2M3FN": (6, None), "f6E3M2FN": (6, None), "f4E2M1FN": (4, None),
+}
+
+
+class FloatType(TypeAttribute):
+    __slots__ = ()
+    name = "builtin.float"
+    parameters = ("kind",)
+
+    @classmethod
+    def normalize(cls, kind):
+        if kind not in FLOAT_KINDS:
+            raise ValueError(f"unknown float type '{kind}'")
+        return (kind,)
+
+    @property
+    def width(self) -> int:
+        return FLOAT_KINDS[self.kind][0]
+
+    def print(self, printer: Printer) -> None:
+        printer.write(self.kind)
+
+
+class FunctionType(TypeAttribute):
+    __slots__ = ()
+    name = "builtin.function"
+    parameters = ("inputs", "results")
+
+    def print(self, printer: Printer) -> None:
+        printer.print_function_type(self.inputs, self.results)
+
+
+class TupleType(TypeAttribute):
+    __slots__ = ()
+    name = "builtin.tuple"
+    parameters = ("types",)
+
+    def print(self, printer: Printer) -> None:
+        printer.write("tuple<")
+        printer.print_types(self.types)
+        printer.write(">")
+
+
+class ComplexType(TypeAttribute):
+    __slots__ = ()
+    name = "builtin.complex"
+    parameters = ("element_type",)
+
+    def print(self, printer: Printer) -> None:
+        printer.write("complex<")
+        printer.print_type(self.element_type)
+        printer.write(">")
+
+
+class ShapedType(TypeAttribute):
+    """Base of vector, tensor and memref types (ranked or not)."""
+
+    __slots__ = ()
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def has_rank(self) -> bool:
+        return True
+
+    @property
+    def has_static_shape(self) -> bool:
+        return DYNAMIC not in self.shape
+
+    @property
+    def num_elements(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    def is_dynamic_dim(self, i: int) -> bool:
+        return self.shape[i] == DYNAMIC
+
+    @property
+    def num_dynamic_dims(self) -> int:
+        return sum(1 for d in self.shape if d == DYNAMIC)
+
+
+def _print_shape(printer: Printer, shape, scalable=None) -> None:
+    for i, d in enumerate(shape):
+        if scalable and scalable[i]:
+            printer.write(f"[{d}]x")
+        else:
+            printer.write("?x" if d == DYNAMIC else f"{d}x")
+
+
+class VectorType(ShapedType):
+    __slots__ = ()
+    name = "builtin.vector"
+    parameters = ("shape", "element_type", "scalable_dims")
+
+    @classmethod
+    def normalize(cls, shape, element_type, scalable_dims=None):
+        shape = tuple(shape)
+        if scalable_dims is None or not any(scalable_dims):
+            scalable_dims = ()
+        return (shape, element_type, tuple(bool(s) for s in scalable_dims))
+
+    def verify(self):
+        if any(d <= 0 for d in self.shape):
+            return "vector types must have positive constant sizes"
+        return None
+
+    def print(self, printer: Printer) -> None:
+        printer.write("vector<")
+        _print_shape(printer, self.shape, self.scalable_dims)
+        printer.print_type(self.element_type)
+        printer.write(">")
+
+
+class TensorType(ShapedType):
+    __slots__ = ()
+
+
+class RankedTensorType(TensorType):
+    __slots__ = ()
+    name = "builtin.tensor"
+    parameters = ("shape", "element_type", "encoding")
+
+    @classmethod
+    def normalize(cls, shape, element_type, encoding=None):
+        return (tuple(shape), element_type, encoding)
+
+    def verify(self):
+        if any(d < 0 and d != DYNAMIC for d in self.shape):
+            return "invalid tensor dimension size"
+        return None
+
+    def print(self, printer: Printer) -> None:
+        printer.write("tensor<")
+        _print_shape(printer, self.shape)
+        printer.print_type(self.element_type)
+        if self.encoding is not None:
+            printer.write(", ")
+            printer.print_attribute(self.encoding)
+        printer.write(">")
+
+
+class UnrankedTensorType(TensorType):
+    __slots__ = ()
+    name = "builtin.unranked_tensor"
+    parameters = ("element_type",)
+
+    @property
+    def has_rank(self) -> bool:
+        return False
+
+    @property
+    def shape(self):
+        raise AttributeError("unranked tensor has no shape")
+
+    def print(self, printer: Printer) -> None:
+        printer.write("tensor<*x")
+        printer.print_type(self.element_type)
+        printer.write(">")
+
+
+class BaseMemRefType(ShapedType):
+    __slots__ = ()
+
+
+class MemRefType(BaseMemRefType):
+    """`memref<4x?xf32, layout, memory_space>`; layout None means identity."""
+
+    __slots__ = ()
+    name = "builtin.memref"
+    parameters = ("shape", "element_type", "layout", "memory_space")
+
+    @classmethod
+    def normalize(cls, shape, element_type, layout=None, memory_space=None):
+        # as MLIR: an identity affine_map is the default layout, memory space 0 the default space
+        from mlir_py.ir.builtin_attributes import AffineMapAttr
+        if isinstance(layout, AffineMapAttr) and layout.value.num_dims == len(shape) and layout.value.is_identity():
+            layout = None
+        return (tuple(shape), element_type, layout, _skip_default_memory_space(memory_space))
+
+    def verify(self):
+        if any(d < 0 and d != DYNAMIC for d in self.shape):
+            return "invalid memref size"
+        return None
+
+    def print(self, printer: Printer) -> None:
+        printer.write("memref<")
+        _print_shape(printer, self.shape)
+        printer.print_type(self.element_type)
+        if self.layout is not None:
+            printer.write(", ")
+            printer.print_attribute(self.layout)
+        if self.memory_space is not None:
+            printer.write(", ")
+            printer.print_attribute_without_type(self.memory_space) \
+                if _is_i64_int(self.memory_space) else printer.print_attribute(self.memory_space)
+        printer.write(">")
+
+    def get_strides_and_offset(self) -> tuple[list[int], int]:
+        """Strides and offset (DYNAMIC where unknown) of the layout."""
+        from mlir_py.ir.builtin_attributes import AffineMapAttr, StridedLayoutAttr
+        lay = self.layout
+        if lay is None or (isinstance(lay, AffineMapAttr) and lay.value.is_identity()):
+            strides = []
+            acc = 1
+            for d in reversed(self.shape):
+                strides.append(acc)
+                if d == DYNAMIC or acc == DYNAMIC:
+                    acc = DYNAMIC
+                else:
+                    acc *= d
+            return list(reversed(strides)), 0
+        if isinstance(lay, StridedLayoutAttr):
+            return list(lay.strides), lay.offset
+        raise ValueError(f"layout {lay} is not strided")
+
+
+def _skip_default_memory_space(ms: Attribute | None) -> Attribute | None:
+    from mlir_py.ir.builtin_attributes import IntegerAttr
+    return None if isinstance(ms, IntegerAttr) and ms.value == 0 else ms
+
+
+def _is_i64_int(a: Attribute) -> bool:
+    from mlir_py.ir.builtin_attributes import IntegerAttr
+    return isinstance(a, IntegerAttr) and a.type is i64
+
+
+class UnrankedMemRefType(BaseMemRefType):
+    __slots__ = ()
+    name = "builtin.unranked_memref"
+    parameters = ("element_type", "memory_space")
+
+    @classmethod
+    def normalize(cls, element_type, memory_space=None):
+        return (element_type, _skip_default_memory_space(memory_space))
+
+    @property
+    def has_rank(self) -> bool:
+        return False
+
+    @property
+    def shape(self):
+        raise AttributeError("unranked memref has no shape")
+
+    def print(self, printer: Printer) -> None:
+        printer.write("memref<*x")
+        printer.print_type(self.element_type)
+        if self.memory_space is not None:
+            printer.write(", ")
+            printer.print_attribute_without_type(self.memory_space) \
+                if _is_i64_int(self.memory_space) else printer.print_attribute(self.memory_space)
+        printer.write(">")
+
+
+# ----------------------------------------------------------------------------
+# Common instances
+# ----------------------------------------------------------------------------
+
+i1 = IntegerType(1)
+i8 = IntegerType(8)
+i16 = IntegerType(16)
+i32 = IntegerType(32)
+i64 = IntegerType(64)
+index = IndexType()
+f16 = FloatType("f16")
+bf16 = FloatType("bf16")
+f32 = FloatType("f32")
+f64 = FloatType("f64")
+none = NoneType()
+
+
+# ----------------------------------------------------------------------------
+# Keyword parsers
+# ----------------------------------------------------------------------------
+
+_DIMS = re.compile(r"(?:(?:\d+|\?|\[\d+\])x)*")
+
+
+def parse_dimension_list(parser: Parser, *, allow_dynamic: bool = True, allow_scalable: bool = False
+                         ) -> tuple[tuple[int, ...], tuple[bool, ...]]:
+    """`4x?x[8]x` (the trailing `x` included) → (shape, scalable flags)."""
+    pos = parser.skip_ws()
+    m = _DIMS.match(parser.text, pos)
+    shape, scalable = [], []
+    for part in m.group().split("x")[:-1]:
+        if part == "?":
+            if not allow_dynamic:
+                raise parser.error("expected static shape", pos)
+            shape.append(DYNAMIC)
+            scalable.append(False)
+        elif part.startswith("["):
+            if not allow_scalable:
+                raise parser.error("unexpected scalable dimension", pos)
+            shape.append(_dimension(parser, part[1:-1], pos))
+            scalable.append(True)
+        else:
+            shape.append(_dimension(parser, part, pos))
+            scalable.append(False)
+    parser.pos = m.end()
+    return tuple(shape), tuple(scalable)
+
+
+def _dimension(parser: Parser, digits: str, pos: int) -> int:
+    # as MLIR: a static size must fit in int64
+    if len(digits) > 19 or int(digits) > 2**63 - 1:
+        raise parser.error("invalid dimension", pos)
+    return int(digits)
+
+
+def _memory_space(parser: Parser) -> Attribute:
+    # a bare integer is `N : i64` (printed without its type); `1 : i32` keeps its type
+    return parser.parse_attribute()
+
+
+def _parse_tensor(parser: Parser, kw: str) -> Attribute:
+    parser.expect("<")
+    if parser.parse_optional("*"):
+        parser.expect("x")
+        et = parser.parse_type()
+        parser.expect(">")
+        return UnrankedTensorType(et)
+    shape, _ = parse_dimension_list(parser)
+    et = parser.parse_type()
+    enc = parser.parse_attribute() if parser.parse_optional(",") else None
+    parser.expect(">")
+    return RankedTensorType(shape, et, enc)
+
+
+def _parse_memref(parser: Parser, kw: str) -> Attribute:
+    parser.expect("<")
+    if parser.parse_optional("*"):
+        parser.expect("x")
+        et = parser.parse_type()
+        ms = _memory_space(parser) if parser.parse_optional(",") else None
+        parser.expect(">")
+        return UnrankedMemRefType(et, ms)
+    shape, _ = parse_dimension_list(parser)
+    et = parser.parse_type()
+    layout = ms = None
+    from mlir_py.ir.builtin_attributes import AffineMapAttr, StridedLayoutAttr
+    lpos = None
+    if parser.parse_optional(","):
+        lpos = parser.skip_ws()
+        a = _memory_space(parser)
+        if isinstance(a, (AffineMapAttr, StridedLayoutAttr)):
+            layout = a
+            if parser.parse_optional(","):
+                ms = _memory_space(parser)
+        else:
+            ms = a
+    parser.expect(">")
+    if isinstance(layout, AffineMapAttr) and layout.value.num_dims != len(shape):
+        raise parser.error("memref layout mismatch between rank and affine map: "
+                           f"{len(shape)} != {layout.value.num_dims}", lpos)
+    if isinstance(layout, StridedLayoutAttr) and len(layout.strides) != len(shape):
+        raise parser.error("expected the number of strides to match the rank", lpos)
+    return MemRefType(shape, et, layout, ms)
+
+
+def _parse_vector(parser: Parser, kw: str) -> Attribute:
+    pos = parser.pos
+    parser.expect("<")
+    shape, scalable = parse_dimension_list(parser, allow_dynamic=False, allow_scalable=True)
+    et = parser.parse_type()
+    parser.expect(">")
+    if any(d <= 0 for d in shape):
+        raise parser.error("vector types must have positive constant sizes", pos)
+    return VectorType(shape, et, scalable)
+
+
+def _parse_complex(parser: Parser, kw: str) -> Attribute:
+    parser.expect("<")
+    et = parser.parse_type()
+    parser.expect(">")
+    return ComplexType(et)
+
+
+def _parse_tuple(parser: Parser, kw: str) -> Attribute:
+    parser.expect("<")
+    if parser.parse_optional(">"):
+        return TupleType(())
+    types = [parser.parse_type()]
+    while parser.parse_optional(","):
+        types.append(parser.parse_type())
+    parser.expect(">")
+    return TupleType(tuple(types))
+
+
+KEYWORD_TYPES = {
+    "index": lambda p, kw: index,
+    "none": lambda p, kw: none,
+    "tensor": _parse_tensor,
+    "memref": _parse_memref,
+    "vector": _parse_vector,
+    "complex": _parse_complex,
+    "tuple": _parse_tuple,
+}
+for _k in FLOAT_KINDS:
+    KEYWORD_TYPES[_k] = (lambda t: lambda p, kw: t)(FloatType(_k))
+
+TYPES = [IntegerType, IndexType, NoneType, FloatType, FunctionType, TupleType, ComplexType, VectorType,
+         RankedTensorType, UnrankedTensorType, MemRefType, UnrankedMemRefType]

@@ -1,0 +1,147 @@
+"""Diagnostics: errors, warnings, notes and remarks attached to locations.
+
+Producers call `emit` (or `op.emit_error`); whoever is listening is the
+innermost handler installed with `DiagnosticHandler` (a context manager).
+Tools install one that renders `FILE:LINE:COL: error: msg`, the source line
+and a caret; `--verify-diagnostics` installs one that matches expectations;
+the Python API installs a collector and raises.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from mlir_py.ir.location import Location
+    from mlir_py.ir.operation import Operation
+
+SEVERITIES = ("error", "warning", "note", "remark")
+
+#: filename -> source text, so rendered diagnostics can quote the line
+_sources: dict[str, str] = {}
+
+
+def register_source(filename: str, text: str) -> None:
+    _sources[filename] = text
+
+
+def source_line(filename: str, line: int) -> str | None:
+    text = _sources.get(filename)
+    if text is None:
+        return None
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start)
+        if start < 0:
+            return None
+        start += 1
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
+class Diagnostic:
+    __slots__ = ("severity", "location", "message", "notes", "op")
+
+    def __init__(self, severity: str, location: Location | None, message: str, op: Operation | None = None):
+        self.severity = severity
+        self.location = location
+        self.message = message
+        self.notes: list[Diagnostic] = []
+        self.op = op
+
+    def attach_note(self, message: str, location: Location | None = None) -> Diagnostic:
+        note = Diagnostic("note", location if location is not None else self.location, message)
+        self.notes.append(note)
+        return note
+
+    def render(self, with_notes: bool = True) -> str:
+        out = [_render_one(self)]
+        if with_notes:
+            out.extend(_render_one(n) for n in self.notes)
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"<Diagnostic {self.severity}: {self.message}>"
+
+
+def _render_one(d: Diagnostic) -> str:
+    flc = d.location.file_line_col() if d.location is not None else None
+    if flc is None:
+        prefix = "loc(unknown)" if d.location is None else _loc_text(d.location)
+        return f"{prefix}: {d.severity}: {d.message}"
+    fname, line, col = flc
+    text = f"{fname}:{line}:{col}: {d.severity}: {d.message}"
+    src = source_line(fname, line)
+    if src is not None:
+        caret_col = max(col - 1, 0)
+        lead = "".join(ch if ch == "\t" else " " for ch in src[:caret_col])
+        text += f"\n{src}\n{lead}^"
+    return text
+
+
+def _loc_text(loc: Location) -> str:
+    try:
+        return str(loc)
+    except Exception:  # a location that cannot print itself still yields a diagnostic
+        return "loc(?)"
+
+
+class DiagnosticError(Exception):
+    """Raised by the Python API when an operation fails with diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(d.render() for d in diagnostics))
+
+
+_handlers: list[Callable[[Diagnostic], Any]] = []
+
+
+class DiagnosticHandler:
+    """Install `fn` as the innermost diagnostic handler for a `with` block."""
+
+    def __init__(self, fn: Callable[[Diagnostic], Any]):
+        self.fn = fn
+
+    def __enter__(self):
+        _handlers.append(self.fn)
+        return self
+
+    def __exit__(self, *exc):
+        _handlers.remove(self.fn)
+        return False
+
+
+class DiagnosticCollector(DiagnosticHandler):
+    """Collect diagnostics instead of printing them."""
+
+    def __init__(self):
+        self.diagnostics: list[Diagnostic] = []
+        super().__init__(self.diagnostics.append)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise DiagnosticError(self.errors)
+
+
+def _default_handler(diag: Diagnostic) -> None:
+    import sys
+    print(diag.render(), file=sys.stderr)
+
+
+def emit(severity: str, location: Location | None, message: str, op: Operation | None = None) -> Diagnostic:
+    """Create a diagnostic and hand it to the innermost handler.
+
+    Notes attached after `emit` returns are still seen by handlers that
+    render lazily (the tools render once the producing phase finishes).
+    """
+    diag = Diagnostic(severity, location, message, op)
+    (_handlers[-1] if _handlers else _default_handler)(diag)
+    return diag

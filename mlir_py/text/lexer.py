@@ -1,0 +1,323 @@
+"""The lexical layer of the IR parser: token regexes, positions, errors.
+
+The parser is scannerless: every primitive matches a precompiled regex at
+the current offset, so no token objects are built. `Lexer` holds the
+primitives (punctuation, keywords, strings, numbers, symbol names) that
+every layer above and every custom op/attribute parser uses.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import TYPE_CHECKING
+
+from mlir_py.ir.location import FileLineColLoc, Location
+
+if TYPE_CHECKING:
+    from mlir_py.text.parser import Parser
+
+_WS = re.compile(r"(?:[ \t\r\n]+|//[^\n]*)*")
+_BARE_ID = re.compile(r"[A-Za-z_][\w$.]*")
+_SUFFIX_ID = re.compile(r"[\w$.-]+")
+_SSA_ID = re.compile(r"%([\w$.-]+)(?:#(\d+))?")
+#: fast paths: the token preceded by plain spaces (comments take the slow path)
+_SP_SSA_ID = re.compile(r"[ \t\r\n]*%([\w$.-]+)(?:#(\d+))?")
+_OP_HEAD = re.compile(r"%([\w$.-]+)[ \t]*=[ \t]*([A-Za-z_][\w$.]*)")
+_CARET_ID = re.compile(r"\^([\w$.-]+)")
+_AT_ID = re.compile(r'@(?:([\w$.-]+)|"((?:[^"\\\n]|\\.)*)")')
+_HASH_ID = re.compile(r"#([\w$.-]+)")
+_EXCL_ID = re.compile(r"!([\w$.-]+)")
+_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+_INT = re.compile(r"-?(?:0x[0-9a-fA-F]+|\d+)(?![\w.])")
+_HEX_INT = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"-?\d+\.\d*(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"-?(?:0x[0-9a-fA-F]+|\d+(\.\d*(?:[eE][-+]?\d+)?)?)")
+_INTEGER_TYPE = re.compile(r"(si|ui|i)([1-9]\d*)$")
+#: a type written without parentheses: keyword or !name, then an optional <...>
+#: with up to three levels of nesting; looked up whole in the type cache
+_SIMPLE_TYPE = re.compile(r"!?[A-Za-z_][\w$.]*(?:<(?:[^<>\n]|<(?:[^<>\n]|<[^<>\n]*>)*>)*>)?")
+_OPNAME = re.compile(r"[A-Za-z_][\w$.]*")
+
+
+class ParseError(Exception):
+    def __init__(self, message: str, loc: Location):
+        super().__init__(message)
+        self.message = message
+        self.loc = loc
+
+
+class Lexer:
+    """Lexical primitives over `self.text` at `self.pos` (state set by Parser)."""
+
+    # ------------------------------------------------------------------
+    # Positions, locations and errors
+    # ------------------------------------------------------------------
+
+    def _line_col(self, pos: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            starts = [0]
+            text = self.text
+            i = text.find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = text.find("\n", i + 1)
+            self._line_starts = starts
+        line = bisect.bisect_right(self._line_starts, pos)
+        return line + self.line_offset, pos - self._line_starts[line - 1] + 1
+
+    def loc_at(self, pos: int) -> FileLineColLoc:
+        line, col = self._line_col(pos)
+        return FileLineColLoc.fast(self.filename, line, col)
+
+    def loc(self) -> FileLineColLoc:
+        """Location of the next token."""
+        return self.loc_at(self.skip_ws())
+
+    def error(self, message: str, pos: int | None = None) -> ParseError:
+        """Build a ParseError at pos (default: next token); callers `raise` it."""
+        if pos is None:
+            pos = self.skip_ws()
+        return ParseError(message, self.loc_at(min(pos, len(self.text))))
+
+    # ------------------------------------------------------------------
+    # Lexical primitives
+    # ------------------------------------------------------------------
+
+    def skip_ws(self) -> int:
+        pos = _WS.match(self.text, self.pos).end()
+        self.pos = pos
+        return pos
+
+    def at_end(self) -> bool:
+        return self.skip_ws() >= len(self.text)
+
+    def peek(self, s: str) -> bool:
+        return self.text.startswith(s, self.skip_ws())
+
+    def peek_char(self) -> str:
+        pos = self.skip_ws()
+        return self.text[pos:pos + 1]
+
+    def parse_optional(self, s: str) -> bool:
+        """Consume punctuation `s` if it is next."""
+        text = self.text
+        pos = self.pos
+        if text.startswith(s, pos):
+            self.pos = pos + len(s)
+            return True
+        pos = _WS.match(self.text, self.pos).end()
+        if self.text.startswith(s, pos):
+            self.pos = pos + len(s)
+            return True
+        self.pos = pos
+        return False
+
+    def expect(self, s: str, what: str | None = None) -> None:
+        text = self.text
+        pos = self.pos
+        if text.startswith(s, pos):
+            self.pos = pos + len(s)
+            return
+        if text.startswith(s, pos + 1) and text[pos] == " ":
+            self.pos = pos + 1 + len(s)
+            return
+        pos = _WS.match(self.text, self.pos).end()
+        if self.text.startswith(s, pos):
+            self.pos = pos + len(s)
+            return
+        self.pos = pos
+        raise self.error(f"expected '{s}'" + (f" {what}" if what else ""), self._wrong_token_pos(pos))
+
+    def _wrong_token_pos(self, pos: int) -> int:
+        """Where MLIR's emitWrongTokenError reports a missing token: at `pos`,
+        unless that token starts a line; then at the end of the previous token
+        (skipping blank lines and `//` comments)."""
+        text = self.text
+        if text[text.rfind("\n", 0, pos) + 1:pos].strip(" \t"):
+            return pos
+        end = pos
+        while True:
+            while end > 0 and text[end - 1] in " \t\r\n":
+                end -= 1
+            comment = text.find("//", text.rfind("\n", 0, end) + 1, end)
+            if comment == -1:
+                return end
+            end = comment
+
+    def parse_optional_keyword(self, kw: str | None = None) -> str | None:
+        pos = _WS.match(self.text, self.pos).end()
+        m = _BARE_ID.match(self.text, pos)
+        if m is None or (kw is not None and m.group() != kw):
+            self.pos = pos
+            return None
+        self.pos = m.end()
+        return m.group()
+
+    def parse_suffix_id(self, what: str) -> str:
+        """A suffix identifier (`[\\w$.-]+`, as after `%`, `^` or in a resource handle)."""
+        pos = self.skip_ws()
+        m = _SUFFIX_ID.match(self.text, pos)
+        if m is None:
+            raise self.error(f"expected {what}", pos)
+        self.pos = m.end()
+        return m.group()
+
+    def parse_keyword(self, kw: str | None = None, what: str = "") -> str:
+        r = self.parse_optional_keyword(kw)
+        if r is None:
+            raise self.error(f"expected '{kw}'" if kw else f"expected keyword{' ' + what if what else ''}")
+        return r
+
+    def peek_keyword(self) -> str | None:
+        pos = self.skip_ws()
+        m = _BARE_ID.match(self.text, pos)
+        return None if m is None else m.group()
+
+    def parse_optional_string(self) -> str | None:
+        pos = _WS.match(self.text, self.pos).end()
+        self.pos = pos
+        m = _STRING.match(self.text, pos)
+        if m is None:
+            if self.text.startswith('"', pos):  # a quote with no closing quote on its line
+                raise self.error("expected '\"' in string literal", pos)
+            return None
+        self.pos = m.end()
+        return _unescape(m.group(1), self, pos)
+
+    def parse_string(self, what: str = "string literal") -> str:
+        s = self.parse_optional_string()
+        if s is None:
+            raise self.error(f"expected {what}")
+        return s
+
+    def parse_optional_integer(self) -> int | None:
+        pos = _WS.match(self.text, self.pos).end()
+        self.pos = pos
+        m = _INT.match(self.text, pos)
+        if m is None:
+            return None
+        self.pos = m.end()
+        return _to_int(m.group())
+
+    def parse_integer(self, what: str = "integer value") -> int:
+        v = self.parse_optional_integer()
+        if v is None:
+            raise self.error(f"expected {what}")
+        return v
+
+    def parse_optional_number(self) -> int | float | None:
+        """An integer or float literal (ints stay ints)."""
+        pos = _WS.match(self.text, self.pos).end()
+        self.pos = pos
+        m = _NUMBER.match(self.text, pos)
+        if m is None:
+            return None
+        self.pos = m.end()
+        s = m.group()
+        if m.group(1):
+            return float(s)
+        return _to_int(s)
+
+    def parse_float(self) -> float:
+        v = self.parse_optional_number()
+        if v is None:
+            raise self.error("expected floating point literal")
+        return float(v)
+
+    def parse_symbol_name(self) -> str:
+        """`@name` or `@"quoted"` → the name."""
+        pos = _WS.match(self.text, self.pos).end()
+        m = _AT_ID.match(self.text, pos)
+        if m is None:
+            self.pos = pos
+            raise self.error("expected valid '@'-identifier for symbol name")
+        self.pos = m.end()
+        return m.group(1) if m.group(1) is not None else _unescape(m.group(2), self, pos)
+
+    def parse_optional_symbol_name(self) -> str | None:
+        if not self.peek("@"):
+            return None
+        return self.parse_symbol_name()
+
+    def _balanced(self, open_ch: str = "<", close_ch: str = ">") -> str:
+        """Consume and return a balanced bracket group starting at pos."""
+        text = self.text
+        start = self.pos
+        if not text.startswith(open_ch, start):
+            return ""
+        depth = 0
+        i = start
+        pairs = {"<": ">", "(": ")", "[": "]", "{": "}"}
+        stack = []
+        while i < len(text):
+            c = text[i]
+            if c == '"':
+                m = _STRING.match(text, i)
+                if m is None:
+                    raise self.error("unterminated string literal", i)
+                i = m.end()
+                continue
+            if c in pairs:
+                stack.append(pairs[c])
+                depth += 1
+            elif c in ")]}>":
+                if c == ">" and ((i > 0 and text[i - 1] == "-") or text.startswith(">=", i)):
+                    i += 1  # `->` and `>=` (affine_set constraints) are operators, not brackets
+                    continue
+                if not stack or stack[-1] != c:
+                    raise self.error(f"unbalanced '{c}'", i)
+                stack.pop()
+                if not stack:
+                    self.pos = i + 1
+                    return text[start:i + 1]
+            i += 1
+        raise self.error(f"unbalanced '{open_ch}': missing '{close_ch}'", start)
+
+
+def _to_int(s: str) -> int:
+    """int(s, 0), also for decimal literals longer than Python converts at once
+    (sys.get_int_max_str_digits); range checks then report them as errors."""
+    try:
+        return int(s, 0)
+    except ValueError:
+        digits = s.lstrip("-")
+        if not digits.isdigit():
+            raise
+        v = 0
+        for i in range(0, len(digits), 4000):
+            chunk = digits[i:i + 4000]
+            v = v * 10 ** len(chunk) + int(chunk)
+        return -v if s.startswith("-") else v
+
+
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
+
+
+def _unescape(s: str, parser: Parser | None = None, pos: int = 0) -> str:
+    if "\\" not in s:
+        return s
+    # as in MLIR, `\XX` is a byte: escaped UTF-8 sequences are their characters, and
+    # bytes that are not UTF-8 survive as surrogate escapes (printed back as `\XX`)
+    out = bytearray()
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s):
+            n = s[i + 1]
+            if n in _ESCAPES:
+                out += _ESCAPES[n].encode()
+                i += 2
+                continue
+            h = s[i + 1:i + 3]
+            if len(h) == 2 and all(ch in "0123456789abcdefABCDEF" for ch in h):
+                out.append(int(h, 16))
+                i += 3
+                continue
+            if parser is not None:
+                raise parser.error("unknown escape in string literal", pos + i + 1)
+        out += c.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "surrogateescape")
+
+
