@@ -65,7 +65,7 @@ def bench_ours(text: str, run_passes: bool) -> dict:
     res = {"ops": count_ops(module), "parse": t1 - t0, "verify": t2 - t1, "print": t3 - t2, "chars": len(out)}
     if run_passes:
         try:
-            from mlir_py.pass_manager.manager import PassManager
+            from mlir_py.pass_manager import PassManager
         except ImportError:
             return res
         pm = PassManager.parse("builtin.module(canonicalize,cse)")

@@ -39,7 +39,7 @@ MOVED = {
     "mlir_py.printer": "mlir_py.text.printer",
     "mlir_py.verifier": "mlir_py.analysis.verifier",
     "mlir_py.symbols": "mlir_py.analysis.symbols",
-    "mlir_py.pass_registry": "mlir_py.pass_manager.registry",
+    "mlir_py.pass_registry": "mlir_py.pass_manager",
     "mlir_py.pass_pipeline": "mlir_py.pass_manager.pipeline",
     "mlir_py.pass_instrumentation": "mlir_py.pass_manager.instrumentation",
     "mlir_py.dialects.builtin": "mlir_py.builtin",

@@ -47,12 +47,12 @@ def build_arg_parser() -> argparse.ArgumentParser:
 
 # --- passes (wired by the pass manager: mlir_py.pass_manager.registry) ---------------
 def _add_pass_arguments(ap: argparse.ArgumentParser) -> None:
-    from mlir_py.pass_manager.registry import add_pass_arguments
+    from mlir_py.pass_manager import add_pass_arguments
     add_pass_arguments(ap)
 
 
 def _build_pass_manager(args, argv):
-    from mlir_py.pass_manager.registry import PassPipelineError, build_pass_manager
+    from mlir_py.pass_manager import PassPipelineError, build_pass_manager
     try:
         return build_pass_manager(args, argv)
     except PassPipelineError as e:  # the message, then the flag as typed with a caret
@@ -63,14 +63,14 @@ def _passes_early_exit(args) -> bool:
     """--list-passes prints the registry instead of processing input."""
     if not getattr(args, "list_passes", False):
         return False
-    from mlir_py.pass_manager.registry import print_registered_passes
+    from mlir_py.pass_manager import print_registered_passes
     print_registered_passes(sys.stdout)
     return True
 
 
 def _finish_passes(args) -> None:
     """Reports spanning every chunk's pass run (--mlir-timing)."""
-    from mlir_py.pass_manager.registry import print_pass_reports
+    from mlir_py.pass_manager import print_pass_reports
     print_pass_reports(args)
 # --- end passes ----------------------------------------------------------------
 

@@ -33,7 +33,6 @@ from mlir_py.ir.builtin_types import (
     i1,
     index,
 )
-from mlir_py.text.printer import attr_to_string
 
 
 def _is_signless_int(t) -> bool:
@@ -143,7 +142,7 @@ class _DenseArrayOf(Predicate):
         return DenseArrayAttr(self.element_type, tuple(vals))
 
     def print_short(self, printer, attr) -> None:
-        body = attr_to_string(attr)  # array<T: a, b>
+        body = str(attr)  # array<T: a, b>
         printer.write("[" + (body.split(": ", 1)[1][:-1] if ": " in body else "") + "]")
 
 

@@ -910,3 +910,15 @@ def _ensure_terminator(op, name: str, parser) -> None:
             t = cls.create(location=op.location) if cls is not None else None
             if t is not None:
                 b.append(t)
+
+
+def op_format(cls) -> Any:
+    """The compiled assembly format of an op class (compiled on first use)."""
+    f = cls.__dict__.get("_format")
+    if f is None:
+        fmt = cls.assembly_format
+        if fmt is None:
+            return None
+        f = compile_op_format(cls, fmt)
+        cls._format = f
+    return f

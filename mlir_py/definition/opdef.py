@@ -519,19 +519,6 @@ def _build_definition(cls, opname: str, fields: dict[str, FieldDef]) -> None:
         cls.__doc__ = f"The '{opname}' operation."
 
 
-def op_format(cls) -> Any:
-    """The compiled assembly format of an op class (compiled on first use)."""
-    f = cls.__dict__.get("_format")
-    if f is None:
-        fmt = cls.assembly_format
-        if fmt is None:
-            return None
-        from mlir_py.definition.assembly_format import compile_op_format
-        f = compile_op_format(cls, fmt)
-        cls._format = f
-    return f
-
-
 __all__ = [
     "Op", "OpDefinition", "DefinitionError", "operand", "opt_operand", "var_operand", "result",
     "opt_result", "var_result", "prop", "opt_prop", "region", "var_region", "successor",

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from mlir_py.ir import hooks
+
 if TYPE_CHECKING:
     from mlir_py.text.parser import Parser
     from mlir_py.text.printer import Printer
@@ -43,8 +45,7 @@ class Attribute:
         return None
 
     def __str__(self) -> str:
-        from mlir_py.text.printer import attr_to_string
-        return attr_to_string(self)
+        return hooks.attr_to_string(self)
 
 
 class ParametrizedAttribute(Attribute):

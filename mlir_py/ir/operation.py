@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
+from mlir_py.ir import hooks
+from mlir_py.ir.diagnostics import emit
 from mlir_py.ir.location import UnknownLoc, decode_source_loc
 
 if TYPE_CHECKING:
@@ -478,8 +480,7 @@ class Operation:
     # -- printing -----------------------------------------------------------
 
     def __str__(self) -> str:
-        from mlir_py.text.printer import print_op_to_string
-        return print_op_to_string(self)
+        return hooks.op_to_string(self)
 
     def __repr__(self) -> str:
         ops = ", ".join(f"%{i}: {v.type}" for i, v in enumerate(self.operands))
@@ -487,25 +488,94 @@ class Operation:
 
     def emit_error(self, message: str):
         """Report an error at this op's location; returns the diagnostic to attach notes."""
-        from mlir_py.ir.diagnostics import emit
         return emit("error", self.location, message, op=self)
 
     def emit_warning(self, message: str):
-        from mlir_py.ir.diagnostics import emit
         return emit("warning", self.location, message, op=self)
 
     def emit_remark(self, message: str):
-        from mlir_py.ir.diagnostics import emit
         return emit("remark", self.location, message, op=self)
 
     def verify(self) -> bool:
         """Verify this op and everything nested; diagnostics go to the active
         handler, or are raised as DiagnosticError when none is installed."""
-        from mlir_py.analysis.verifier import verify
-        return verify(self)
+        return hooks.verify(self)
 
 
 _EMPTY: tuple = ()
+
+
+class _ChainView:
+    """A live view of an intrusive list: the IR keeps ops and blocks in
+    doubly-linked lists (O(1) insertion and erasure); the view adds what a
+    sequence offers. Indexing walks the list: O(index)."""
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner):
+        self._owner = owner
+
+    def __getitem__(self, index: int):
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += len(self)
+        if index >= 0:
+            for i, x in enumerate(self):
+                if i == index:
+                    return x
+        raise IndexError(f"{type(self).__name__} index out of range")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+class OpList(_ChainView):
+    """`block.ops`."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[Operation]:
+        op = self._owner._first
+        while op is not None:
+            nxt = op._next
+            yield op
+            op = nxt
+
+    def __reversed__(self) -> Iterator[Operation]:
+        return self._owner.ops_reversed()
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    def __bool__(self) -> bool:
+        return self._owner._first is not None
+
+
+class BlockList(_ChainView):
+    """`region.blocks`."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[Block]:
+        b = self._owner._first_block
+        while b is not None:
+            nxt = b._next_block
+            yield b
+            b = nxt
+
+    def __reversed__(self) -> Iterator[Block]:
+        b = self._owner._last_block
+        while b is not None:
+            prv = b._prev_block
+            yield b
+            b = prv
+
+    def __len__(self) -> int:
+        return self._owner.num_blocks()
+
+    def __bool__(self) -> bool:
+        return self._owner._first_block is not None
 
 
 def _unknown_loc():
@@ -573,12 +643,9 @@ class Block:
     # -- operations ---------------------------------------------------------
 
     @property
-    def ops(self) -> Iterator[Operation]:
-        op = self._first
-        while op is not None:
-            nxt = op._next
-            yield op
-            op = nxt
+    def ops(self) -> OpList:
+        """The block's ops: iterate (erasing the current op is safe), `len`, index."""
+        return OpList(self)
 
     def ops_reversed(self) -> Iterator[Operation]:
         op = self._last
@@ -754,12 +821,9 @@ class Region:
             self.append(b)
 
     @property
-    def blocks(self) -> Iterator[Block]:
-        b = self._first_block
-        while b is not None:
-            nxt = b._next_block
-            yield b
-            b = nxt
+    def blocks(self) -> BlockList:
+        """The region's blocks: iterate (erasing the current block is safe), `len`, index."""
+        return BlockList(self)
 
     @property
     def block_list(self) -> list[Block]:
@@ -785,7 +849,10 @@ class Region:
         return b is not None and b._next_block is None
 
     def num_blocks(self) -> int:
-        return sum(1 for _ in self.blocks)
+        n, b = 0, self._first_block
+        while b is not None:
+            n, b = n + 1, b._next_block
+        return n
 
     def append(self, block: Block) -> Block:
         if block.parent is not None:

@@ -23,6 +23,12 @@ from mlir_py.text.printer import print_op_to_string
 if TYPE_CHECKING:
     from mlir_py.ir.operation import Operation
 
+__all__ = [
+    "IRPrinterInstrumentation", "IRPrintingConfig", "PassInstrumentation",
+    "PassTimingInstrumentation", "Timer", "TimingManager", "print_pass_statistics",
+]
+
+
 _RULE = "===" + "-" * 73 + "==="
 
 

@@ -1,25 +1,4 @@
-"""Passes and the pass manager.
-
-A pass is a declaration - name, summary, anchor, typed options, statistics -
-plus `run_on_operation`; the registry, the command-line flags, the pipeline
-parser and `--list-passes` are all derived from that declaration:
-
-```python
-@register_pass
-class StripDebug(Pass):
-    '''Drops the `debug.*` attributes that front ends leave behind.'''
-    name = "strip-debug"
-    summary = "Remove debug attributes"
-    anchor = "func.func"              # None: runs on whatever op it is given
-    options = [Option("prefix", str, "debug.", "attribute prefix to drop")]
-    statistics = [Statistic("num-removed", "attributes removed")]
-
-    def run_on_operation(self, op):
-        for o in op.walk():
-            for k in [k for k in o.attributes if k.startswith(self.prefix)]:
-                del o.attributes[k]
-                self.stats["num-removed"] += 1
-```
+"""The pass manager: nested pipelines of declared passes, run with verification.
 
 As in MLIR, a pass manager is anchored on an op name (or `any`) and holds
 passes and nested pass managers; a nested pass manager runs on the ops
@@ -29,17 +8,30 @@ added to a pass manager anchored elsewhere is nested automatically
 module). After each pass the op is verified; a failing pass, invalid IR and a
 Python exception inside a pass all become error diagnostics naming the pass,
 and `run` returns False - no traceback escapes (`MLIR_PY_DEBUG=1` attaches it).
+
+Pipelines from text (`"builtin.module(func.func(cse))"`, `pm.add("cse")`)
+are built here from the syntax of `pipeline` and the names of `registry`.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import traceback
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from mlir_py.analysis.verifier import verify
 from mlir_py.definition.traits import IsolatedFromAbove
 from mlir_py.ir import diagnostics
+from mlir_py.pass_manager.definition import (
+    ListOption,
+    Option,
+    Pass,
+    PassDefinitionError,
+    PassFailure,
+    PassManagerError,
+    Statistic,
+)
 from mlir_py.pass_manager.instrumentation import (
     IRPrinterInstrumentation,
     IRPrintingConfig,
@@ -48,310 +40,20 @@ from mlir_py.pass_manager.instrumentation import (
     TimingManager,
     print_pass_statistics,
 )
-from mlir_py.pass_manager.pipeline import format_option_value
+from mlir_py.pass_manager.pipeline import (
+    OptionEntry,
+    PassPipelineError,
+    PipelineElement,
+    parse_pipeline_text,
+)
+from mlir_py.pass_manager.registry import PassPipelineInfo, lookup, unknown_name_message
 
 if TYPE_CHECKING:
     from mlir_py.ir.operation import Operation
 
-
-class PassFailure(Exception):
-    """Raised inside `run_on_operation` to fail the pass; the message becomes
-    an error at the op the pass ran on."""
-
-    def __init__(self, message: str = ""):
-        self.message = message
-        super().__init__(message)
-
-
-class PassDefinitionError(TypeError):
-    """A pass declaration is inconsistent (bad option, clashing names, ...)."""
-
-
-class PassManagerError(ValueError):
-    """A pipeline that cannot be assembled (a pass added where it cannot run)."""
-
-
-# ----------------------------------------------------------------------------
-# Options and statistics
-# ----------------------------------------------------------------------------
-
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-
-
-class Option:
-    """A typed pass option: `Option("max-iterations", int, 10, "help")`.
-
-    `type` is int, float, bool, str or any callable taking the option text
-    (raise ValueError to reject it). `choices` makes it an enum: a list of
-    spellings, or a mapping from spelling to the value the pass sees. The
-    pass reads it as an attribute with `-` turned into `_` (`self.max_iterations`).
-    """
-
-    is_list: ClassVar[bool] = False
-
-    def __init__(self, name: str, type: Callable[[str], Any] = str, default: Any = None, help: str = "", *,
-                 choices: Sequence[str] | Mapping[str, Any] | None = None):
-        self.name = name
-        self.type = type
-        self.help = help
-        self.choices: dict[str, Any] | None = None
-        if choices is not None:
-            self.choices = dict(choices) if isinstance(choices, Mapping) else {c: c for c in choices}
-        self.attr = name.replace("-", "_")
-        self.default = default
-
-    # -- text -> value ------------------------------------------------------
-
-    def parse_scalar(self, text: str) -> Any:
-        """One value from its spelling; ValueError says what was expected."""
-        if self.choices is not None:
-            if text in self.choices:
-                return self.choices[text]
-            raise ValueError(f"expected one of {', '.join(repr(c) for c in self.choices)}")
-        t = self.type
-        if t is bool:
-            low = text.lower()
-            if low in _TRUE:
-                return True
-            if low in _FALSE:
-                return False
-            raise ValueError("expected 'true' or 'false'")
-        if t is int:
-            try:
-                return int(text, 0)
-            except ValueError:
-                raise ValueError("expected an integer") from None
-        if t is float:
-            try:
-                return float(text)
-            except ValueError:
-                raise ValueError("expected a number") from None
-        if t is str:
-            return text
-        try:
-            return t(text)
-        except (TypeError, ValueError) as e:
-            raise ValueError(str(e) or f"not a valid {getattr(t, '__name__', 'value')}") from None
-
-    def parse_items(self, items: Sequence[str], raw: str | None) -> Any:
-        """The value of `name=raw`, whose comma-separated parts are `items`.
-        A flag given without a value (`{top-down}`) arrives with `raw=None`."""
-        if raw is None:
-            if self.type is bool and self.choices is None:
-                return True
-            raise ValueError("expected a value")
-        text = items[0] if len(items) == 1 else raw
-        return self.parse_scalar(text)
-
-    # -- python value -> validated value ------------------------------------
-
-    def coerce(self, value: Any) -> Any:
-        """Check a value given from Python; strings are parsed as on the command line."""
-        if isinstance(value, str) and self.type is not str:
-            return self.parse_scalar(value)
-        if self.choices is not None:
-            if value in self.choices.values():
-                return value
-            raise ValueError(f"expected one of {', '.join(repr(c) for c in self.choices)}")
-        t = self.type
-        if t is bool and not isinstance(value, bool):
-            raise ValueError("expected a bool")
-        if t is int and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValueError("expected an int")
-        if t is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ValueError("expected a number")
-        if t is float:
-            return float(value)
-        return value
-
-    # -- value -> text ------------------------------------------------------
-
-    def format(self, value: Any) -> str:
-        """The spelling `parse_items` reads back as `value`."""
-        if self.choices is not None:
-            for k, v in self.choices.items():
-                if v == value:
-                    return k
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return format_option_value(str(value))
-
-    def type_name(self) -> str:
-        if self.choices is not None:
-            return "value"
-        return {int: "int", float: "number", bool: "bool", str: "string"}.get(self.type,
-                                                                          getattr(self.type, "__name__", "value"))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name!r}, default={self.default!r})"
-
-
-class ListOption(Option):
-    """A comma-separated list option: `ListOption("tile-sizes", int, [], "help")`
-    parses `tile-sizes=4,8` (items may be quoted or wrapped in `{...}`)."""
-
-    is_list = True
-
-    def __init__(self, name: str, type: Callable[[str], Any] = str, default: Sequence[Any] = (), help: str = "", *,
-                 choices: Sequence[str] | Mapping[str, Any] | None = None):
-        super().__init__(name, type, list(default), help, choices=choices)
-
-    def parse_items(self, items: Sequence[str], raw: str | None) -> list[Any]:
-        if raw is None:
-            raise ValueError("expected a comma-separated list")
-        return [self.parse_scalar(t) for t in items]
-
-    def coerce(self, value: Any) -> list[Any]:
-        if isinstance(value, str):
-            raise ValueError("expected a list")
-        return [Option.coerce(self, v) for v in value]
-
-    def format(self, value: Any) -> str:
-        return ",".join(Option.format(self, v) for v in value)
-
-    def type_name(self) -> str:
-        return Option.type_name(self) + ",..."
-
-
-class Statistic:
-    """A counter a pass bumps while running: `self.stats["num-erased"] += 1`.
-    `--mlir-pass-statistics` prints them after the pipeline."""
-
-    def __init__(self, name: str, help: str = ""):
-        self.name = name
-        self.help = help
-
-    def __repr__(self) -> str:
-        return f"Statistic({self.name!r})"
-
-
-class _Stats(dict):
-    """Statistic values by name; a typo raises at once instead of counting nowhere."""
-
-    def __missing__(self, key: str):
-        raise KeyError(f"pass declares no statistic named {key!r} (declared: {', '.join(self) or 'none'})")
-
-
-# ----------------------------------------------------------------------------
-# Pass
-# ----------------------------------------------------------------------------
-
-
-class Pass:
-    """Base class of every pass; see the module docstring for a declaration.
-
-    Class attributes: `name` (the flag / pipeline name), `summary` (one line
-    for `--list-passes`), `anchor` (the op name it runs on, None for any op),
-    `options`, `statistics`, and optionally `display_name` (the name shown in
-    IR dumps and reports; defaults to the class name, as MLIR's pass names).
-    """
-
-    name: ClassVar[str] = ""
-    summary: ClassVar[str] = ""
-    anchor: ClassVar[str | None] = None
-    options: ClassVar[Sequence[Option]] = ()
-    statistics: ClassVar[Sequence[Statistic]] = ()
-    display_name: ClassVar[str] = ""
-
-    def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw)
-        if "display_name" not in cls.__dict__:
-            cls.display_name = cls.__name__
-        _check_declaration(cls)
-
-    def __init__(self, **options: Any):
-        """Options by attribute name (`max_iterations=3`) or by flag name
-        (`**{"max-iterations": 3}`); unset ones take their defaults."""
-        decl = {o.attr: o for o in type(self).options}
-        by_flag = {o.name: o for o in type(self).options}
-        for o in decl.values():
-            setattr(self, o.attr, list(o.default) if o.is_list else o.default)
-        for key, value in options.items():
-            o = decl.get(key) or by_flag.get(key)
-            if o is None:
-                raise PassManagerError(f"pass '{self.name}' has no option '{key}'"
-                                       f" (options: {', '.join(by_flag) or 'none'})")
-            try:
-                setattr(self, o.attr, o.coerce(value))
-            except ValueError as e:
-                raise PassManagerError(f"invalid value {value!r} for option '{o.name}' of pass "
-                                       f"'{self.name}': {e}") from None
-        self.stats = _Stats({s.name: 0 for s in type(self).statistics})
-        self._failed = False
-
-    def run_on_operation(self, op: Operation) -> None:
-        """Transform `op`; fail with `signal_failure()` or `raise PassFailure(msg)`."""
-        raise NotImplementedError(f"pass '{self.name}' does not define run_on_operation")
-
-    def initialize(self) -> None:
-        """Called once per `PassManager.run`, before any op is visited: the
-        place for work shared by all ops (building a pattern set)."""
-
-    def can_schedule_on(self, op: Operation) -> bool:
-        """Whether the pass may run on `op`; anchored passes need their op."""
-        return self.anchor is None or op.name == self.anchor
-
-    def signal_failure(self) -> None:
-        """Mark this run as failed; the pipeline stops after the pass returns."""
-        self._failed = True
-
-    def option_values(self) -> dict[str, Any]:
-        """Current option values by flag name."""
-        return {o.name: getattr(self, o.attr) for o in type(self).options}
-
-    def pipeline_text(self) -> str:
-        """`name{opt=value ...}` with every set option, as MLIR prints pipelines."""
-        opts = [o for o in sorted(type(self).options, key=lambda o: o.name) if getattr(self, o.attr) is not None]
-        if not opts:
-            return self.name
-        body = " ".join(f"{o.name}={o.format(getattr(self, o.attr))}" for o in opts)
-        return f"{self.name}{{{body}}}"
-
-    @classmethod
-    def description(cls) -> str:
-        return (cls.__doc__ or "").strip()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.pipeline_text()}>"
-
-
-_RESERVED = frozenset(dir(Pass)) | {"stats", "_failed"}
-
-
-def _check_declaration(cls: type[Pass]) -> None:
-    where = f"pass class {cls.__name__}"
-    opts = cls.options
-    if not isinstance(opts, (list, tuple)):
-        raise PassDefinitionError(f"{where}: 'options' must be a list of Option")
-    seen: set[str] = set()
-    for o in opts:
-        if not isinstance(o, Option):
-            raise PassDefinitionError(f"{where}: {o!r} in 'options' is not an Option")
-        if o.name in seen:
-            raise PassDefinitionError(f"{where}: option '{o.name}' is declared twice")
-        if o.attr in _RESERVED or not o.attr.isidentifier():
-            raise PassDefinitionError(f"{where}: option '{o.name}' would be read as self.{o.attr}, "
-                                      "which is not a free attribute name")
-        seen.add(o.name)
-        seen.add(o.attr)
-        if o.default is not None:
-            try:
-                o.default = o.coerce(o.default)
-            except ValueError as e:
-                raise PassDefinitionError(f"{where}: default of option '{o.name}' is invalid: {e}") from None
-    stats = cls.statistics
-    if not isinstance(stats, (list, tuple)) or not all(isinstance(s, Statistic) for s in stats):
-        raise PassDefinitionError(f"{where}: 'statistics' must be a list of Statistic")
-    if len({s.name for s in stats}) != len(stats):
-        raise PassDefinitionError(f"{where}: a statistic is declared twice")
-    if cls.anchor is not None and (not isinstance(cls.anchor, str) or cls.anchor == "any"):
-        raise PassDefinitionError(f"{where}: 'anchor' must be an op name or None (None means any op)")
-
-
-# ----------------------------------------------------------------------------
-# Pass managers
-# ----------------------------------------------------------------------------
+__all__ = ["ListOption", "NestedPipeline", "OpPassManager", "Option", "Pass", "PassDefinitionError", "PassFailure",
+           "PassManager", "PassManagerError", "Statistic", "add_pipeline_element", "add_pipeline_text",
+           "parse_pass_pipeline"]
 
 
 class NestedPipeline:
@@ -392,7 +94,6 @@ class OpPassManager:
         options are allowed with a single pass name.
         """
         if isinstance(p, str):
-            from mlir_py.pass_manager.registry import add_pipeline_text  # the registry builds on this module
             add_pipeline_text(self, p, options)
             return self
         if isinstance(p, type) and issubclass(p, Pass):
@@ -496,7 +197,6 @@ class PassManager(OpPassManager):
     def parse(cls, text: str, **kw: Any) -> PassManager:
         """A pass manager from `anchor(pipeline)` text; raises PassPipelineError
         (with the column) for text that does not parse or names unknown passes."""
-        from mlir_py.pass_manager.registry import parse_pass_pipeline  # the registry builds on this module
         return parse_pass_pipeline(text, **kw)
 
     # -- instrumentation ----------------------------------------------------
@@ -687,3 +387,141 @@ def _schedulable_anywhere(pm: OpPassManager, op: Operation) -> bool:
     if not op.is_registered or IsolatedFromAbove not in op.traits:
         return False
     return all(p.can_schedule_on(op) for p in pm.all_passes())
+
+
+# -- pipelines from text ---------------------------------------------------
+
+def parse_pass_pipeline(text: str, *, source: str = "pass pipeline", verify_each: bool = True) -> PassManager:
+    """A PassManager from `anchor(pipeline)` text, nested exactly as written."""
+    elements = parse_pipeline_text(text, source=source)
+    if len(elements) != 1 or not elements[0].is_anchor:
+        pos = elements[1].pos if len(elements) > 1 and elements[0].is_anchor else (elements[0].pos if elements
+                                                                                     else 0)
+        raise PassPipelineError("expected pass pipeline to be wrapped with the anchor operation type, "
+                                f"e.g. 'builtin.module({text.strip() or '...'})'", text, pos + 1, source)
+    top = elements[0]
+    if top.options is not None:
+        raise PassPipelineError(f"op anchor '{top.name}' takes no options", text, top.options_pos + 1, source)
+    pm = PassManager(top.name, nesting="explicit", verify_each=verify_each)
+    try:
+        _add_elements(pm, top.inner or [], text, source)
+    finally:
+        _set_nesting(pm, "implicit")
+    return pm
+
+
+def add_pipeline_text(pm: OpPassManager, text: str, options: dict[str, Any] | None = None, *,
+                      source: str = "pass pipeline") -> None:
+    """Append the passes of `text` (`cse,func.func(canonicalize)`) to `pm`,
+    with pm's own nesting; `options` set Python values on a single pass."""
+    elements = parse_pipeline_text(text, source=source)
+    if options:
+        if len(elements) != 1 or elements[0].is_anchor or elements[0].options is not None:
+            raise PassManagerError("keyword options need exactly one pass name without '{...}'")
+        entry = _resolve(elements[0], text, source)
+        if isinstance(entry, PassPipelineInfo):
+            by_attr = {o.attr: o for o in entry.options} | {o.name: o for o in entry.options}
+            values = {}
+            for k, v in options.items():
+                if k not in by_attr:
+                    raise PassManagerError(f"pass pipeline '{entry.name}' has no option '{k}'")
+                values[by_attr[k].attr] = by_attr[k].coerce(v)
+            _build_alias(pm, entry, values, elements[0], text, source)
+        else:
+            pm._add_pass(entry(**options))
+        return
+    _add_elements(pm, elements, text, source)
+
+
+def _set_nesting(pm: OpPassManager, nesting: str) -> None:
+    pm.nesting = nesting
+    for p in pm.passes:
+        nested = getattr(p, "nested_pm", None)
+        if nested is not None:
+            _set_nesting(nested, nesting)
+
+
+def _add_elements(pm: OpPassManager, elements: list[PipelineElement], text: str, source: str) -> None:
+    for el in elements:
+        add_pipeline_element(pm, el, text, source)
+
+
+def add_pipeline_element(pm: OpPassManager, el: PipelineElement, text: str, source: str) -> None:
+    if el.is_anchor:
+        if el.options is not None:
+            raise PassPipelineError(f"op anchor '{el.name}' takes no options", text, el.options_pos + 1, source)
+        _add_elements(pm.nest(el.name), el.inner or [], text, source)
+        return
+    entry = _resolve(el, text, source)
+    if isinstance(entry, PassPipelineInfo):
+        values = _option_values(entry.options, el.options or [], f"pass pipeline '{el.name}'", text, source)
+        _build_alias(pm, entry, values, el, text, source)
+        return
+    values = _option_values(entry.options, el.options or [], f"pass '{el.name}'", text, source)
+    try:
+        p = entry(**values)
+    except Exception as e:  # a pass constructor rejecting its options is a pipeline error
+        raise PassPipelineError(f"cannot create pass '{el.name}': {e}", text, el.pos + 1, source) from None
+    try:
+        pm._add_pass(p)
+    except PassManagerError as e:
+        raise PassPipelineError(str(e), text, el.pos + 1, source) from None
+
+
+def _resolve(el: PipelineElement, text: str, source: str) -> type[Pass] | PassPipelineInfo:
+    entry = lookup(el.name)
+    if entry is not None:
+        return entry
+    raise PassPipelineError(unknown_name_message(el.name), text, el.pos + 1, source)
+
+
+def _build_alias(pm: OpPassManager, info: PassPipelineInfo, values: dict[str, Any], el: PipelineElement,
+                 text: str, source: str) -> None:
+    saved = pm.nesting
+    pm.nesting = "implicit"
+    try:
+        info.build(pm, values)
+    except PassPipelineError:
+        raise
+    except Exception as e:  # a broken alias is reported where it was named
+        raise PassPipelineError(f"pass pipeline '{info.name}' failed to build: {type(e).__name__}: {e}", text,
+                                el.pos + 1, source) from None
+    finally:
+        _set_nesting(pm, saved)
+
+
+def _option_values(options: Sequence[Option], entries: list[OptionEntry], owner: str, text: str,
+                   source: str) -> dict[str, Any]:
+    by_name = {o.name: o for o in options}
+    values: dict[str, Any] = {}
+    for e in entries:
+        o = by_name.get(e.key)
+        if o is None:
+            msg = f"no such option '{e.key}' for {owner}"
+            if by_name:
+                close = difflib.get_close_matches(e.key, list(by_name), n=1)
+                msg += f"; did you mean '{close[0]}'?" if close else f" (options: {', '.join(sorted(by_name))})"
+            else:
+                msg += " (it takes no options)"
+            raise PassPipelineError(msg, text, e.key_pos + 1, source)
+        if o.is_list and e.value is not None:
+            for item, pos in e.items:
+                try:
+                    o.parse_scalar(item)
+                except ValueError as ex:
+                    raise PassPipelineError(f"invalid value '{item}' in list option '{o.name}' of {owner}: {ex}",
+                                            text, pos + 1, source) from None
+        try:
+            values[o.attr] = o.parse_items([t for t, _ in e.items], e.value)
+        except ValueError as ex:
+            if e.value is None:
+                raise PassPipelineError(f"option '{o.name}' of {owner} needs a value: {o.name}=<{o.type_name()}>",
+                                        text, e.key_pos + 1, source) from None
+            raise PassPipelineError(f"invalid value '{e.value}' for option '{o.name}' of {owner}: {ex}", text,
+                                    e.value_pos + 1, source) from None
+    return values
+
+
+# ----------------------------------------------------------------------------
+# The command line (mir-opt)
+# ----------------------------------------------------------------------------

@@ -21,6 +21,12 @@ from dataclasses import dataclass, field
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+__all__ = [
+    "OptionEntry", "PassPipelineError", "PipelineElement",
+    "format_option_value", "parse_options_text", "parse_pipeline_text",
+]
+
+
 _GRAMMAR = r"""
 pipeline: [element ("," element)*]
 element: NAME options? nested?

@@ -17,7 +17,8 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Callable
 
 from mlir_py.builtin.ops import ModuleOp
-from mlir_py.definition.opdef import DefinitionError, op_format
+from mlir_py.definition.assembly_format import op_format
+from mlir_py.definition.opdef import DefinitionError
 from mlir_py.definition.traits import IsolatedFromAbove
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.builtin_types import FunctionType

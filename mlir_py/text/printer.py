@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from mlir_py.definition.opdef import op_format
+from mlir_py.definition.assembly_format import op_format
 from mlir_py.definition.traits import Terminator
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.builtin_attributes import AffineMapAttr, IntegerSetAttr, UnitAttr

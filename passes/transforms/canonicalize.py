@@ -21,8 +21,7 @@ from mlir_py.dialects import all_dialects
 
 from mlir_py.ir.gcpause import gc_paused
 from mlir_py.ir.operation import Operation
-from mlir_py.pass_manager.manager import ListOption, Option, Pass
-from mlir_py.pass_manager.registry import register_pass
+from mlir_py.pass_manager import ListOption, Option, Pass, register_pass
 from mlir_py.rewrite.greedy import apply_patterns_greedily
 from mlir_py.rewrite.pattern import FrozenPatternSet, RewritePattern, collect_canonicalization_patterns
 

@@ -38,8 +38,7 @@ from mlir_py.definition.traits import (
 from mlir_py.ir.gcpause import gc_paused
 from mlir_py.ir.location import UnknownLoc
 from mlir_py.ir.operation import Block, Operation, Region
-from mlir_py.pass_manager.manager import Pass, Statistic
-from mlir_py.pass_manager.registry import register_pass
+from mlir_py.pass_manager import Pass, Statistic, register_pass
 from mlir_py.rewrite.folding import would_op_be_trivially_dead
 
 # -- memory effects, classified once per op class when it can be ---------------

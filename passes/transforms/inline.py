@@ -67,9 +67,17 @@ from mlir_py.definition.traits import (
 from mlir_py.ir.builtin_attributes import SymbolRefAttr
 from mlir_py.ir.location import CallSiteLoc, Location, UnknownLoc
 from mlir_py.ir.operation import Block, Operation, OpResult, Region, Value
-from mlir_py.pass_manager.manager import ListOption, OpPassManager, Option, Pass, PassFailure, PassManager, Statistic
+from mlir_py.pass_manager import (
+    ListOption,
+    OpPassManager,
+    Option,
+    Pass,
+    PassFailure,
+    PassManager,
+    Statistic,
+    register_pass,
+)
 from mlir_py.pass_manager.pipeline import PassPipelineError
-from mlir_py.pass_manager.registry import register_pass
 
 _DEFAULT_PIPELINE = "canonicalize"
 _NO_THRESHOLD = 4294967295  # upstream's -1U: inline whatever the size

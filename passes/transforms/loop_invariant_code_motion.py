@@ -29,8 +29,7 @@ from typing import Callable
 
 from mlir_py.definition.traits import LoopLikeOpInterface, Terminator, is_pure, is_speculatable
 from mlir_py.ir.operation import Operation, Region, Value
-from mlir_py.pass_manager.manager import Pass, Statistic
-from mlir_py.pass_manager.registry import register_pass
+from mlir_py.pass_manager import Pass, Statistic, register_pass
 
 
 def can_be_hoisted(op: Operation, defined_outside: Callable[[Value], bool]) -> bool:

@@ -44,8 +44,7 @@ from mlir_py.definition.traits import BranchOpInterface, CallOpInterface, Isolat
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.location import UnknownLoc
 from mlir_py.ir.operation import Block, Operation, Region, Value
-from mlir_py.pass_manager.manager import Pass, Statistic
-from mlir_py.pass_manager.registry import register_pass
+from mlir_py.pass_manager import Pass, Statistic, register_pass
 from mlir_py.rewrite.folding import would_op_be_trivially_dead
 
 #: the top of the lattice: more than one value reaches this point

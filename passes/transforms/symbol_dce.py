@@ -17,8 +17,7 @@ from mlir_py.analysis.symbols import get_symbol_name, get_symbol_visibility, is_
 from mlir_py.ir.attributes import Attribute, ParametrizedAttribute
 from mlir_py.ir.builtin_attributes import SymbolRefAttr
 from mlir_py.ir.operation import Operation
-from mlir_py.pass_manager.manager import Pass, Statistic
-from mlir_py.pass_manager.registry import register_pass
+from mlir_py.pass_manager import Pass, Statistic, register_pass
 
 _NO_REFS: tuple = ()
 _refs_cache: dict[int, tuple[Attribute, tuple]] = {}

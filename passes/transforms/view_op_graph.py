@@ -22,8 +22,7 @@ from typing import Callable, TextIO
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.builtin_attributes import ArrayAttr, DenseElementsAttr
 from mlir_py.ir.operation import Block, Operation, Value
-from mlir_py.pass_manager.manager import Option, Pass, PassFailure
-from mlir_py.pass_manager.registry import register_pass
+from mlir_py.pass_manager import Option, Pass, PassFailure, register_pass
 
 _LARGE_ATTR_LIMIT = 16
 _SHAPE_NODE = "ellipse"

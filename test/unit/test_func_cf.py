@@ -137,14 +137,14 @@ func.func @b(%x: i32) -> i32 { return %x : i32 }
 
 def test_lookup_symbol(ctx):
     m = parse(ctx, NESTED)
-    top = m if get_symbol_name(m) == "top" else next(m.block.ops)
+    top = m if get_symbol_name(m) == "top" else m.block.ops[0]
     inner = lookup_symbol_in(top, "inner")
     assert get_symbol_name(inner) == "inner"
     g = lookup_symbol_in(top, SymbolRefAttr("inner", ("g",)))
     assert isinstance(g, func.FuncOp) and g.sym_name_str == "g"
     assert get_symbol_visibility(g) == "private"
     user = lookup_symbol_in(inner, "user")
-    call = next(user.entry_block.ops)
+    call = user.entry_block.ops[0]
     # from inside @inner the nearest table is @inner: @g resolves, @f does not
     assert nearest_symbol_table(call) is inner
     assert lookup_symbol(call, "g") is g
@@ -192,7 +192,7 @@ func.func @f(%c: i1, %a: i32, %b: f32) {
   return
 }
 """)
-    fn = next(m.block.ops)
+    fn = m.block.ops[0]
     blocks = list(fn.regions[0].blocks)
     cond = blocks[0].terminator
     a, b = fn.entry_block.args[1:]

@@ -14,8 +14,7 @@ from mlir_py.definition.dialect import Dialect
 from mlir_py.definition.opdef import Op, operand, prop, region, result
 from mlir_py.definition.traits import ConstantLike, Pure, SameOperandsAndResultType, Terminator
 from mlir_py.ir.context import Context
-from mlir_py.pass_manager.manager import PassManager
-from mlir_py.pass_manager.registry import lookup
+from mlir_py.pass_manager import PassManager, lookup
 from mlir_py.rewrite import pattern
 from mlir_py.text.parser import parse_source
 from mlir_py.text.printer import print_op_to_string

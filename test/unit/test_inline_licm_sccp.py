@@ -36,8 +36,7 @@ from mlir_py.definition.traits import (
 )
 from mlir_py.ir.context import Context
 from mlir_py.ir.operation import Operation
-from mlir_py.pass_manager.manager import Pass, PassManager
-from mlir_py.pass_manager.registry import lookup, register_pass, registry_scope
+from mlir_py.pass_manager import Pass, PassManager, lookup, register_pass, registry_scope
 from mlir_py.text.parser import parse_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -239,7 +238,7 @@ def test_simplification_pipeline_runs_on_each_callable():
 def test_missing_default_pipeline_pass_is_skipped():
     m = parse(CALLS)
     with registry_scope():
-        from mlir_py.pass_manager.registry import unregister
+        from mlir_py.pass_manager import unregister
         unregister("canonicalize")
         run(m, "inline")
     assert "func.call" not in names(func(m, "mid"))

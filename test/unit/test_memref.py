@@ -8,7 +8,7 @@ from mlir_py.dialects.memref.layout import canonical_strides, canonicalize_strid
 
 from mlir_py.analysis.verifier import verify
 from mlir_py.builtin.ops import ModuleOp
-from mlir_py.definition.opdef import op_format
+from mlir_py.definition.assembly_format import op_format
 from mlir_py.definition.traits import Allocate, Free, Read, Write, get_memory_effects, is_pure
 from mlir_py.ir import affine_parser as A
 from mlir_py.ir.builtin_attributes import (

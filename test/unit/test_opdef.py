@@ -11,11 +11,11 @@ import pytest
 
 from mlir_py.analysis.verifier import verify
 from mlir_py.builtin.constraints import I1
+from mlir_py.definition.assembly_format import op_format
 from mlir_py.definition.constraints import AnyType
 from mlir_py.definition.opdef import (
     DefinitionError,
     Op,
-    op_format,
     operand,
     opt_operand,
     result,

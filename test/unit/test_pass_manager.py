@@ -19,8 +19,7 @@ from mlir_py.definition.opdef import Op, prop, region
 from mlir_py.definition.traits import IsolatedFromAbove, NoTerminator, SingleBlock, Symbol
 from mlir_py.ir.context import Context
 from mlir_py.ir.diagnostics import DiagnosticCollector
-from mlir_py.pass_manager.instrumentation import PassInstrumentation, TimingManager
-from mlir_py.pass_manager.manager import (
+from mlir_py.pass_manager import (
     ListOption,
     NestedPipeline,
     OpPassManager,
@@ -30,11 +29,8 @@ from mlir_py.pass_manager.manager import (
     PassFailure,
     PassManager,
     PassManagerError,
-    Statistic,
-)
-from mlir_py.pass_manager.pipeline import PassPipelineError, parse_options_text, parse_pipeline_text
-from mlir_py.pass_manager.registry import (
     PassPluginError,
+    Statistic,
     add_pass_arguments,
     build_pass_manager,
     load_pass_plugin,
@@ -46,6 +42,8 @@ from mlir_py.pass_manager.registry import (
     registry_scope,
     unregister,
 )
+from mlir_py.pass_manager.instrumentation import PassInstrumentation, TimingManager
+from mlir_py.pass_manager.pipeline import PassPipelineError, parse_options_text, parse_pipeline_text
 from mlir_py.text.parser import parse_source
 
 # ----------------------------------------------------------------------------
@@ -289,7 +287,7 @@ def test_pipeline_alias_with_options():
 
 def test_plugin_registers_through_the_same_api(tmp_path):
     plugin = tmp_path / "my_plugin.py"
-    plugin.write_text("from mlir_py.pass_manager.manager import Pass\nfrom mlir_py.pass_manager.registry import register_pass\n"
+    plugin.write_text("from mlir_py.pass_manager import Pass\nfrom mlir_py.pass_manager import register_pass\n"
                       "@register_pass\nclass P(Pass):\n    name = 'from-plugin'\n"
                       "    def run_on_operation(self, op):\n        pass\n")
     mod = load_pass_plugin(str(plugin))
@@ -685,7 +683,7 @@ def test_cli_instrumentation_flags(capsys):
 
 def test_cli_loads_plugins_before_parsing(tmp_path):
     plugin = tmp_path / "cli_plugin.py"
-    plugin.write_text("from mlir_py.pass_manager.manager import Pass\nfrom mlir_py.pass_manager.registry import register_pass\n"
+    plugin.write_text("from mlir_py.pass_manager import Pass\nfrom mlir_py.pass_manager import register_pass\n"
                       "@register_pass\nclass P(Pass):\n    name = 'cli-plugin-pass'\n"
                       "    def run_on_operation(self, op):\n        pass\n")
     args, pm = cli("--load-pass-plugin", str(plugin), "--cli-plugin-pass")
@@ -727,7 +725,7 @@ def test_every_shipped_pass_module_imports():
     the test suite must still notice it."""
     from mlir_py import pass_registry
     pass_registry.load_builtin_passes()
-    assert pass_registry._load_errors == {}
+    assert pass_registry.load_errors() == {}
     for name in ("canonicalize", "cse", "symbol-dce", "inline", "loop-invariant-code-motion", "sccp",
                  "view-op-graph"):
         assert pass_registry.lookup(name) is not None, name

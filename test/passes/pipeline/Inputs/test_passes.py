@@ -6,8 +6,7 @@ do not depend on the real transformations.
 """
 
 from mlir_py.builtin import StringAttr
-from mlir_py.pass_manager.manager import ListOption, Option, Pass, PassFailure, Statistic
-from mlir_py.pass_manager.registry import register_pass, register_pipeline
+from mlir_py.pass_manager import ListOption, Option, Pass, PassFailure, Statistic, register_pass, register_pipeline
 
 
 @register_pass
