@@ -22,13 +22,13 @@ as in MLIR (`resultSegmentSizes` likewise).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Sequence, TypeVar, overload
 
 from mlir_py.definition.constraints import AnyType, Constraint, as_constraint
 from mlir_py.definition.traits import AllTypesMatch, SameOperandsAndResultType, TypesMatchWith, expand_traits
 from mlir_py.ir.builtin_attributes import DenseArrayAttr
 from mlir_py.ir.builtin_types import i32
-from mlir_py.ir.operation import Block, Operation, OpOperand, OpResult, Region
+from mlir_py.ir.operation import Block, Operation, OpOperand, OpResult, Region, Value
 
 if TYPE_CHECKING:
     from mlir_py.ir.attributes import Attribute
@@ -42,88 +42,120 @@ class DefinitionError(Exception):
 SINGLE, OPTIONAL, VARIADIC = "single", "optional", "variadic"
 
 
+T = TypeVar("T")
+
+
 @dataclass
-class FieldDef:
+class FieldDef(Generic[T]):
+    """A declared operand, result, property, region or successor of an op class.
+
+    The metaclass replaces each declaration by a fast accessor; for type
+    checkers and editors the declaration itself reads as a descriptor of `T`,
+    so `op.lhs` is known to be a `Value` (`operand()`), `op.result` an
+    `OpResult`, `op.body` a `Region`, a `var_*` field a list of those.
+    """
+
     kind: str = SINGLE
     constraint: Constraint = AnyType
     name: str = ""
 
-
-@dataclass
-class OperandDef(FieldDef):
-    pass
-
-
-@dataclass
-class ResultDef(FieldDef):
-    pass
+    if TYPE_CHECKING:
+        @overload
+        def __get__(self, obj: None, owner: Any) -> FieldDef[T]: ...
+        @overload
+        def __get__(self, obj: object, owner: Any) -> T: ...
+        def __get__(self, obj: Any, owner: Any) -> Any: ...
+        def __set__(self, obj: Any, value: T) -> None: ...
 
 
 @dataclass
-class PropDef(FieldDef):
+class OperandDef(FieldDef[T]):
+    """`operand()`, `opt_operand()`, `var_operand()`."""
+
+
+@dataclass
+class ResultDef(FieldDef[T]):
+    """`result()`, `opt_result()`, `var_result()`."""
+
+
+@dataclass
+class PropDef(FieldDef[T]):
+    """`prop()`, `opt_prop()`: an inherent attribute, kept in `op.properties`."""
+
     default: Any = None
     #: when True the attribute lives in the discardable dict by upstream convention
     optional: bool = False
 
 
 @dataclass
-class RegionDef(FieldDef):
-    pass
+class RegionDef(FieldDef[T]):
+    """`region()`, `var_region()`."""
 
 
 @dataclass
-class SuccessorDef(FieldDef):
-    pass
+class SuccessorDef(FieldDef[T]):
+    """`successor()`, `var_successor()`."""
 
 
-def operand(constraint: Any = AnyType) -> OperandDef:
+def operand(constraint: Any = AnyType) -> OperandDef[Value]:
+    """One operand, checked against `constraint` (a type, a constraint, or a predicate) by the verifier."""
     return OperandDef(SINGLE, as_constraint(constraint))
 
 
-def opt_operand(constraint: Any = AnyType) -> OperandDef:
+def opt_operand(constraint: Any = AnyType) -> OperandDef[Value | None]:
+    """Zero or one operand; `None` when absent."""
     return OperandDef(OPTIONAL, as_constraint(constraint))
 
 
-def var_operand(constraint: Any = AnyType) -> OperandDef:
+def var_operand(constraint: Any = AnyType) -> OperandDef[list[Value]]:
+    """Any number of operands. With more than one optional or variadic group the op gets
+    `operandSegmentSizes`, as in MLIR."""
     return OperandDef(VARIADIC, as_constraint(constraint))
 
 
-def result(constraint: Any = AnyType) -> ResultDef:
+def result(constraint: Any = AnyType) -> ResultDef[OpResult]:
+    """One result, checked against `constraint`."""
     return ResultDef(SINGLE, as_constraint(constraint))
 
 
-def opt_result(constraint: Any = AnyType) -> ResultDef:
+def opt_result(constraint: Any = AnyType) -> ResultDef[OpResult | None]:
+    """Zero or one result; `None` when absent."""
     return ResultDef(OPTIONAL, as_constraint(constraint))
 
 
-def var_result(constraint: Any = AnyType) -> ResultDef:
+def var_result(constraint: Any = AnyType) -> ResultDef[list[OpResult]]:
+    """Any number of results (`resultSegmentSizes` when several groups vary)."""
     return ResultDef(VARIADIC, as_constraint(constraint))
 
 
-def prop(constraint: Any = None, default: Any = None) -> PropDef:
+def prop(constraint: Any = None, default: Any = None) -> PropDef[Any]:
     """A required inherent attribute (stored as a property). With a default,
     a missing value is filled in by the builder and parser."""
     return PropDef(SINGLE, as_constraint(constraint), default=default)
 
 
-def opt_prop(constraint: Any = None, default: Any = None) -> PropDef:
+def opt_prop(constraint: Any = None, default: Any = None) -> PropDef[Any]:
     """An optional inherent attribute."""
     return PropDef(OPTIONAL, as_constraint(constraint), default=default, optional=True)
 
 
-def region(constraint: Any = None) -> RegionDef:
+def region(constraint: Any = None) -> RegionDef[Region]:
+    """One region; `constraint` (e.g. SizedRegion) is checked by the verifier."""
     return RegionDef(SINGLE, as_constraint(constraint))
 
 
-def var_region(constraint: Any = None) -> RegionDef:
+def var_region(constraint: Any = None) -> RegionDef[list[Region]]:
+    """Any number of regions."""
     return RegionDef(VARIADIC, as_constraint(constraint))
 
 
-def successor() -> SuccessorDef:
+def successor() -> SuccessorDef[Block]:
+    """One successor block (for terminators)."""
     return SuccessorDef(SINGLE)
 
 
-def var_successor() -> SuccessorDef:
+def var_successor() -> SuccessorDef[list[Block]]:
+    """Any number of successor blocks."""
     return SuccessorDef(VARIADIC)
 
 
