@@ -148,8 +148,3 @@ class _DenseArrayOf(Predicate):
 
 def DenseArrayOf(element_type, description: str | None = None) -> Constraint:
     return _DenseArrayOf(element_type, description or f"{element_type} dense array attribute")
-
-
-def ArrayOf(element: Constraint, description: str | None = None) -> Constraint:
-    return Predicate(lambda a: isinstance(a, ArrayAttr) and all(element.verify(x) is None for x in a.value),
-                     description or f"array of {element.description}")

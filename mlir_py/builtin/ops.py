@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Sequence
 
 from mlir_py.definition.constraints import AnyType
 from mlir_py.definition.opdef import Op, opt_prop, region, var_operand, var_result
@@ -42,9 +42,18 @@ class ModuleOp(Op):
     #: upstream lets builtin ops drop their prefix inside a module
     default_dialect = "builtin"
 
+    def __init__(self, *, regions: Sequence[Region] | None = None, **fields: Any):
+        """`ModuleOp()` is an empty module that verifies: its body block is made here."""
+        super().__init__(regions=[Region([Block()])] if regions is None else regions, **fields)
+
     @classmethod
-    def build_empty(cls, location=None) -> ModuleOp:
-        return cls.create(regions=[Region([Block()])], location=location)
+    def build(cls, sym_name: str | None = None, *, location=None) -> ModuleOp:
+        """An empty module (optionally named `@sym_name`), like `FuncOp.build` for functions."""
+        props = {} if sym_name is None else {"sym_name": StringAttr(sym_name)}
+        return cls.create(properties=props, regions=[Region([Block()])], location=location)
+
+    #: the older spelling of `build()`
+    build_empty = build
 
     @property
     def block(self) -> Block:

@@ -81,18 +81,6 @@ class AnyOf(Constraint):
         return f"must be {self.description}, but got {value}"
 
 
-class AllOf(Constraint):
-    def __init__(self, *parts: Constraint, description: str | None = None):
-        self.parts = parts
-        self.description = description or " and ".join(p.description for p in parts)
-
-    def verify(self, value):
-        for p in self.parts:
-            if p.verify(value) is not None:
-                return f"must be {self.description}, but got {value}"
-        return None
-
-
 def as_constraint(c: Any) -> Constraint:
     """Accept a Constraint, an attribute class, or an attribute instance."""
     if isinstance(c, Constraint):

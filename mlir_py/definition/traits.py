@@ -108,19 +108,11 @@ class HasParent(Trait):
         return None
 
 
-class ParentOneOf(HasParent):
-    pass
-
-
 class AffineScope(Trait):
     pass
 
 
 class AutomaticAllocationScope(Trait):
-    pass
-
-
-class ZeroRegions(Trait):
     pass
 
 
@@ -303,10 +295,6 @@ class Vectorizable(Trait):
 
 
 class Tensorizable(Trait):
-    pass
-
-
-class SameOperandsAndResultRank(Trait):
     pass
 
 
@@ -563,14 +551,6 @@ class SymbolUserOpInterface(Trait):
 
 
 class OpAsmOpInterface(Trait):
-    pass
-
-
-class InferTypeOpInterface(Trait):
-    pass
-
-
-class DestinationStyleOpInterface(Trait):
     pass
 
 

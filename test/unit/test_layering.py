@@ -70,31 +70,3 @@ def test_checker_sees_a_violation():
     assert list(_imports(bad)) == [("mlir_py.text.parser", False), ("mlir_py.ir", True)]
     guarded = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from mlir_py.text import p\n")
     assert list(_imports(guarded)) == []
-
-
-def test_old_import_paths_are_the_moved_modules():
-    import mlir_py.dialects.builtin.types as old_types
-    import mlir_py.opdef as old_opdef
-    import mlir_py.pass_registry as old_registry
-    from mlir_py.dialects.builtin import BUILTIN, ModuleOp
-    from mlir_py.traits import Pure
-
-    import mlir_py.definition.opdef as opdef
-    import mlir_py.ir.builtin_types as types
-    import mlir_py.pass_manager as pm
-
-    assert old_opdef is opdef and old_types is types and old_registry is pm
-    assert BUILTIN.ops["builtin.module"] is ModuleOp and Pure.__module__ == "mlir_py.definition.traits"
-
-
-def test_public_entry_point():
-    import mlir_py as mp
-
-    assert set(mp.__all__) <= set(dir(mp))
-    ctx = mp.Context.with_available_dialects()
-    m = mp.parse(ctx, "func.func @f(%a: i32) -> i32 { func.return %a : i32 }")
-    mp.verify(m)
-    assert "func.func @f" in mp.to_string(m)
-    fn = m.regions[0].blocks[0].ops[0]
-    assert fn.name == "func.func" and len(m.regions[0].blocks) == 1
-    assert list(reversed(fn.regions[0].blocks[0].ops))[0].name == "func.return"
