@@ -9,7 +9,8 @@ One entry point for users::
     mp.verify(module)
     print(module)
 
-The layers, bottom up: `ir` (IR data structures, builtin attributes and types, locations,
+The layers, bottom up: `ir` (IR data structures, builtin attributes and
+types, locations,
 diagnostics), `definition` (the op/attribute/type authoring API),
 `builtin` (the builtin dialect), `text` (parser, printer), `analysis`
 (verifier, symbols), `rewrite` (patterns, drivers, conversion) and
@@ -45,7 +46,7 @@ from mlir_py.definition.opdef import (  # noqa: E402
     var_result,
     var_successor,
 )
-from mlir_py.ir.attributes import Attribute, ParametrizedAttribute, TypeAttribute  # noqa: E402
+from mlir_py.ir.attributes import AttrDef, Attribute, ParametrizedAttribute, TypeAttribute, TypeDef  # noqa: E402
 from mlir_py.ir.context import Context  # noqa: E402
 from mlir_py.ir.diagnostics import DiagnosticError  # noqa: E402
 from mlir_py.ir.location import FileLineColLoc, Location, NameLoc, UnknownLoc  # noqa: E402
@@ -78,10 +79,10 @@ from mlir_py.text.printer import Printer  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "Attribute", "Block", "BlockArgument", "Context", "DefinitionError", "DiagnosticError", "Dialect",
+    "AttrDef", "Attribute", "Block", "BlockArgument", "Context", "DefinitionError", "DiagnosticError", "Dialect",
     "FileLineColLoc", "IRError", "ListOption", "Location", "NameLoc", "Op", "OpOperand", "OpPassManager",
     "OpResult", "Operation", "Option", "ParametrizedAttribute", "ParseError", "Parser", "Pass", "PassFailure",
-    "PassManager", "PatternRewriter", "Printer", "Region", "RewritePattern", "Statistic", "TypeAttribute",
+    "PassManager", "PatternRewriter", "Printer", "Region", "RewritePattern", "Statistic", "TypeAttribute", "TypeDef",
     "UnknownLoc", "Value", "apply_patterns_greedily", "builtin", "constraints", "operand", "opt_operand",
     "opt_prop", "opt_result", "parse", "parse_attribute", "parse_file", "parse_type", "pattern", "prop",
     "region", "register_pass", "register_pipeline", "result", "successor", "to_string", "traits",

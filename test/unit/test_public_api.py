@@ -69,3 +69,15 @@ def test_blocks_and_ops_are_sequences():
         if op.name == "func.return":
             op.erase()
     assert [o.name for o in blocks[2].ops] == ["arith.constant"]
+
+
+def test_checkout_maps_sibling_folders(tmp_path):
+    """Run from a checkout, `mlir_py.dialects` is the `dialects/` folder beside `mlir_py/`."""
+    import pathlib
+
+    from mlir_py import _layout
+
+    root = pathlib.Path(_layout.__file__).resolve().parents[1]
+    spec = _layout._CheckoutFinder(str(root)).find_spec("mlir_py.dialects")
+    assert spec is not None and pathlib.Path(spec.origin) == root / "dialects" / "__init__.py"
+    assert _layout._CheckoutFinder(str(root)).find_spec("mlir_py.text") is None
