@@ -10,11 +10,10 @@ One entry point for users::
     print(module)
 
 The layers, bottom up: `ir` (IR data structures, builtin attributes and
-types, locations,
-diagnostics), `definition` (the op/attribute/type authoring API),
-`builtin` (the builtin dialect), `text` (parser, printer), `analysis`
-(verifier, symbols), `rewrite` (patterns, drivers, conversion) and
-`pass_manager`. Shipped dialects are `mlir_py.dialects.<name>`, passes
+types, locations, diagnostics), `definition` (the op/attribute/type
+authoring API), `builtin` (the builtin dialect), `text` (parser, printer),
+`analysis` (verifier, symbols), `rewrite` (patterns, drivers, conversion)
+and `pass_manager`. Shipped dialects are `mlir_py.dialects.<name>`, passes
 `mlir_py.passes`, tools `mlir_py.tools`.
 """
 
