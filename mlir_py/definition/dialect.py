@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from mlir_py.definition.inliner import DialectInlinerInterface
+
 if TYPE_CHECKING:
     from mlir_py.ir.attributes import Attribute
     from mlir_py.ir.operation import Operation
@@ -32,6 +34,7 @@ class Dialect:
         types: Iterable[type] = (),
         *,
         materialize_constant: Callable[..., Operation | None] | None = None,
+        inliner: DialectInlinerInterface | None = None,
         description: str = "",
     ):
         self.name = name
@@ -42,6 +45,8 @@ class Dialect:
         self.keyword_types: dict[str, Callable[[Parser, str], Attribute]] = {}
         self.keyword_attrs: dict[str, Callable[[Parser, str], Attribute]] = {}
         self.materialize_constant = materialize_constant
+        #: how this dialect's ops take part in inlining (see `mlir_py.definition.inliner`)
+        self.inliner = inliner if inliner is not None else DialectInlinerInterface()
         self.canonicalization_patterns: list[Any] = []
         for op in ops:
             self.add_op(op)

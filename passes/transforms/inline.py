@@ -15,8 +15,8 @@ them, including the calls that inlining brings in. A call is not inlined when
   the way to this call (the inline history, kept across iterations: a
   cycle is expanded once into a caller outside it);
 - the call or the callee carries `no_inline`, an op of the body is
-  unregistered, or its dialect vetoes it with an optional
-  `is_legal_to_inline(op, dest_region) -> bool` hook on the Dialect object;
+  unregistered, or its dialect's inliner interface (`dialect.inliner`, a
+  `DialectInlinerInterface`) vetoes it;
 - argument or result types differ from the callee's (no conversions);
 - the callee has several blocks and the caller's region belongs to a
   SingleBlock op of another kind (it could not hold the branches);
@@ -25,8 +25,10 @@ them, including the calls that inlining brings in. A call is not inlined when
 A single-block body is cloned before the call and the operands of its
 ReturnLike terminator replace the call's results. A multi-block body splits
 the caller's block: the callee's entry block continues the caller's block,
-the other blocks follow, and each ReturnLike terminator becomes a `cf.br`
-to the continuation block, whose arguments replace the call's results.
+the other blocks follow, and the dialect of each ReturnLike terminator
+turns it into a branch to the continuation block (func: `cf.br`), whose
+arguments replace the call's results; a terminator no dialect can branch
+from keeps the call.
 Inlined ops get `callsite(callee-loc at call-loc)` locations.
 
 As upstream (its inlining-dce test), private callables nothing references
@@ -44,8 +46,6 @@ mir-opt --inline='default-pipeline= max-iterations=2' f.mir
 from __future__ import annotations
 
 from typing import Any, Iterable
-
-from mlir_py.dialects.cf import BranchOp
 
 from mlir_py.analysis.symbols import (
     get_symbol_name,
@@ -317,11 +317,10 @@ def _remap_locations(ops: Iterable[Operation], blocks: Iterable[Block], call_loc
 
 
 def is_legal_to_inline_op(op: Operation, dest: Region) -> bool:
-    """Registered, and not vetoed by its dialect's `is_legal_to_inline` hook."""
+    """Registered, and not vetoed by its dialect's inliner interface."""
     if op.definition is None:
         return False
-    hook = getattr(op.dialect, "is_legal_to_inline", None)
-    return hook is None or bool(hook(op, dest))
+    return op.dialect.inliner.is_legal_to_inline(op, dest)
 
 
 def _result_types(callable_op: Operation, region: Region) -> list | None:
@@ -354,6 +353,8 @@ def _can_inline(call: Operation, callable_op: Operation, region: Region) -> bool
         term = b.last_op
         if term is not None and ReturnLike in term.traits:
             if len(term.operands) != len(results):
+                return False
+            if multi and not term.dialect.inliner.can_branch_from(term):
                 return False
         elif not multi:
             return False  # a single block must end by returning
@@ -405,8 +406,7 @@ def inline_call(call: Operation, callable_op: Operation, region: Region,
     for b in new_blocks:
         term = b.last_op
         if term is not None and ReturnLike in term.traits:
-            b.insert_before(term, BranchOp(term.operands, dest=post, location=term.location))
-            term.erase()
+            term.dialect.inliner.handle_terminator(term, post)
     groups = [list(b.ops) for b in new_blocks]
     for op in list(new_entry.ops):
         op.detach()

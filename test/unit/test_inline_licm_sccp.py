@@ -11,6 +11,7 @@ import sys
 
 import pytest
 from mlir_py.dialects.arith import DIALECT as ARITH
+from mlir_py.dialects.func import DIALECT as FUNC
 from mlir_py.dialects.func import CallOp, FuncOp
 from mlir_py.passes.transforms.inline import (
     CallGraph,
@@ -28,6 +29,7 @@ from mlir_py.passes.transforms.sccp import OVERDEFINED, Constant, ConstantPropag
 
 from mlir_py.analysis.symbols import lookup_symbol
 from mlir_py.builtin import UnitAttr
+from mlir_py.definition.inliner import DialectInlinerInterface
 from mlir_py.definition.traits import (
     LoopLikeOpInterface,
     RecursivelySpeculatable,
@@ -265,12 +267,48 @@ def test_dead_private_callables():
 
 def test_dialect_can_veto_inlining():
     m = parse(CALLS)
-    ARITH.is_legal_to_inline = lambda op, dest: op.name != "arith.muli"
+    class NoMuli(DialectInlinerInterface):
+        def is_legal_to_inline(self, op, dest):
+            return op.name != "arith.muli"
+
+    saved, ARITH.inliner = ARITH.inliner, NoMuli()
     try:
         run(m, "inline{default-pipeline=}")
     finally:
-        del ARITH.is_legal_to_inline
+        ARITH.inliner = saved
     assert "func.call" in names(func(m, "mid"))
+
+
+MULTI_BLOCK = """
+func.func private @pick(%c: i1, %a: i32, %b: i32) -> i32 {
+  cf.cond_br %c, ^t, ^f
+^t:
+  return %a : i32
+^f:
+  return %b : i32
+}
+func.func @caller(%c: i1, %a: i32) -> i32 {
+  %r = call @pick(%c, %a, %a) : (i1, i32, i32) -> i32
+  return %r : i32
+}
+"""
+
+
+def test_multi_block_returns_become_branches_through_the_dialect():
+    m = parse(MULTI_BLOCK)
+    run(m, "inline{default-pipeline=}")
+    ops = [o.name for o in func(m, "caller").walk()]
+    assert ops.count("cf.br") == 2 and "func.call" not in ops
+
+
+def test_a_return_no_dialect_can_branch_from_keeps_the_call():
+    m = parse(MULTI_BLOCK)
+    saved, FUNC.inliner = FUNC.inliner, DialectInlinerInterface()
+    try:
+        run(m, "inline{default-pipeline=}")
+    finally:
+        FUNC.inliner = saved
+    assert "func.call" in names(func(m, "caller"))
 
 
 # ----------------------------------------------------------------------------
