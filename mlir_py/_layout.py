@@ -22,6 +22,7 @@ import importlib.abc
 import importlib.util
 import os
 import sys
+from typing import Sequence
 
 MOVED = {
     "mlir_py.attributes": "mlir_py.ir.attributes",
@@ -84,7 +85,7 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass  # the target module is already executed
 
 
-def install(package_path: list[str]) -> None:
+def install(package_path: Sequence[str]) -> None:
     """Called once by `mlir_py/__init__.py` with the package's `__path__`."""
     if any(isinstance(f, _MovedModuleFinder) for f in sys.meta_path):
         return

@@ -43,6 +43,7 @@ SINGLE, OPTIONAL, VARIADIC = "single", "optional", "variadic"
 
 
 T = TypeVar("T")
+_OpT = TypeVar("_OpT", bound="Op")
 
 
 @dataclass
@@ -183,7 +184,7 @@ class OpDefinition:
 # ----------------------------------------------------------------------------
 
 
-def _group_sizes(defs: list[FieldDef], total: int, segments: Any, what: str) -> list[int] | None:
+def _group_sizes(defs: Sequence[FieldDef], total: int, segments: Any, what: str) -> list[int] | None:
     """Sizes of each declared group given the actual count; None if impossible."""
     if segments is not None:
         sizes = list(segments.values)
@@ -390,10 +391,10 @@ class Op(Operation, metaclass=_OpMeta):
                            regions, successors, location)
 
     @classmethod
-    def create(cls, operands: Sequence[Any] = (), result_types: Sequence[Attribute] = (),
+    def create(cls: type[_OpT], operands: Sequence[Any] = (), result_types: Sequence[Attribute] = (),
                properties: dict | None = None, attributes: dict | None = None,
                regions: Sequence[Region] | int = (), successors: Sequence[Block] = (),
-               location: Location | None = None) -> Op:
+               location: Location | None = None) -> _OpT:
         """Build from flat lists, bypassing field mapping (parsers, cloning)."""
         op = cls.__new__(cls)
         Operation.__init__(op, cls.name, operands, result_types, properties, attributes,
@@ -470,7 +471,7 @@ def _segment_attr(sizes: list[int]):
     return DenseArrayAttr(i32, tuple(sizes))
 
 
-def _flatten(groups: list[Any], defs: list[FieldDef], what: str, opname: str) -> tuple[list, list[int]]:
+def _flatten(groups: list[Any], defs: Sequence[FieldDef], what: str, opname: str) -> tuple[list, list[int]]:
     flat, sizes = [], []
     for g, fd in zip(groups, defs):
         if fd.kind == SINGLE:

@@ -20,6 +20,7 @@ import enum
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 __all__ = [
     "AffineBinaryOpExpr",
@@ -57,10 +58,11 @@ CEILDIV = AffineExprKind.CEILDIV
 
 # One table for expressions, maps and sets; keys start with a tag.  Entries
 # live forever, like MLIR's context-owned storage.
-_UNIQUED: dict[tuple, object] = {}
+_UNIQUED: dict[tuple, Any] = {}
+_T = TypeVar("_T")
 
 
-def _unique(cls: type, key: tuple, **fields: object):
+def _unique(cls: type[_T], key: tuple, **fields: object) -> _T:
     obj = _UNIQUED.get(key)
     if obj is None:
         obj = object.__new__(cls)
@@ -954,9 +956,10 @@ class AffineMap(_Immutable):
         for index, result in enumerate(self.results):
             if type(result) is AffineDimExpr and inverse[result.position] is None:
                 inverse[result.position] = dim(index)
-        if any(e is None for e in inverse):
+        results = [e for e in inverse if e is not None]
+        if len(results) != len(inverse):
             return None
-        return AffineMap(self.num_results, 0, inverse)
+        return AffineMap(self.num_results, 0, results)
 
     def simplify(self) -> AffineMap:
         return simplify_affine_map(self)
@@ -966,6 +969,7 @@ class AffineMap(_Immutable):
             results = ", ".join(str(r) for r in self.results)
             text = f"{_binders(self.num_dims, self.num_symbols)} -> ({results})"
             object.__setattr__(self, "_text", text)
+            return text
         return self._text
 
     def __repr__(self) -> str:
@@ -1073,6 +1077,7 @@ class IntegerSet(_Immutable):
             constraints = ", ".join(f"{c} {'==' if eq else '>='} 0" for c, eq in zip(self.constraints, self.eq_flags))
             text = f"{_binders(self.num_dims, self.num_symbols)} : ({constraints})"
             object.__setattr__(self, "_text", text)
+            return text
         return self._text
 
     def __repr__(self) -> str:

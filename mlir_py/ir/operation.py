@@ -11,7 +11,8 @@ are O(uses) without a container object per value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+import abc
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 from mlir_py.ir import hooks
 from mlir_py.ir.diagnostics import emit
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from mlir_py.ir.attributes import Attribute
     from mlir_py.ir.location import Location
 
+
+_E = TypeVar("_E")
 
 class IRError(Exception):
     """Misuse of the IR API (erasing an op that still has uses, ...)."""
@@ -355,10 +358,11 @@ class Operation:
 
     def is_ancestor(self, other: Operation) -> bool:
         """True if self is other or contains it."""
-        while other is not None:
-            if other is self:
+        cur: Operation | None = other
+        while cur is not None:
+            if cur is self:
                 return True
-            other = other.parent_op
+            cur = cur.parent_op
         return False
 
     def is_before_in_block(self, other: Operation) -> bool:
@@ -385,7 +389,7 @@ class Operation:
             fn(op)
         return None
 
-    def _walk_iter(self, post_order: bool) -> Iterator[Operation]:
+    def _walk_iter(self: Operation, post_order: bool) -> Iterator[Operation]:
         # an explicit stack: nested generators (`yield from`) would pass every op up
         # through one frame per nesting level, quadratic for deeply nested IR
         if not post_order:
@@ -505,7 +509,7 @@ class Operation:
 _EMPTY: tuple = ()
 
 
-class _ChainView:
+class _ChainView(abc.ABC, Generic[_E]):
     """A live view of an intrusive list: the IR keeps ops and blocks in
     doubly-linked lists (O(1) insertion and erasure); the view adds what a
     sequence offers. Indexing walks the list: O(index)."""
@@ -514,6 +518,12 @@ class _ChainView:
 
     def __init__(self, owner):
         self._owner = owner
+
+    @abc.abstractmethod
+    def __iter__(self) -> Iterator[_E]: ...
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
 
     def __getitem__(self, index: int):
         if isinstance(index, slice):
@@ -530,7 +540,7 @@ class _ChainView:
         return f"{type(self).__name__}({list(self)!r})"
 
 
-class OpList(_ChainView):
+class OpList(_ChainView["Operation"]):
     """`block.ops`."""
 
     __slots__ = ()
@@ -552,7 +562,7 @@ class OpList(_ChainView):
         return self._owner._first is not None
 
 
-class BlockList(_ChainView):
+class BlockList(_ChainView["Block"]):
     """`region.blocks`."""
 
     __slots__ = ()

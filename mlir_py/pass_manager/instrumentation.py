@@ -281,7 +281,7 @@ class PassTimingInstrumentation(PassInstrumentation):
     def run_before_pass(self, p: Any, op: Operation) -> None:
         self._active.append(self._top().nest(p, p.display_name).start())
 
-    def run_after_pass(self, p: Any, op: Operation) -> None:
+    def run_after_pass(self, pass_: Any, op: Operation) -> None:
         self._active.pop().stop()
 
     run_after_pass_failed = run_after_pass

@@ -268,7 +268,7 @@ def _translate(e: UnexpectedInput, text: str, source: str) -> PassPipelineError:
             pos = len(text)
             found = "the end of the pipeline"
         else:
-            pos = tok.start_pos
+            pos = tok.start_pos or 0
             found = f"'{tok.value}'"
         if tok.type in ("NAME", "KEY", "BARE") and "COMMA" in expected and "NAME" not in expected \
                 and "KEY" not in expected:

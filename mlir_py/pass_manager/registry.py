@@ -136,7 +136,7 @@ def registry_scope() -> Iterator[None]:
     forgotten after it. The shipped passes are loaded first, so they survive.
     """
     load_builtin_passes()
-    saved = [(d, dict(d)) for d in (_passes, _pipelines, _plugins)]
+    saved: list[tuple[dict[str, Any], dict[str, Any]]] = [(d, dict(d)) for d in (_passes, _pipelines, _plugins)]
     try:
         yield
     finally:
