@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 class ModuleOp(Op):
     """A top-level container of operations; its body is a single graph-region block.
 
+    Build an empty module with `ModuleOp.build_empty()` and fill `module.block`;
+    a bare `ModuleOp()` has no block, prints as `module {}` but fails verification
+    ("expects a non-empty region"), as upstream's ModuleOp needs its one block.
+    Parsing text wraps top-level ops that are not one module in an implicit module.
+
     ```mlir
     module @m attributes {foo.bar} {
       func.func @f() { return }
@@ -44,10 +49,12 @@ class ModuleOp(Op):
 
     @classmethod
     def build_empty(cls, location=None) -> ModuleOp:
+        """A module with its one empty block: verifies as is (upstream's `ModuleOp::create`)."""
         return cls.create(regions=[Region([Block()])], location=location)
 
     @property
     def block(self) -> Block:
+        """The body block, where the module's ops go (None for a bare `ModuleOp()`)."""
         return self.regions[0].first_block
 
     def verify_(self):
