@@ -67,6 +67,7 @@ class ModuleOp(Op):
 
     @classmethod
     def parse(cls, parser: Parser) -> ModuleOp:
+        """`module @name attributes {...} { ... }`; an empty body gets its one block, so the result verifies."""
         props = {}
         if parser.peek("@"):
             props["sym_name"] = StringAttr(parser.parse_symbol_name())
@@ -79,6 +80,7 @@ class ModuleOp(Op):
         return cls.create(properties=props, attributes=attrs, regions=[r])
 
     def print(self, printer: Printer) -> None:
+        """As upstream: the name, `attributes {...}`, then the body without entry block arguments."""
         name = self.properties.get("sym_name")
         if name is not None:
             printer.write(" ")

@@ -162,6 +162,9 @@ class Option:
         return format_option_value(str(value))
 
     def type_name(self) -> str:
+        """The value kind `--help` and `--list-passes` show (`int`, `string`, `bool`, `number`, or `value` for
+        choices).
+        """
         if self.choices is not None:
             return "value"
         return {int: "int", float: "number", bool: "bool", str: "string"}.get(self.type,
@@ -195,6 +198,7 @@ class ListOption(Option):
         return ",".join(Option.format(self, v) for v in value)
 
     def type_name(self) -> str:
+        """The element kind followed by `,...`, as upstream shows list options."""
         return Option.type_name(self) + ",..."
 
 
