@@ -138,6 +138,7 @@ class Value:
 
 class OpResult(Value):
     """The `index`-th result of `op`; its `name_hint` (`cst`, `c0`, ...) is what the printer names it after."""
+
     __slots__ = ("op", "index")
 
     def __init__(self, type: Attribute, op: Operation, index: int, name_hint: str | None = None):
@@ -161,6 +162,7 @@ class OpResult(Value):
 
 class BlockArgument(Value):
     """The `index`-th argument of `block`; `loc` is where it was declared (None: unknown)."""
+
     __slots__ = ("block", "index", "loc")
 
     def __init__(self, type: Attribute, block: Block, index: int, loc: Location | None = None,

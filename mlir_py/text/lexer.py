@@ -46,6 +46,7 @@ class ParseError(Exception):
     Tools render it as `FILE:LINE:COL: error: message` with the source line; raise it (via `parser.error`) from
     custom parsers rather than any other exception.
     """
+
     def __init__(self, message: str, loc: Location):
         super().__init__(message)
         self.message = message

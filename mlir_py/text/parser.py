@@ -100,16 +100,17 @@ class Parser(AttrTypeParser):
     must return the built op (usually `cls.create(...)`); the parser binds the results and reads a trailing
     `loc(...)` itself. Mirror your `print` in this order:
 
-    1. operands: `parse_operand` / `parse_operand_list` (names only, SSA values are typed later); 2. fixed
-    punctuation and keywords: `expect`, `parse_optional`, `parse_keyword`, `parse_optional_keyword`; 3.
-    attributes: `parse_attribute`, `parse_optional_attr_dict` (or `..._with_keyword`); 4. types:
-    `parse_colon_type`, `parse_type`, `parse_type_list`, `parse_arrow_type_list`; 5. `resolve_operand(s)` each
-    name with its type - only now are operands `Value`s; 6. regions (`parse_region`, arguments from
-    `parse_argument`) and successors (`parse_successor`).
+    1. operands: `parse_operand` / `parse_operand_list` (names only: SSA values are typed later);
+    2. fixed punctuation and keywords: `expect`, `parse_optional`, `parse_keyword`, `parse_optional_keyword`;
+    3. attributes: `parse_attribute`, `parse_optional_attr_dict` (or `..._with_keyword`);
+    4. types: `parse_colon_type`, `parse_type`, `parse_type_list`, `parse_arrow_type_list`;
+    5. `resolve_operand(s)`, each name with its type: only now are operands `Value`s;
+    6. regions (`parse_region`, entry arguments from `parse_argument`) and successors (`parse_successor`).
 
     Every failure raises `ParseError` located at the offending text (`self.error(msg, pos)` builds one); never
     raise a bare Python exception for bad input.
     """
+
     def __init__(self, ctx: Context, text: str, filename: str = "<stdin>", *, line_offset: int = 0):
         self.ctx = ctx
         self.text = text

@@ -34,8 +34,9 @@ class Printer:
     OpAsmPrinter).
 
     Users normally call `mlir_py.to_string(op)` or `str(op)`; construct one for options: `generic` (generic op
-    form everywhere), `debuginfo` (append `loc(...)`), `print_aliases` (`#alias = ...` definitions for repeated
-    attributes), `local_scope` (print an op nested in a bigger module without numbering the rest).
+    form everywhere), `debuginfo` (append `loc(...)`), `print_aliases` (`#map = affine_map<...>` definitions
+    up front, as upstream aliases affine maps and integer sets). `local_scope` is accepted, as upstream's
+    flag, but has no effect yet. Call `print_top_level(op)` once per Printer.
 
     A custom `print` is called after the printer has written the result names, `=` and the op name, so it writes
     a leading space itself (`printer.write(" ")`), then mirrors its `parse` in the same order:
@@ -43,6 +44,7 @@ class Printer:
     (leave out what the syntax already shows), `print_type(s)`, `print_region`, `print_successor`. The trailing
     location is the printer's job. Output must parse back to the same IR (print/parse fixed point).
     """
+
     def __init__(self, *, generic: bool = False, debuginfo: bool = False, indent_width: int = 2,
                  print_aliases: bool = True, local_scope: bool = False):
         self._out: list[str] = []
@@ -80,7 +82,7 @@ class Printer:
     # ------------------------------------------------------------------
 
     def print_top_level(self, op: Operation) -> str:
-        """`op` and everything nested in it, as a string: names values and blocks, emits alias definitions first.
+        """`op` and everything nested in it, as a string: names values and blocks, alias definitions first.
 
         The entry point; `print_op` is for use from inside a printer, where names are already assigned.
         """
