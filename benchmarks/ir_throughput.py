@@ -46,10 +46,10 @@ def count_ops(module) -> int:
 
 
 def bench_ours(text: str, run_passes: bool) -> dict:
+    from mlir_py.analysis.verifier import verify
     from mlir_py.ir.context import Context
     from mlir_py.text.parser import parse_source
     from mlir_py.text.printer import Printer
-    from mlir_py.analysis.verifier import verify
 
     ctx = Context().load_all_available_dialects()
     # Warm-up: each op class compiles its assembly format on first use (once

@@ -30,6 +30,7 @@ def get_symbol_visibility(op: Operation) -> str:
 
 
 def is_symbol_table(op: Operation) -> bool:
+    """Whether `op` is a registered op with the SymbolTable trait (an unregistered op never is)."""
     return op.definition is not None and SymbolTable in op.traits
 
 

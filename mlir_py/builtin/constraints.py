@@ -79,6 +79,7 @@ IndexLike = ScalarLike(lambda t: isinstance(t, IndexType), "index")
 
 
 def MemRefOf(*element_classes) -> Constraint:
+    """A ranked or unranked memref whose element type is an instance of one of `element_classes` (ODS MemRefOf)."""
     return Predicate(lambda t: isinstance(t, (MemRefType, UnrankedMemRefType))
                      and isinstance(t.element_type, element_classes), "memref of given element types")
 
@@ -103,6 +104,7 @@ ElementsAttr = BaseAttr(DenseElementsAttr, description="constant vector/tensor a
 
 
 def IntAttrOf(width: int, description: str | None = None) -> Constraint:
+    """An integer attribute of `width` bits (ODS I32Attr/I64Attr); formats omit its type."""
     c = Predicate(lambda a: isinstance(a, IntegerAttr) and isinstance(a.type, IntegerType)
                   and a.type.width == width, description or f"{width}-bit signless integer attribute")
     c.fixed_type = IntegerType(width)
@@ -118,6 +120,7 @@ BoolAttrC.fixed_type = i1
 
 
 def FloatAttrOf(t, description: str | None = None) -> Constraint:
+    """A float attribute of type `t` (ODS F32Attr/F64Attr); formats omit its type."""
     c = Predicate(lambda a: isinstance(a, FloatAttr) and a.type is t, description or f"{t} float attribute")
     c.fixed_type = t
     return c
@@ -147,4 +150,5 @@ class _DenseArrayOf(Predicate):
 
 
 def DenseArrayOf(element_type, description: str | None = None) -> Constraint:
+    """A `array<T: ...>` of element type `element_type` (ODS DenseI64ArrayAttr...); formats spell it `[1, 2]`."""
     return _DenseArrayOf(element_type, description or f"{element_type} dense array attribute")

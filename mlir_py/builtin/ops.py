@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 class ModuleOp(Op):
     """A top-level container of operations; its body is a single graph-region block.
 
+    `ModuleOp()` (or `ModuleOp.build("name")`) is an empty module with its one
+    block, as upstream's `ModuleOp::create`: fill `module.block`.
+    Parsing text wraps top-level ops that are not one module in an implicit module.
+
     ```mlir
     module @m attributes {foo.bar} {
       func.func @f() { return }
@@ -57,6 +61,7 @@ class ModuleOp(Op):
 
     @property
     def block(self) -> Block:
+        """The body block, where the module's ops go."""
         return self.regions[0].first_block
 
     def verify_(self):
@@ -69,6 +74,7 @@ class ModuleOp(Op):
 
     @classmethod
     def parse(cls, parser: Parser) -> ModuleOp:
+        """`module @name attributes {...} { ... }`; an empty body gets its one block, so the result verifies."""
         props = {}
         if parser.peek("@"):
             props["sym_name"] = StringAttr(parser.parse_symbol_name())
@@ -81,6 +87,7 @@ class ModuleOp(Op):
         return cls.create(properties=props, attributes=attrs, regions=[r])
 
     def print(self, printer: Printer) -> None:
+        """As upstream: the name, `attributes {...}`, then the body without entry block arguments."""
         name = self.properties.get("sym_name")
         if name is not None:
             printer.write(" ")

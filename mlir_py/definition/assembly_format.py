@@ -37,6 +37,12 @@ from mlir_py.ir.operation import Block, Region
 
 
 class CompiledFormat:
+    """An op's `assembly_format` compiled to a parser and a printer (`.parse`, `.print`), checked against the op.
+
+    Raises DefinitionError when the format does not fit the op (an operand never spelled, a type that cannot be
+    inferred). The generated Python is kept in `parser_source` / `printer_source` for reading.
+    """
+
     def __init__(self, cls, fmt: str):
         self.cls = cls
         self.fmt = fmt
@@ -50,6 +56,9 @@ class CompiledFormat:
 
 
 def compile_op_format(cls, fmt: str) -> CompiledFormat:
+    """Compile `fmt` for op class `cls` (see CompiledFormat); ops get theirs through `op_format`, compiled on first
+    use.
+    """
     return CompiledFormat(cls, fmt)
 
 

@@ -11,12 +11,22 @@ from typing import Any, Callable
 
 
 class Constraint:
+    """Base of the constraints on an operand's or result's type or an attribute's value (ODS's
+    TypeConstraint/AttrConstraint).
+
+    Subclasses set `description` (shown in messages: "must be <description>, but got ...") and override
+    `verify`; `a | b` is AnyOf(a, b). Set `fixed_type` when only one type satisfies it, so formats omit it.
+    """
+
     description = "any"
     #: the single type a value must have (formats infer it); for attribute
     #: constraints, the type a typed attribute must have (formats elide it)
     fixed_type: Any = None
 
     def verify(self, value: Any) -> str | None:
+        """None when `value` (a type, or an attribute) satisfies the constraint, else the message the verifier
+        reports.
+        """
         return None
 
     def __or__(self, other: Constraint) -> Constraint:
@@ -70,6 +80,8 @@ class EqAttr(Constraint):
 
 
 class AnyOf(Constraint):
+    """Satisfied by any of `options` (ODS's AnyTypeOf); `a | b` builds one."""
+
     def __init__(self, *options: Constraint, description: str | None = None):
         self.options = options
         self.description = description or " or ".join(o.description for o in options)

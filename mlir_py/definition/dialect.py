@@ -56,6 +56,7 @@ class Dialect:
             self.add_type(t)
 
     def add_op(self, cls: type) -> type:
+        """Register an op class (its name must start with `<dialect>.`); returns it. Raises ValueError otherwise."""
         name = cls.name
         if not name.startswith(self.name + "."):
             raise ValueError(f"op '{name}' does not belong to dialect '{self.name}'")
@@ -64,11 +65,13 @@ class Dialect:
         return cls
 
     def add_attribute(self, cls: type) -> type:
+        """Register an attribute class under its `name` (`dialect.mnemonic`); returns it."""
         self.attributes[cls.name] = cls
         cls.dialect = self
         return cls
 
     def add_type(self, cls: type) -> type:
+        """Register a type class under its `name` (`dialect.mnemonic`); returns it."""
         self.types[cls.name] = cls
         cls.dialect = self
         return cls
@@ -78,9 +81,11 @@ class Dialect:
         return self.add_op(cls)
 
     def attribute(self, cls: type) -> type:
+        """Class decorator form of `add_attribute`."""
         return self.add_attribute(cls)
 
     def type(self, cls: type) -> type:
+        """Class decorator form of `add_type`."""
         return self.add_type(cls)
 
     def __repr__(self) -> str:

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 
 
 class IntEnum(Constraint):
+    """An integer property restricted to named cases (ODS I64EnumAttr / I32EnumAttr), e.g. arith.cmpi's predicate.
+
+    Stored as an IntegerAttr of `width` bits; the generic form shows the number (`{predicate = 2 : i64}`), the
+    custom form the case name (`slt`). Use it as a `prop(...)` constraint; formats parse and print the short
+    form through `parse_short` / `print_short`.
+    """
+
     def __init__(self, name: str, cases: dict[str, int], width: int = 64):
         self.name = name
         self.cases = dict(cases)
@@ -31,9 +38,11 @@ class IntEnum(Constraint):
         self.description = f"allowed {width}-bit signless integer cases: {', '.join(map(str, cases.values()))}"
 
     def attr(self, case: str):
+        """The IntegerAttr of case `case` (KeyError for an unknown case)."""
         return IntegerAttr(self.cases[case], self.type)
 
     def name_of(self, attr) -> str:
+        """The case name of an attribute of this enum (KeyError for a value outside the cases)."""
         return self.names[attr.value]
 
     def verify(self, value):
@@ -42,6 +51,7 @@ class IntEnum(Constraint):
         return f"must be {self.description}, but got {value}"
 
     def parse_short(self, parser: Parser):
+        """A case name (keyword or string) as its IntegerAttr; ParseError listing the cases otherwise."""
         pos = parser.skip_ws()
         kw = parser.parse_optional_keyword()
         if kw is None:
@@ -53,9 +63,11 @@ class IntEnum(Constraint):
         return self.attr(kw)
 
     def peek_short(self, parser: Parser) -> bool:
+        """Whether the next keyword is one of the cases (for optional groups)."""
         return parser.peek_keyword() in self.cases
 
     def print_short(self, printer: Printer, attr) -> None:
+        """The case name (the number for a value outside the cases, so bad IR still prints)."""
         printer.write(self.names.get(attr.value, str(attr.value)))
 
 

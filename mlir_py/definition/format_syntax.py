@@ -106,6 +106,7 @@ def _arg(x) -> El:
 
 
 def parse_format(fmt: str) -> list[El]:
+    """The elements of an ODS-style format string; raises DefinitionError for malformed syntax."""
     return _Scanner(fmt).elements()
 
 

@@ -175,6 +175,7 @@ class OpDefinition:
     custom_verify: Callable | None = None
 
     def field_names(self) -> set[str]:
+        """Every declared field name (they are the keyword arguments of the op's builder)."""
         return ({f.name for f in self.operands} | {f.name for f in self.results} | set(self.props)
                 | {f.name for f in self.regions} | {f.name for f in self.successors})
 
@@ -461,9 +462,11 @@ class Op(Operation, metaclass=_OpMeta):
 
     @classmethod
     def get_canonicalization_patterns(cls) -> list:
+        """Patterns `canonicalize` applies to this op (upstream's getCanonicalizationPatterns); none by default."""
         return []
 
     def emit_op_error(self, message: str):
+        """Report `'<op name>' op <message>` at this op, as upstream's emitOpError; returns the diagnostic."""
         return self.emit_error(f"'{self.name}' op {message}")
 
 

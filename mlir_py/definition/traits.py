@@ -18,12 +18,25 @@ if TYPE_CHECKING:
 
 
 class Trait:
+    """Base of op traits and interfaces (MLIR's OpTrait / OpInterface), listed in an op's `traits`.
+
+    List the class (`Pure`) or, for parametrized traits, an instance (`HasParent("func.func")`);
+    `op.has_trait(Pure)` is a set lookup on the class, `op.get_trait(HasParent)` returns the instance. A
+    subclass overrides `verify` for what the trait promises; many traits only mark a property that passes and
+    folders query (Commutative, ConstantLike, ReturnLike, ...).
+    """
+
     #: traits implied by this one (Pure implies NoMemoryEffect...)
     implies: ClassVar[tuple[type, ...]] = ()
     #: the verdict depends only on operand/result types (the verifier memoizes it)
     types_only: ClassVar[bool] = False
 
     def verify(self, op: Operation) -> str | None:
+        """Check that `op` keeps the trait's promise: None when it does, else the message.
+
+        The verifier prefixes the message with `'op.name' op ` (as upstream's emitOpError) and runs trait checks
+        before the op's own `verify_`; a check that already emitted its own diagnostics returns "".
+        """
         return None
 
     def __repr__(self) -> str:
@@ -66,6 +79,8 @@ def compatible_shapes(types) -> bool:
 
 
 class Terminator(Trait):
+    """The op ends its block (MLIR's IsTerminator); an SSACFG block must end in one."""
+
     def verify(self, op):
         b = op.parent
         if b is not None and b._last is not op:
@@ -82,6 +97,8 @@ class IsolatedFromAbove(Trait):
 
 
 class SingleBlock(Trait):
+    """Each region holds at most one block (MLIR's SingleBlock)."""
+
     def verify(self, op):
         for i, r in enumerate(op.regions):
             if not r.is_empty() and not r.has_one_block():
@@ -97,6 +114,8 @@ class SingleBlockImplicitTerminator(SingleBlock):
 
 
 class HasParent(Trait):
+    """The op must sit directly in one of the named ops (`HasParent("func.func")`, MLIR's HasParent / ParentOneOf)."""
+
     def __init__(self, *parents: str):
         self.parents = parents
 
@@ -109,11 +128,11 @@ class HasParent(Trait):
 
 
 class AffineScope(Trait):
-    pass
+    """Marks an op that opens a new affine symbol scope (as `func.func` upstream); a marker, nothing checks it yet."""
 
 
 class AutomaticAllocationScope(Trait):
-    pass
+    """Marks an op whose region frees `memref.alloca` memory on exit (as `func.func`); a marker."""
 
 
 class RecursiveMemoryEffects(Trait):
@@ -124,6 +143,11 @@ class RecursiveMemoryEffects(Trait):
 
 
 class SymbolTable(Trait):
+    """The op's regions define a symbol table (MLIR's SymbolTable): symbol names of the nested ops are unique.
+
+    Symbol lookup (`mlir_py.analysis.symbols.lookup_symbol`) searches the nearest such op.
+    """
+
     def verify(self, op):
         seen = {}
         for r in op.regions:
@@ -142,6 +166,8 @@ class SymbolTable(Trait):
 
 
 class Symbol(Trait):
+    """The op defines a symbol: it must have a `sym_name` string attribute (MLIR's Symbol interface)."""
+
     def verify(self, op):
         if op.get_attr("sym_name") is None:
             return "requires string attribute 'sym_name'"
@@ -152,6 +178,8 @@ class Symbol(Trait):
 
 
 class SameOperandsAndResultType(Trait):
+    """All operands and results have one type (MLIR's SameOperandsAndResultType); lets formats spell one type."""
+
     types_only = True
 
     def verify(self, op):
@@ -162,6 +190,8 @@ class SameOperandsAndResultType(Trait):
 
 
 class SameTypeOperands(Trait):
+    """All operands have one type."""
+
     types_only = True
 
     def verify(self, op):
@@ -172,6 +202,8 @@ class SameTypeOperands(Trait):
 
 
 class SameOperandsAndResultShape(Trait):
+    """Operands and results have compatible shapes (a dynamic dim matches any size)."""
+
     types_only = True
 
     def verify(self, op):
@@ -182,6 +214,8 @@ class SameOperandsAndResultShape(Trait):
 
 
 class SameOperandsAndResultElementType(Trait):
+    """Operands and results have one element type (the type itself for scalars)."""
+
     types_only = True
 
     def verify(self, op):
@@ -192,6 +226,8 @@ class SameOperandsAndResultElementType(Trait):
 
 
 class SameOperandsShape(Trait):
+    """Operands have compatible shapes (a dynamic dim matches any size)."""
+
     types_only = True
 
     def verify(self, op):
@@ -201,6 +237,8 @@ class SameOperandsShape(Trait):
 
 
 class SameOperandsElementType(Trait):
+    """Operands have one element type (the type itself for scalars)."""
+
     types_only = True
 
     def verify(self, op):
@@ -265,6 +303,10 @@ class TypesMatchWith(Trait):
 
 
 class Elementwise(Trait):
+    """The op applies to each element (MLIR's Elementwise): vector/tensor operands and results share a shape,
+    scalars broadcast.
+    """
+
     types_only = True
 
     def verify(self, op):
@@ -287,38 +329,38 @@ class Elementwise(Trait):
 
 
 class Scalarizable(Trait):
-    pass
+    """Elementwise op that may be applied to scalars (MLIR's Scalarizable); a marker."""
 
 
 class Vectorizable(Trait):
-    pass
+    """Elementwise op that may be applied to vectors (MLIR's Vectorizable); a marker."""
 
 
 class Tensorizable(Trait):
-    pass
+    """Elementwise op that may be applied to tensors (MLIR's Tensorizable); a marker."""
 
 
 # -- semantics ----------------------------------------------------------------
 
 
 class Commutative(Trait):
-    pass
+    """Operand order does not matter: folding moves constants to the right, so patterns match one order only."""
 
 
 class Idempotent(Trait):
-    pass
+    """`f(f(x)) = f(x)` (and `f(x, x) = x` for binary ops): the folder applies it without a fold hook."""
 
 
 class Involution(Trait):
-    pass
+    """`f(f(x)) = x`: the folder applies it without a fold hook."""
 
 
 class ConstantLike(Trait):
-    pass
+    """The op materializes a constant (its `value` attribute); folding and the greedy driver read and deduplicate it."""
 
 
 class ReturnLike(Trait):
-    pass
+    """A terminator returning control and values to the parent op (as `func.return`); the inliner rewrites these."""
 
 
 # -- memory effects -------------------------------------------------------------
@@ -338,18 +380,26 @@ class MemoryEffect:
 
 
 class Allocate(MemoryEffect):
+    """Effect: allocates the resource (memref.alloc's result)."""
+
     kind = "allocate"
 
 
 class Free(MemoryEffect):
+    """Effect: frees the resource (memref.dealloc's operand)."""
+
     kind = "free"
 
 
 class Read(MemoryEffect):
+    """Effect: reads the resource (memref.load's `memref`)."""
+
     kind = "read"
 
 
 class Write(MemoryEffect):
+    """Effect: writes the resource (memref.store's `memref`)."""
+
     kind = "write"
 
 
@@ -361,6 +411,7 @@ class MemoryEffects(Trait):
         self.effects = tuple(e() if isinstance(e, type) else e for e in effects)
 
     def get_effects(self, op: Operation) -> list[MemoryEffect]:
+        """The declared effects with field names replaced by `op`'s values (e.g. `Read(<the memref operand>)`)."""
         out = []
         for e in self.effects:
             v = getattr(op, e.value) if isinstance(e.value, str) else e.value
@@ -369,15 +420,21 @@ class MemoryEffects(Trait):
 
 
 class NoMemoryEffect(MemoryEffects):
+    """The op has no memory effects: dead-code elimination may erase it when unused (part of `Pure`)."""
+
     def __init__(self):
         super().__init__()
 
 
 class AlwaysSpeculatable(Trait):
-    pass
+    """The op may be executed speculatively, e.g. hoisted out of a loop (part of `Pure`)."""
 
 
 class Pure(Trait):
+    """No memory effects and always speculatable (MLIR's Pure): unused, it is dead (`is_trivially_dead`); CSE may
+    merge duplicates.
+    """
+
     implies = (NoMemoryEffect, AlwaysSpeculatable)
 
 
@@ -459,6 +516,8 @@ def is_speculatable(op: Operation) -> bool:
 
 
 class RegionKind:
+    """The two kinds of region (MLIR's RegionKind): SSACFG (dominance, terminators) and GRAPH (neither)."""
+
     SSACFG = "ssacfg"
     GRAPH = "graph"
 
@@ -468,6 +527,9 @@ class HasOnlyGraphRegion(Trait):
 
 
 def region_kind(op: Operation, index: int) -> str:
+    """The kind of `op`'s region `index`: GRAPH for HasOnlyGraphRegion ops, else the op's `get_region_kind(i)`,
+    else SSACFG.
+    """
     if op.definition is None:
         return RegionKind.SSACFG
     if HasOnlyGraphRegion in op.traits:
@@ -506,7 +568,7 @@ class BranchOpInterface(Trait):
 
 
 class RegionBranchOpInterface(Trait):
-    pass
+    """Marks ops whose regions branch among themselves and back to the op (scf.if/for upstream); a marker here."""
 
 
 class LoopLikeOpInterface(Trait):
@@ -547,23 +609,25 @@ class LoopLikeOpInterface(Trait):
 
 
 class SymbolUserOpInterface(Trait):
-    pass
+    """Marks ops that reference symbols (func.call); their op-specific symbol checks live in `verify_`."""
 
 
 class OpAsmOpInterface(Trait):
-    pass
+    """The op names its results or regions' arguments for printing (`get_asm_result_name`), as upstream's
+    OpAsmOpInterface.
+    """
 
 
 class ViewLikeOpInterface(Trait):
-    pass
+    """The result is a view of an operand's memory (memref.subview, memref.cast); a marker for aliasing analyses."""
 
 
 class CastOpInterface(Trait):
-    pass
+    """A cast between types (arith.extsi, memref.cast); its op decides which casts are compatible."""
 
 
 class ConditionallySpeculatable(Trait):
-    pass
+    """Speculatable depending on operands (integer division): the op defines `get_speculatability()`."""
 
 
 def expand_traits(traits) -> tuple[dict[type, Trait], frozenset]:

@@ -40,6 +40,8 @@ __all__ = [
 
 
 class AffineExprKind(enum.Enum):
+    """The node kinds of an affine expression (MLIR's AffineExprKind); the binary ones carry their syntax."""
+
     ADD = "+"
     MUL = "*"
     MOD = "mod"
@@ -158,14 +160,17 @@ class AffineExpr(_Immutable):
         return NotImplemented if lhs is None else _floordiv(lhs, self)
 
     def floordiv(self, other: AffineExpr | int) -> AffineExpr:
+        """`self floordiv other`, simplified (Python's `//` on affine expressions does the same)."""
         return _floordiv(self, _coerce_or_raise(other))
 
     def ceildiv(self, other: AffineExpr | int) -> AffineExpr:
+        """`self ceildiv other`, simplified: division rounding up."""
         return _ceildiv(self, _coerce_or_raise(other))
 
     # -- queries ------------------------------------------------------------
 
     def is_symbolic_or_constant(self) -> bool:
+        """Uses no dims: a loop-invariant value in affine terms."""
         return self._dim_bound == 0
 
     def is_pure_affine(self) -> bool:
@@ -177,9 +182,13 @@ class AffineExpr(_Immutable):
         return True
 
     def get_largest_known_divisor(self) -> int:
+        """The largest integer known to divide every value of the expression (0 for the constant 0)."""
         return self._divisor
 
     def is_multiple_of(self, factor: int) -> bool:
+        """Whether every value is a multiple of `factor`, from the known divisor (sound, may say no for a true
+        multiple).
+        """
         # Unlike MLIR, floordiv/ceildiv use the (sound) divisor rule rather
         # than gcd(lhs divisor, rhs divisor): `(d0 * 6) floordiv 4` is not
         # a multiple of 2.
@@ -188,9 +197,11 @@ class AffineExpr(_Immutable):
         return self._divisor % factor == 0
 
     def is_function_of_dim(self, position: int) -> bool:
+        """Whether `d<position>` occurs."""
         return any(isinstance(e, AffineDimExpr) and e.position == position for e in self.walk())
 
     def is_function_of_symbol(self, position: int) -> bool:
+        """Whether `s<position>` occurs."""
         return any(isinstance(e, AffineSymbolExpr) and e.position == position for e in self.walk())
 
     def walk(self) -> Iterator[AffineExpr]:
@@ -212,9 +223,11 @@ class AffineExpr(_Immutable):
         return self
 
     def replace_dims(self, dims: Sequence[AffineExpr]) -> AffineExpr:
+        """`replace_dims_and_symbols(dims, ())`: substitute dims only."""
         return self.replace_dims_and_symbols(dims, ())
 
     def replace_symbols(self, symbols: Sequence[AffineExpr]) -> AffineExpr:
+        """`replace_dims_and_symbols((), symbols)`: substitute symbols only."""
         return self.replace_dims_and_symbols((), symbols)
 
     def replace(self, mapping: Mapping[AffineExpr, AffineExpr]) -> AffineExpr:
@@ -227,6 +240,7 @@ class AffineExpr(_Immutable):
         return self.replace_dims_and_symbols(dims, ())
 
     def shift_symbols(self, num_symbols: int, shift: int, offset: int = 0) -> AffineExpr:
+        """Renumber symbols [offset, num_symbols) to [offset + shift, ...), as `shift_dims` does for dims."""
         syms = [symbol(i if i < offset else i + shift) for i in range(num_symbols)]
         return self.replace_dims_and_symbols((), syms)
 
@@ -275,6 +289,8 @@ class AffineExpr(_Immutable):
 
 
 class AffineDimExpr(AffineExpr):
+    """`d<position>`: a dimension input; build with `dim(i)`. Uniqued."""
+
     __slots__ = ("position",)
     kind = AffineExprKind.DIM
     position: int
@@ -297,6 +313,8 @@ class AffineDimExpr(AffineExpr):
 
 
 class AffineSymbolExpr(AffineExpr):
+    """`s<position>`: a symbol input (loop-invariant); build with `symbol(i)`. Uniqued."""
+
     __slots__ = ("position",)
     kind = AffineExprKind.SYMBOL
     position: int
@@ -319,6 +337,8 @@ class AffineSymbolExpr(AffineExpr):
 
 
 class AffineConstantExpr(AffineExpr):
+    """An integer constant; build with `constant(v)`, or mix ints into expressions (`dim(0) + 1`). Uniqued."""
+
     __slots__ = ("value",)
     kind = AffineExprKind.CONSTANT
     value: int
@@ -456,14 +476,17 @@ _SPELLING = {
 
 
 def dim(position: int) -> AffineDimExpr:
+    """`d<position>`, for building expressions with Python operators (`dim(0) * 2 + symbol(0)`)."""
     return AffineDimExpr(position)
 
 
 def symbol(position: int) -> AffineSymbolExpr:
+    """`s<position>`, for building expressions with Python operators."""
     return AffineSymbolExpr(position)
 
 
 def constant(value: int) -> AffineConstantExpr:
+    """The constant `value` as an affine expression."""
     return AffineConstantExpr(value)
 
 
@@ -767,18 +790,22 @@ class AffineMap(_Immutable):
 
     @classmethod
     def empty(cls, num_dims: int = 0, num_symbols: int = 0) -> AffineMap:
+        """`(dims)[symbols] -> ()`: a map with no results."""
         return cls(num_dims, num_symbols, ())
 
     @classmethod
     def get_constant(cls, value: int) -> AffineMap:
+        """`() -> (value)`."""
         return cls(0, 0, (AffineConstantExpr(value),))
 
     @classmethod
     def get_identity(cls, num_dims: int) -> AffineMap:
+        """`(d0, ..., dN-1) -> (d0, ..., dN-1)`: the default memref layout."""
         return cls(num_dims, 0, tuple(dim(i) for i in range(num_dims)))
 
     @classmethod
     def get_multi_dim_identity(cls, num_dims: int) -> AffineMap:
+        """Same as `get_identity` (upstream's name)."""
         return cls.get_identity(num_dims)
 
     @classmethod
@@ -791,6 +818,7 @@ class AffineMap(_Immutable):
 
     @classmethod
     def get_multi_dim_map_with_targets(cls, num_dims: int, targets: Iterable[int]) -> AffineMap:
+        """`(d0, ...) -> (d<t0>, d<t1>, ...)` for `targets` (any dims, repeats allowed)."""
         return cls(num_dims, 0, tuple(dim(t) for t in targets))
 
     @classmethod
@@ -804,22 +832,27 @@ class AffineMap(_Immutable):
 
     @property
     def num_inputs(self) -> int:
+        """Dims plus symbols: the number of values `evaluate` takes."""
         return self.num_dims + self.num_symbols
 
     @property
     def num_results(self) -> int:
+        """The number of result expressions."""
         return len(self.results)
 
     def get_result(self, index: int) -> AffineExpr:
+        """Result expression `index`."""
         return self.results[index]
 
     def get_dim_position(self, index: int) -> int:
+        """The dim number of result `index`; raises ValueError when that result is not a plain dim."""
         result = self.results[index]
         if not isinstance(result, AffineDimExpr):
             raise ValueError(f"result {index} of {self!r} is not a dim")
         return result.position
 
     def is_empty(self) -> bool:
+        """No results."""
         return not self.results
 
     def is_identity(self) -> bool:
@@ -829,22 +862,27 @@ class AffineMap(_Immutable):
         )
 
     def is_minor_identity(self) -> bool:
+        """The identity on the trailing dims (`(d0, d1, d2) -> (d1, d2)`), as vector transfers use."""
         return self.num_dims >= self.num_results and self is AffineMap.get_minor_identity(
             self.num_dims, self.num_results
         )
 
     def is_constant(self) -> bool:
+        """Every result is a constant (true for a map with no results)."""
         return all(type(r) is AffineConstantExpr for r in self.results)
 
     def get_constant_results(self) -> tuple[int, ...]:
+        """The constant results; raises ValueError unless `is_constant`."""
         if not self.is_constant():
             raise ValueError(f"{self!r} has non-constant results")
         return tuple(r.value for r in self.results)
 
     def is_single_constant(self) -> bool:
+        """Exactly one result, a constant."""
         return len(self.results) == 1 and type(self.results[0]) is AffineConstantExpr
 
     def get_single_constant(self) -> int:
+        """The one constant result; raises ValueError unless `is_single_constant`."""
         if not self.is_single_constant():
             raise ValueError(f"{self!r} is not a single constant")
         return self.results[0].value
@@ -864,17 +902,21 @@ class AffineMap(_Immutable):
         return True
 
     def is_permutation(self) -> bool:
+        """A bijection on the dims (`(d0, d1) -> (d1, d0)`); no symbols."""
         return self.num_dims == len(self.results) and self.is_projected_permutation()
 
     def is_function_of_dim(self, position: int) -> bool:
+        """Whether any result uses `d<position>`."""
         return any(r.is_function_of_dim(position) for r in self.results)
 
     def is_function_of_symbol(self, position: int) -> bool:
+        """Whether any result uses `s<position>`."""
         return any(r.is_function_of_symbol(position) for r in self.results)
 
     # -- transformations ------------------------------------------------------
 
     def evaluate(self, dims: Sequence[int], symbols: Sequence[int] = ()) -> tuple[int, ...]:
+        """The results for concrete dim and symbol values; raises ValueError for the wrong number of values."""
         _check_values(self, dims, symbols)
         return tuple(r._eval(dims, symbols) for r in self.results)
 
@@ -911,6 +953,7 @@ class AffineMap(_Immutable):
         )
 
     def shift_dims(self, shift: int, offset: int = 0) -> AffineMap:
+        """Add `shift` dims, renumbering those from `offset` up by `shift`."""
         return AffineMap(
             self.num_dims + shift,
             self.num_symbols,
@@ -918,6 +961,7 @@ class AffineMap(_Immutable):
         )
 
     def shift_symbols(self, shift: int, offset: int = 0) -> AffineMap:
+        """Add `shift` symbols, renumbering those from `offset` up by `shift` (used by `compose`)."""
         return AffineMap(
             self.num_dims,
             self.num_symbols + shift,
@@ -925,20 +969,25 @@ class AffineMap(_Immutable):
         )
 
     def get_sub_map(self, result_positions: Iterable[int]) -> AffineMap:
+        """The map keeping only the results at `result_positions`, in that order."""
         return AffineMap(self.num_dims, self.num_symbols, tuple(self.results[i] for i in result_positions))
 
     def get_major_sub_map(self, num_results: int) -> AffineMap:
+        """The first `num_results` results."""
         return self.get_sub_map(range(min(num_results, self.num_results)))
 
     def get_minor_sub_map(self, num_results: int) -> AffineMap:
+        """The last `num_results` results."""
         count = min(num_results, self.num_results)
         return self.get_sub_map(range(self.num_results - count, self.num_results))
 
     def drop_results(self, positions: Iterable[int]) -> AffineMap:
+        """The map without the results at `positions`."""
         dropped = set(positions)
         return self.get_sub_map(i for i in range(self.num_results) if i not in dropped)
 
     def drop_result(self, position: int) -> AffineMap:
+        """The map without result `position`."""
         return self.drop_results((position,))
 
     def inverse_permutation(self) -> AffineMap | None:
@@ -962,6 +1011,7 @@ class AffineMap(_Immutable):
         return AffineMap(self.num_results, 0, results)
 
     def simplify(self) -> AffineMap:
+        """Re-simplify every result (`simplify_affine_map`); not upstream's flattening simplifyAffineMap."""
         return simplify_affine_map(self)
 
     def __str__(self) -> str:
@@ -1026,31 +1076,39 @@ class IntegerSet(_Immutable):
         return cls(num_dims, num_symbols, (AffineConstantExpr(1),), (True,))
 
     def is_empty_integer_set(self) -> bool:
+        """Whether this is the canonical empty set `1 == 0` (not a general emptiness test)."""
         return self is IntegerSet.get_empty(self.num_dims, self.num_symbols)
 
     @property
     def num_inputs(self) -> int:
+        """Dims plus symbols: the number of values `contains` takes."""
         return self.num_dims + self.num_symbols
 
     @property
     def num_constraints(self) -> int:
+        """Equalities plus inequalities."""
         return len(self.constraints)
 
     @property
     def num_equalities(self) -> int:
+        """Constraints of the form `e == 0`."""
         return sum(self.eq_flags)
 
     @property
     def num_inequalities(self) -> int:
+        """Constraints of the form `e >= 0`."""
         return len(self.eq_flags) - sum(self.eq_flags)
 
     def get_constraint(self, index: int) -> AffineExpr:
+        """Constraint expression `index` (compare it with 0 as `is_eq(index)` says)."""
         return self.constraints[index]
 
     def is_eq(self, index: int) -> bool:
+        """Whether constraint `index` is `== 0` (else `>= 0`)."""
         return self.eq_flags[index]
 
     def contains(self, dims: Sequence[int], symbols: Sequence[int] = ()) -> bool:
+        """Whether the point (dims, symbols) satisfies every constraint."""
         _check_values(self, dims, symbols)
         for expr, is_eq in zip(self.constraints, self.eq_flags):
             value = expr._eval(dims, symbols)
@@ -1065,6 +1123,7 @@ class IntegerSet(_Immutable):
         num_result_dims: int | None = None,
         num_result_symbols: int | None = None,
     ) -> IntegerSet:
+        """Substitute into every constraint; the dim and symbol counts default to this set's."""
         return IntegerSet(
             self.num_dims if num_result_dims is None else num_result_dims,
             self.num_symbols if num_result_symbols is None else num_result_symbols,

@@ -327,6 +327,7 @@ def parse_affine_map_or_set(text: str) -> AffineMap | IntegerSet:
 
 
 def parse_affine_map(text: str) -> AffineMap:
+    """An AffineMap from `(d0)[s0] -> (d0 + s0)` text; raises AffineParseError for bad text or an integer set."""
     result = parse_affine_map_or_set(text)
     if not isinstance(result, AffineMap):
         raise AffineParseError("expected AffineMap, but got IntegerSet", _first_token(text))
@@ -334,6 +335,7 @@ def parse_affine_map(text: str) -> AffineMap:
 
 
 def parse_integer_set(text: str) -> IntegerSet:
+    """An IntegerSet from `(d0)[s0] : (d0 - s0 >= 0)` text; raises AffineParseError for bad text or an affine map."""
     result = parse_affine_map_or_set(text)
     if not isinstance(result, IntegerSet):
         raise AffineParseError("expected IntegerSet, but got AffineMap", _first_token(text))

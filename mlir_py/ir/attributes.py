@@ -34,6 +34,9 @@ class Attribute:
 
     @property
     def mnemonic(self) -> str:
+        """The name without the dialect prefix (`"array"` for `builtin.array`): what the syntax spells after
+        `#dialect.`.
+        """
         return self.name.split(".", 1)[1] if "." in self.name else self.name
 
     def print(self, printer: Printer) -> None:
@@ -120,6 +123,10 @@ class ParametrizedAttribute(Attribute):
         self.print_parameters(printer)
 
     def print_parameters(self, printer: Printer) -> None:
+        """Print what follows the mnemonic; the default writes `<p0, p1, ...>` (or the compiled `assembly_format`).
+
+        Override together with `parse_parameters` for a custom syntax; both must round-trip.
+        """
         fmt = type(self).__dict__.get("_compiled_format")
         if fmt is not None:
             fmt.print(self, printer)

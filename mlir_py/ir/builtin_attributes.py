@@ -63,6 +63,12 @@ def wrap_int(v: int, t: Attribute) -> int:
 
 
 class IntegerAttr(ParametrizedAttribute):
+    """`42 : i32`: `IntegerAttr(value, type=i64)`; the value is wrapped to the type's width (two's complement).
+
+    Uniqued on (value, type). `i1` values print as `true`/`false`; use `checked` to reject an out-of-range value
+    instead of wrapping it.
+    """
+
     __slots__ = ()
     name = "builtin.integer_attr"
     parameters = ("value", "type")
@@ -75,6 +81,9 @@ class IntegerAttr(ParametrizedAttribute):
 
     @classmethod
     def checked(cls, value: int, type: Attribute, parser: Parser | None = None, pos: int | None = None):
+        """`IntegerAttr(value, type)`, or an error (ParseError at `pos` when given a parser, else ValueError) when
+        out of range.
+        """
         lo, hi = int_range(type)
         if not lo <= value <= hi:
             msg = "integer constant out of range for attribute"
@@ -93,6 +102,7 @@ class IntegerAttr(ParametrizedAttribute):
         printer.print_type(t)
 
     def print_without_type(self, printer: Printer) -> None:
+        """The value alone, for syntax that shows the type elsewhere (`arith.constant 1 : i32`)."""
         if self.type is i1:
             printer.write("true" if self.value else "false")
         else:
@@ -113,6 +123,7 @@ def int_to_str(v: int) -> str:
 
 
 def BoolAttr(value: bool) -> IntegerAttr:
+    """`true`/`false`: an i1 IntegerAttr (as upstream, BoolAttr is not a class of its own)."""
     return IntegerAttr(1 if value else 0, i1)
 
 
@@ -137,6 +148,7 @@ def _to_bf16(value: float) -> float:
 
 
 def float_bits(value: float, t: FloatType) -> int:
+    """The IEEE bit pattern of `value` in type `t` (what `0x...` float literals spell)."""
     k = t.kind
     if k == "f32":
         return struct.unpack("<I", struct.pack("<f", value))[0]
@@ -148,6 +160,7 @@ def float_bits(value: float, t: FloatType) -> int:
 
 
 def float_from_bits(bits: int, t: FloatType) -> float:
+    """The float value of an IEEE bit pattern of type `t`."""
     k = t.kind
     if k == "f32":
         return struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0]
@@ -253,6 +266,11 @@ def format_float(value: float, t: FloatType) -> str:
 
 
 class FloatAttr(ParametrizedAttribute):
+    """`1.5 : f32`: `FloatAttr(value, type=f64)`; the value is rounded to the type's precision.
+
+    Uniqued by bit pattern (as upstream's APFloat compares): `-0.0` and `0.0` are distinct, a NaN is equal to itself.
+    """
+
     __slots__ = ()
     name = "builtin.float_attr"
     parameters = ("value", "type")
@@ -272,6 +290,9 @@ class FloatAttr(ParametrizedAttribute):
 
     @classmethod
     def from_bits(cls, bits: int, type: FloatType, parser: Parser | None = None, pos: int | None = None):
+        """The FloatAttr of a hexadecimal literal's bits; raises (ParseError with a parser, else ValueError) when
+        too wide.
+        """
         width = {"f16": 16, "bf16": 16, "f32": 32}.get(type.kind, 64)
         if bits >= (1 << width):
             msg = "hexadecimal float constant out of range for type"
@@ -286,6 +307,7 @@ class FloatAttr(ParametrizedAttribute):
         printer.print_type(self.type)
 
     def print_without_type(self, printer: Printer) -> None:
+        """The value alone, as upstream prints floats (`%.6e`-like when that round-trips, hex for NaN/inf)."""
         printer.write(format_float(self.value, self.type))
 
 
@@ -295,6 +317,8 @@ class FloatAttr(ParametrizedAttribute):
 
 
 class StringAttr(ParametrizedAttribute):
+    """`"text"`: `.value` is the Python string (symbol names are StringAttrs too)."""
+
     __slots__ = ()
     name = "builtin.string"
     parameters = ("value",)
@@ -304,6 +328,8 @@ class StringAttr(ParametrizedAttribute):
 
 
 class UnitAttr(ParametrizedAttribute):
+    """`unit`: present-or-absent flags; in an attribute dictionary it prints as the bare key."""
+
     __slots__ = ()
     name = "builtin.unit"
     parameters = ()
@@ -313,6 +339,8 @@ class UnitAttr(ParametrizedAttribute):
 
 
 class ArrayAttr(ParametrizedAttribute):
+    """`[a, b]`: a tuple of attributes; iterable, indexable and sized like one."""
+
     __slots__ = ()
     name = "builtin.array"
     parameters = ("value",)
@@ -360,13 +388,16 @@ class DictionaryAttr(ParametrizedAttribute):
 
     @classmethod
     def from_dict(cls, d: dict[str, Attribute]) -> DictionaryAttr:
+        """A DictionaryAttr from a dict, entries sorted by name as upstream keeps them."""
         return cls(tuple(sorted(d.items(), key=lambda kv: kv[0])))
 
     @property
     def value(self) -> dict[str, Attribute]:
+        """The entries as a new dict."""
         return dict(self.entries)
 
     def get(self, key: str, default=None):
+        """The attribute under `key`, else `default`; a linear scan (dictionaries are small)."""
         for k, v in self.entries:
             if k == key:
                 return v
@@ -377,6 +408,8 @@ class DictionaryAttr(ParametrizedAttribute):
 
 
 class TypeAttr(ParametrizedAttribute):
+    """A type used as an attribute value (`function_type = (i32) -> i32` of func.func); `.value` is the type."""
+
     __slots__ = ()
     name = "builtin.type_attr"
     parameters = ("value",)
@@ -403,6 +436,7 @@ class SymbolRefAttr(ParametrizedAttribute):
 
     @property
     def is_flat(self) -> bool:
+        """A plain `@name` with no nested `::@path`."""
         return not self.nested
 
     def print(self, printer: Printer) -> None:
@@ -413,6 +447,7 @@ class SymbolRefAttr(ParametrizedAttribute):
 
 
 def FlatSymbolRefAttr(name: str) -> SymbolRefAttr:
+    """`@name`: a SymbolRefAttr without nested references (upstream's FlatSymbolRefAttr)."""
     return SymbolRefAttr(name, ())
 
 
@@ -422,6 +457,8 @@ def FlatSymbolRefAttr(name: str) -> SymbolRefAttr:
 
 
 class DenseArrayAttr(ParametrizedAttribute):
+    """`array<i32: 1, 2>`: a tuple of Python numbers of one integer or float element type."""
+
     __slots__ = ()
     name = "builtin.dense_array"
     parameters = ("element_type", "values")
@@ -566,6 +603,7 @@ class DenseElementsAttr(Attribute):
 
     @property
     def is_splat(self) -> bool:
+        """All elements are equal (a non-empty tensor): prints as `dense<v>` and folds as a scalar."""
         a = self.array.reshape(-1)
         if a.size == 0:
             return False
@@ -576,6 +614,7 @@ class DenseElementsAttr(Attribute):
         return bool((b == b[0]).all())
 
     def splat_value(self):
+        """The first element as a Python scalar; the value of every element when `is_splat`."""
         return self.array.reshape(-1)[:1].tolist()[0]  # a Python scalar for every dtype (object too)
 
     def _key(self):
@@ -603,6 +642,7 @@ class DenseElementsAttr(Attribute):
         printer.print_type(self.type)
 
     def print_body(self, printer: Printer) -> None:
+        """What goes between `dense<` and `>`: the splat value, else nested `[...]` lists (nothing when empty)."""
         et = self.type.element_type
         a = self.array
         if a.size == 0:
@@ -806,6 +846,8 @@ def _convert_elem(parser: Parser, v, et, pos):
 
 
 class AffineMapAttr(ParametrizedAttribute):
+    """`affine_map<(d0) -> (d0)>`: an AffineMap as an attribute (memref layouts, affine ops)."""
+
     __slots__ = ()
     name = "builtin.affine_map"
     parameters = ("value",)
@@ -815,6 +857,8 @@ class AffineMapAttr(ParametrizedAttribute):
 
 
 class IntegerSetAttr(ParametrizedAttribute):
+    """`affine_set<(d0) : (d0 >= 0)>`: an IntegerSet as an attribute."""
+
     __slots__ = ()
     name = "builtin.integer_set"
     parameters = ("value",)
@@ -840,6 +884,8 @@ def _parse_affine(parser: Parser, kw: str) -> Attribute:
 
 
 class StridedLayoutAttr(ParametrizedAttribute):
+    """`strided<[s0, s1], offset: o>`: a memref layout; DYNAMIC strides/offset print as `?`."""
+
     __slots__ = ()
     name = "builtin.strided_layout"
     parameters = ("strides", "offset")

@@ -20,6 +20,12 @@ DYNAMIC = -(2**63)
 
 
 class IntegerType(TypeAttribute):
+    """`i32`, `si8`, `ui64`: `IntegerType(width, signedness="signless")`; signedness is "signless", "signed" or
+    "unsigned".
+
+    Uniqued, so compare with `is` (`t is i32`). Most arithmetic is on signless integers, as upstream.
+    """
+
     __slots__ = ()
     name = "builtin.integer"
     parameters = ("width", "signedness")
@@ -35,10 +41,13 @@ class IntegerType(TypeAttribute):
 
     @property
     def is_signless(self) -> bool:
+        """`iN` rather than `siN`/`uiN`: what arith ops require."""
         return self.signedness == "signless"
 
 
 class IndexType(TypeAttribute):
+    """`index`: the target's pointer-sized integer, for sizes and loop bounds (uniqued: compare with `is index`)."""
+
     __slots__ = ()
     name = "builtin.index"
     parameters = ()
@@ -48,6 +57,8 @@ class IndexType(TypeAttribute):
 
 
 class NoneType(TypeAttribute):
+    """`none`: the unit type."""
+
     __slots__ = ()
     name = "builtin.none"
     parameters = ()
@@ -67,6 +78,8 @@ FLOAT_KINDS = {
 
 
 class FloatType(TypeAttribute):
+    """`f16`, `bf16`, `f32`, `f64` and the other kinds in FLOAT_KINDS: `FloatType("f32")`, uniqued."""
+
     __slots__ = ()
     name = "builtin.float"
     parameters = ("kind",)
@@ -79,6 +92,7 @@ class FloatType(TypeAttribute):
 
     @property
     def width(self) -> int:
+        """Bits of storage (16 for both f16 and bf16)."""
         return FLOAT_KINDS[self.kind][0]
 
     def print(self, printer: Printer) -> None:
@@ -86,6 +100,8 @@ class FloatType(TypeAttribute):
 
 
 class FunctionType(TypeAttribute):
+    """`(inputs) -> results`: the type of `func.func` and of callables; `inputs`/`results` are tuples."""
+
     __slots__ = ()
     name = "builtin.function"
     parameters = ("inputs", "results")
@@ -95,6 +111,8 @@ class FunctionType(TypeAttribute):
 
 
 class TupleType(TypeAttribute):
+    """`tuple<t1, t2>`."""
+
     __slots__ = ()
     name = "builtin.tuple"
     parameters = ("types",)
@@ -106,6 +124,8 @@ class TupleType(TypeAttribute):
 
 
 class ComplexType(TypeAttribute):
+    """`complex<f32>`."""
+
     __slots__ = ()
     name = "builtin.complex"
     parameters = ("element_type",)
@@ -123,28 +143,34 @@ class ShapedType(TypeAttribute):
 
     @property
     def rank(self) -> int:
+        """Number of dimensions; 0 for a scalar-like `tensor<f32>`."""
         return len(self.shape)
 
     @property
     def has_rank(self) -> bool:
+        """False for unranked tensors and memrefs (`tensor<*xf32>`), whose `shape` raises."""
         return True
 
     @property
     def has_static_shape(self) -> bool:
+        """No dimension is DYNAMIC (`?`)."""
         return DYNAMIC not in self.shape
 
     @property
     def num_elements(self) -> int:
+        """The product of the dimensions; meaningless with a dynamic one (check `has_static_shape` first)."""
         n = 1
         for d in self.shape:
             n *= d
         return n
 
     def is_dynamic_dim(self, i: int) -> bool:
+        """Whether dimension `i` is `?` (DYNAMIC)."""
         return self.shape[i] == DYNAMIC
 
     @property
     def num_dynamic_dims(self) -> int:
+        """How many dimensions are `?`: the number of size operands ops like `memref.alloc` take."""
         return sum(1 for d in self.shape if d == DYNAMIC)
 
 
@@ -157,6 +183,10 @@ def _print_shape(printer: Printer, shape, scalable=None) -> None:
 
 
 class VectorType(ShapedType):
+    """`vector<4x[8]xf32>`: fixed-size, static shape; `scalable_dims` marks the `[n]` dimensions (empty when none
+    is).
+    """
+
     __slots__ = ()
     name = "builtin.vector"
     parameters = ("shape", "element_type", "scalable_dims")
@@ -181,10 +211,14 @@ class VectorType(ShapedType):
 
 
 class TensorType(ShapedType):
+    """Base of ranked and unranked tensor types, for `isinstance` checks."""
+
     __slots__ = ()
 
 
 class RankedTensorType(TensorType):
+    """`tensor<4x?xf32>` (DYNAMIC for `?`), with an optional `encoding` attribute."""
+
     __slots__ = ()
     name = "builtin.tensor"
     parameters = ("shape", "element_type", "encoding")
@@ -209,6 +243,8 @@ class RankedTensorType(TensorType):
 
 
 class UnrankedTensorType(TensorType):
+    """`tensor<*xf32>`: rank unknown, so no `shape`."""
+
     __slots__ = ()
     name = "builtin.unranked_tensor"
     parameters = ("element_type",)
@@ -219,6 +255,7 @@ class UnrankedTensorType(TensorType):
 
     @property
     def shape(self):
+        """Raises AttributeError: an unranked tensor has no shape (test `has_rank` first)."""
         raise AttributeError("unranked tensor has no shape")
 
     def print(self, printer: Printer) -> None:
@@ -228,6 +265,8 @@ class UnrankedTensorType(TensorType):
 
 
 class BaseMemRefType(ShapedType):
+    """Base of ranked and unranked memref types, for `isinstance` checks."""
+
     __slots__ = ()
 
 
@@ -294,6 +333,8 @@ def _is_i64_int(a: Attribute) -> bool:
 
 
 class UnrankedMemRefType(BaseMemRefType):
+    """`memref<*xf32, space>`: rank unknown, so no `shape`."""
+
     __slots__ = ()
     name = "builtin.unranked_memref"
     parameters = ("element_type", "memory_space")
@@ -308,6 +349,7 @@ class UnrankedMemRefType(BaseMemRefType):
 
     @property
     def shape(self):
+        """Raises AttributeError: an unranked memref has no shape (test `has_rank` first)."""
         raise AttributeError("unranked memref has no shape")
 
     def print(self, printer: Printer) -> None:

@@ -33,6 +33,7 @@ def register_dialect_provider(provider: Callable[[], Iterable[Dialect]]) -> None
 
 
 def available_dialects() -> list[Dialect]:
+    """Every dialect the registered providers and `mlir_py.dialects` entry points return (imported on first call)."""
     global _entry_points_read
     if not _entry_points_read:
         _entry_points_read = True
@@ -42,7 +43,19 @@ def available_dialects() -> list[Dialect]:
 
 
 class Context:
-    """Loaded dialects (ops, attributes and types by name) and parsing policy."""
+    """Loaded dialects (ops, attributes and types by name) and parsing policy.
+
+    `Context()` loads the builtin dialect only (`builtin.module`, the builtin
+    types and attributes): parsing `func.func` or `arith.addi` with it fails
+    with "custom op ... is unknown". `Context.with_available_dialects()` loads
+    every shipped dialect (arith, cf, func, math, memref, ...) and those of
+    installed plugins; `load_dialect(d)` loads one. Unlike upstream's
+    MLIRContext, the IR does not point back to its context: a context is
+    needed to parse, not to build, print or verify IR.
+
+    `allow_unregistered_dialects` keeps ops, attributes and types of unknown
+    dialects opaquely (mlir-opt's `--allow-unregistered-dialect`).
+    """
 
     def __init__(self, *, allow_unregistered_dialects: bool = False, load_builtin: bool = True):
         self.dialects: dict[str, Dialect] = {}
@@ -63,6 +76,10 @@ class Context:
         return cls(allow_unregistered_dialects=allow_unregistered_dialects).load_all_available_dialects()
 
     def load_dialect(self, dialect: Dialect) -> Dialect:
+        """Make `dialect`'s ops, attributes and types parseable in this context; loading it again is a no-op.
+
+        A different dialect under a loaded name takes the name over, its definitions shadowing the old ones.
+        """
         old = self.dialects.get(dialect.name)
         if old is dialect:
             return dialect
@@ -82,7 +99,9 @@ class Context:
         return self
 
     def get_dialect(self, name: str) -> Dialect | None:
+        """The loaded dialect called `name`, or None."""
         return self.dialects.get(name)
 
     def get_op_class(self, name: str) -> type | None:
+        """The op class registered for the full name (`"arith.addi"`), or None."""
         return self.ops.get(name)

@@ -22,10 +22,12 @@ _sources: dict[str, str] = {}
 
 
 def register_source(filename: str, text: str) -> None:
+    """Remember `text` as the content of `filename`, so rendered diagnostics can quote the offending line."""
     _sources[filename] = text
 
 
 def source_line(filename: str, line: int) -> str | None:
+    """Line `line` (1-based) of a registered source, or None when the file was not registered."""
     text = _sources.get(filename)
     if text is None:
         return None
@@ -40,6 +42,12 @@ def source_line(filename: str, line: int) -> str | None:
 
 
 class Diagnostic:
+    """One error, warning, remark or note at a location (MLIR's Diagnostic); `op` is the op it is about, if any.
+
+    Handed to the innermost handler when emitted; `render()` gives `FILE:LINE:COL: error: msg` with the source
+    line, as mlir-opt prints it.
+    """
+
     __slots__ = ("severity", "location", "message", "notes", "op")
 
     def __init__(self, severity: str, location: Location | None, message: str, op: Operation | None = None):
@@ -50,11 +58,15 @@ class Diagnostic:
         self.op = op
 
     def attach_note(self, message: str, location: Location | None = None) -> Diagnostic:
+        """Add a `note:` (at `location`, default this diagnostic's) rendered after it; returns the note."""
         note = Diagnostic("note", location if location is not None else self.location, message)
         self.notes.append(note)
         return note
 
     def render(self, with_notes: bool = True) -> str:
+        """The diagnostic as the tools print it: `FILE:LINE:COL: severity: message`, source line and caret, then
+        its notes.
+        """
         out = [_render_one(self)]
         if with_notes:
             out.extend(_render_one(n) for n in self.notes)
@@ -124,9 +136,11 @@ class DiagnosticCollector(DiagnosticHandler):
 
     @property
     def errors(self) -> list[Diagnostic]:
+        """The collected diagnostics of severity error."""
         return [d for d in self.diagnostics if d.severity == "error"]
 
     def raise_if_errors(self) -> None:
+        """Raise DiagnosticError carrying the collected errors, if any (the Python API's way to fail)."""
         if self.errors:
             raise DiagnosticError(self.errors)
 

@@ -16,15 +16,18 @@ if TYPE_CHECKING:
 
 
 def op_to_string(op: Operation) -> str:
+    """`str(op)`: the op printed as mlir-opt would (text layer, bound on first use)."""
     from mlir_py.text.printer import print_op_to_string
     return print_op_to_string(op)
 
 
 def attr_to_string(attr: Attribute) -> str:
+    """`str(attr)`: the attribute or type printed alone (text layer, bound on first use)."""
     from mlir_py.text.printer import attr_to_string
     return attr_to_string(attr)
 
 
 def verify(op: Operation) -> bool:
+    """`op.verify()`: run the verifier (analysis layer, bound on first use)."""
     from mlir_py.analysis.verifier import verify
     return verify(op)

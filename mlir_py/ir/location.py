@@ -41,16 +41,20 @@ class Location(ParametrizedAttribute):
         printer.write(")")
 
     def print_inner(self, printer: Printer) -> None:
+        """The location without `loc(...)` around it (how locations nest inside one another)."""
         raise TypeError("abstract location")
 
 
 class UnknownLoc(Location):
+    """`loc(unknown)`: no source position (ops built in Python get it unless given one)."""
+
     __slots__ = ()
     name = "builtin.unknown_loc"
     parameters = ()
 
     @classmethod
     def get(cls) -> UnknownLoc:
+        """The unknown location (upstream's `UnknownLoc::get`)."""
         return cls()
 
     def print_inner(self, printer: Printer) -> None:
@@ -58,6 +62,8 @@ class UnknownLoc(Location):
 
 
 class FileLineColLoc(Location):
+    """`loc("file":line:col)`, 1-based: what every parsed op carries and diagnostics render."""
+
     __slots__ = ()
     name = "builtin.file_line_col_loc"
     parameters = ("filename", "line", "column")
@@ -78,6 +84,8 @@ class FileLineColLoc(Location):
 
 
 class NameLoc(Location):
+    """`loc("name"(child))`: a named location, e.g. a variable name, optionally around a `child` location."""
+
     __slots__ = ()
     name = "builtin.name_loc"
     parameters = ("loc_name", "child")
@@ -94,6 +102,8 @@ class NameLoc(Location):
 
 
 class CallSiteLoc(Location):
+    """`loc(callsite(callee at caller))`: where an inlined op came from (`callee`) and where it was called."""
+
     __slots__ = ()
     name = "builtin.call_site_loc"
     parameters = ("callee", "caller")
@@ -110,6 +120,10 @@ class CallSiteLoc(Location):
 
 
 class FusedLoc(Location):
+    """`loc(fused<metadata>[locs])`: several locations merged, as when ops are combined; diagnostics use the first
+    file position.
+    """
+
     __slots__ = ()
     name = "builtin.fused_loc"
     parameters = ("locations", "metadata")
@@ -162,10 +176,12 @@ def register_source_for_locs(filename: str, text: str, line_offset: int = 0) -> 
 
 
 def pack_source_loc(source_id: int, offset: int) -> int:
+    """An op's location as one int, `source_id` and a byte offset: cheaper than a FileLineColLoc per parsed op."""
     return (source_id << _OFFSET_BITS) | offset
 
 
 def decode_source_loc(code: int) -> FileLineColLoc:
+    """The FileLineColLoc a packed location stands for (builds the source's line table on first use)."""
     import bisect
     from array import array
     src = _SOURCES[code >> _OFFSET_BITS]

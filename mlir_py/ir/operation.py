@@ -61,6 +61,7 @@ class OpOperand:
         self._prev = self._next = None
 
     def set(self, value: Value) -> None:
+        """Make this operand use `value` instead: moves the use between the two values' use lists, O(1)."""
         if value is self.value:
             return
         self._unlink()
@@ -87,6 +88,7 @@ class Value:
 
     @property
     def uses(self) -> Iterator[OpOperand]:
+        """The OpOperands using this value, newest first; the current use may be re-pointed (`set`) while iterating."""
         use = self._first_use
         while use is not None:
             nxt = use._next
@@ -95,17 +97,21 @@ class Value:
 
     @property
     def users(self) -> Iterator[Operation]:
+        """The op of each use (an op using the value twice appears twice)."""
         for use in self.uses:
             yield use.owner
 
     def has_uses(self) -> bool:
+        """O(1), unlike `num_uses`."""
         return self._first_use is not None
 
     def has_one_use(self) -> bool:
+        """Exactly one use (one operand of one op), O(1)."""
         u = self._first_use
         return u is not None and u._next is None
 
     def num_uses(self) -> int:
+        """Counts the use list: O(uses); prefer `has_uses` / `has_one_use` in a test."""
         n = 0
         use = self._first_use
         while use is not None:
@@ -114,6 +120,10 @@ class Value:
         return n
 
     def replace_all_uses_with(self, new: Value) -> None:
+        """Point every use of this value at `new` (MLIR's replaceAllUsesWith); O(uses).
+
+        Types are not checked: a replacement of another type makes the users fail verification.
+        """
         if new is self:
             return
         use = self._first_use
@@ -123,12 +133,15 @@ class Value:
             use = nxt
 
     def replace_uses_with_if(self, new: Value, pred: Callable[[OpOperand], bool]) -> None:
+        """Replace the uses for which `pred(use)` holds (e.g. only those outside a region)."""
         for use in list(self.uses):
             if pred(use):
                 use.set(new)
 
 
 class OpResult(Value):
+    """The `index`-th result of `op`; its `name_hint` (`cst`, `c0`, ...) is what the printer names it after."""
+
     __slots__ = ("op", "index")
 
     def __init__(self, type: Attribute, op: Operation, index: int, name_hint: str | None = None):
@@ -138,10 +151,12 @@ class OpResult(Value):
 
     @property
     def owner(self) -> Operation:
+        """The op defining this value (as BlockArgument.owner is its block; MLIR's getOwner)."""
         return self.op
 
     @property
     def parent_block(self) -> Block | None:
+        """The block holding the defining op; None while the op is detached."""
         return self.op.parent
 
     def __repr__(self) -> str:
@@ -149,6 +164,8 @@ class OpResult(Value):
 
 
 class BlockArgument(Value):
+    """The `index`-th argument of `block`; `loc` is where it was declared (None: unknown)."""
+
     __slots__ = ("block", "index", "loc")
 
     def __init__(self, type: Attribute, block: Block, index: int, loc: Location | None = None,
@@ -160,10 +177,12 @@ class BlockArgument(Value):
 
     @property
     def owner(self) -> Block:
+        """The block this argument belongs to."""
         return self.block
 
     @property
     def parent_block(self) -> Block:
+        """The block this argument belongs to (same as `owner`, for code handling any Value)."""
         return self.block
 
     def __repr__(self) -> str:
@@ -263,28 +282,37 @@ class Operation:
 
     @property
     def operands(self) -> list[Value]:
+        """The operand values, as a new list: mutate through `set_operand(s)`, not this list."""
         return [o.value for o in self._operands]
 
     @property
     def op_operands(self) -> list[OpOperand]:
+        """The OpOperand (use) objects, in order; the live list, do not mutate it."""
         return self._operands
 
     @property
     def num_operands(self) -> int:
+        """Without building the `operands` list."""
         return len(self._operands)
 
     def operand(self, i: int) -> Value:
+        """The `i`-th operand value, without building the `operands` list."""
         return self._operands[i].value
 
     def set_operand(self, i: int, value: Value) -> None:
+        """Make the `i`-th operand `value`; use lists stay consistent."""
         self._operands[i].set(value)
 
     def set_operands(self, values: Sequence[Value]) -> None:
+        """Replace the whole operand list (the count may change); an op's segment sizes are the caller's to keep
+        valid.
+        """
         for o in self._operands:
             o._unlink()
         self._operands = [OpOperand(v, self, i) for i, v in enumerate(values)]
 
     def drop_all_uses_of_operands(self) -> None:
+        """Drop every operand (the op is left with none), so the values it used lose these uses."""
         for o in self._operands:
             o._unlink()
         self._operands = []
@@ -300,12 +328,18 @@ class Operation:
 
     @property
     def result_types(self) -> list[Attribute]:
+        """The types of the results, as a new list."""
         return [r.type for r in self.results]
 
     def has_uses(self) -> bool:
+        """Whether any result is used."""
         return any(r._first_use is not None for r in self.results)
 
     def replace_all_uses_with(self, values: Sequence[Value] | Operation) -> None:
+        """Replace the uses of each result with the matching value (or result of another op).
+
+        Raises IRError when the counts differ. The op itself stays; erase it afterwards.
+        """
         if isinstance(values, Operation):
             values = values.results
         if len(values) != len(self.results):
@@ -325,25 +359,30 @@ class Operation:
     # -- traits -------------------------------------------------------------
 
     def has_trait(self, trait: type) -> bool:
+        """Whether the op's class declares `trait` (a trait class such as `Pure`, not an instance)."""
         return trait in self.traits
 
     def get_trait(self, trait: type) -> Any:
+        """The op's instance of `trait` (for parametrized traits such as `HasParent`), or None."""
         d = self.definition
         return None if d is None else d.trait_instances.get(trait)
 
     @property
     def is_registered(self) -> bool:
+        """False for an op whose name no loaded dialect defines (kept opaquely, with unregistered dialects allowed)."""
         return self.definition is not None
 
     # -- structure ----------------------------------------------------------
 
     @property
     def parent_region(self) -> Region | None:
+        """The region holding this op's block; None while detached."""
         b = self.parent
         return None if b is None else b.parent
 
     @property
     def parent_op(self) -> Operation | None:
+        """The op whose region holds this op; None at the top level or while detached."""
         b = self.parent
         if b is None:
             return None
@@ -351,6 +390,7 @@ class Operation:
         return None if r is None else r.parent
 
     def get_parent_of_type(self, cls: type) -> Operation | None:
+        """The nearest enclosing op that is an instance of `cls` (e.g. `FuncOp`), or None."""
         op = self.parent_op
         while op is not None and not isinstance(op, cls):
             op = op.parent_op
@@ -366,6 +406,7 @@ class Operation:
         return False
 
     def is_before_in_block(self, other: Operation) -> bool:
+        """Whether this op comes before `other` in the same block; walks forward, O(distance)."""
         op = self._next
         while op is not None:
             if op is other:
@@ -375,10 +416,12 @@ class Operation:
 
     @property
     def next_op(self) -> Operation | None:
+        """The following op in the block, or None at the end (public iteration without `_next`)."""
         return self._next
 
     @property
     def prev_op(self) -> Operation | None:
+        """The preceding op in the block, or None at the start."""
         return self._prev
 
     def walk(self, fn: Callable[[Operation], Any] | None = None, *, post_order: bool = True):
@@ -449,10 +492,12 @@ class Operation:
                 r._first_use = None
 
     def move_before(self, other: Operation) -> None:
+        """Move this op (with its operands and uses) right before `other`, possibly into another block."""
         self.detach()
         other.parent.insert_before(other, self)
 
     def move_after(self, other: Operation) -> None:
+        """Move this op (with its operands and uses) right after `other`, possibly into another block."""
         self.detach()
         other.parent.insert_after(other, self)
 
@@ -495,9 +540,11 @@ class Operation:
         return emit("error", self.location, message, op=self)
 
     def emit_warning(self, message: str):
+        """Report a warning at this op's location (to the active diagnostic handler)."""
         return emit("warning", self.location, message, op=self)
 
     def emit_remark(self, message: str):
+        """Report a remark at this op's location (to the active diagnostic handler)."""
         return emit("remark", self.location, message, op=self)
 
     def verify(self) -> bool:
@@ -628,14 +675,17 @@ class Block:
 
     @property
     def arg_types(self) -> list[Attribute]:
+        """The argument types, as a new list."""
         return [a.type for a in self.args]
 
     def add_argument(self, type: Attribute, loc: Location | None = None) -> BlockArgument:
+        """A new last argument of `type`; `loc` defaults to unknown. Branches to this block must pass it a value."""
         a = BlockArgument(type, self, len(self.args), loc)
         self.args.append(a)
         return a
 
     def insert_argument(self, index: int, type: Attribute, loc: Location | None = None) -> BlockArgument:
+        """A new argument at `index`, renumbering the ones after it."""
         a = BlockArgument(type, self, index, loc)
         self.args.insert(index, a)
         for i in range(index + 1, len(self.args)):
@@ -643,6 +693,9 @@ class Block:
         return a
 
     def erase_argument(self, index: int) -> None:
+        """Remove argument `index`; raises IRError while it still has uses. The branches into the block are the
+        caller's to update.
+        """
         a = self.args[index]
         if a._first_use is not None:
             raise IRError(f"cannot erase block argument #{index}: it still has uses")
@@ -658,6 +711,7 @@ class Block:
         return OpList(self)
 
     def ops_reversed(self) -> Iterator[Operation]:
+        """The ops last to first; erasing the op just yielded is safe."""
         op = self._last
         while op is not None:
             prv = op._prev
@@ -666,17 +720,23 @@ class Block:
 
     @property
     def first_op(self) -> Operation | None:
+        """The first op, or None for an empty block."""
         return self._first
 
     @property
     def last_op(self) -> Operation | None:
+        """The last op, or None for an empty block."""
         return self._last
 
     @property
     def terminator(self) -> Operation | None:
+        """The last op, which ends a block of an SSACFG region; not checked: in a graph region or a half-built
+        block it is just the last op.
+        """
         return self._last
 
     def is_empty(self) -> bool:
+        """No ops (arguments do not count); O(1), unlike `len(block)`."""
         return self._first is None
 
     def __len__(self) -> int:
@@ -688,6 +748,7 @@ class Block:
         return n
 
     def append(self, op: Operation) -> Operation:
+        """Add `op` at the end and return it; raises IRError if it is already in a block (detach it first)."""
         if op.parent is not None:
             raise IRError(f"'{op.name}' is already in a block; detach it first")
         op.parent = self
@@ -702,6 +763,7 @@ class Block:
         return op
 
     def append_ops(self, ops: Iterable[Operation]) -> None:
+        """`append` each op, in order."""
         for op in ops:
             self.append(op)
 
@@ -730,6 +792,7 @@ class Block:
         return self.insert_before(nxt, op)
 
     def prepend(self, op: Operation) -> Operation:
+        """Add `op` at the start and return it."""
         return self.insert_after(None, op)
 
     def _unlink_op(self, op: Operation) -> None:
@@ -749,21 +812,26 @@ class Block:
 
     @property
     def parent_op(self) -> Operation | None:
+        """The op whose region holds this block; None while detached."""
         return None if self.parent is None else self.parent.parent
 
     @property
     def next_block(self) -> Block | None:
+        """The following block in the region, or None."""
         return self._next_block
 
     @property
     def prev_block(self) -> Block | None:
+        """The preceding block in the region, or None."""
         return self._prev_block
 
     def is_entry_block(self) -> bool:
+        """Whether this is its region's first block (whose arguments are the region's arguments)."""
         return self.parent is not None and self.parent._first_block is self
 
     @property
     def successors(self) -> list[Block]:
+        """The blocks its terminator (last op) may branch to."""
         t = self._last
         return [] if t is None else t.successors
 
@@ -782,11 +850,15 @@ class Block:
         return preds
 
     def detach(self) -> Block:
+        """Unlink from the region, keeping the ops; returns the block to insert elsewhere."""
         if self.parent is not None:
             self.parent._unlink_block(self)
         return self
 
     def erase(self) -> None:
+        """Unlink and destroy the block and all its ops (their operand uses are dropped); nothing may use its
+        values any more.
+        """
         for op in list(self.ops_reversed()):
             op._drop_references()
         self._first = self._last = None
@@ -805,6 +877,7 @@ class Block:
         return new
 
     def walk(self, fn: Callable[[Operation], Any] | None = None, *, post_order: bool = True):
+        """`Operation.walk` over each op of the block (not the block's parent); safe against erasing the visited op."""
         def it():
             for op in list(self.ops):
                 yield from op._walk_iter(post_order)
@@ -837,34 +910,42 @@ class Region:
 
     @property
     def block_list(self) -> list[Block]:
+        """The blocks as a new list (a snapshot; `blocks` is the live view)."""
         return list(self.blocks)
 
     @property
     def entry_block(self) -> Block | None:
+        """The first block, whose arguments are the region's arguments; None for an empty region."""
         return self._first_block
 
     @property
     def first_block(self) -> Block | None:
+        """The first block, or None for an empty region."""
         return self._first_block
 
     @property
     def last_block(self) -> Block | None:
+        """The last block, or None for an empty region."""
         return self._last_block
 
     def is_empty(self) -> bool:
+        """No blocks; O(1)."""
         return self._first_block is None
 
     def has_one_block(self) -> bool:
+        """Exactly one block; O(1)."""
         b = self._first_block
         return b is not None and b._next_block is None
 
     def num_blocks(self) -> int:
+        """Counts the blocks: O(blocks)."""
         n, b = 0, self._first_block
         while b is not None:
             n, b = n + 1, b._next_block
         return n
 
     def append(self, block: Block) -> Block:
+        """Add `block` at the end and return it; raises IRError if it already belongs to a region."""
         if block.parent is not None:
             raise IRError("block already belongs to a region; detach it first")
         block.parent = self
@@ -879,12 +960,14 @@ class Region:
         return block
 
     def insert_block_after(self, anchor: Block | None, block: Block) -> Block:
+        """Insert `block` after `anchor` (at the start when `anchor` is None) and return it."""
         nxt = self._first_block if anchor is None else anchor._next_block
         if nxt is None:
             return self.append(block)
         return self.insert_block_before(nxt, block)
 
     def insert_block_before(self, anchor: Block, block: Block) -> Block:
+        """Insert `block` before `anchor` and return it; raises IRError if it already belongs to a region."""
         if block.parent is not None:
             raise IRError("block already belongs to a region; detach it first")
         block.parent = self
@@ -944,6 +1027,7 @@ class Region:
                     op.successors = [mapper.get(s, s) for s in op.successors]
 
     def walk(self, fn: Callable[[Operation], Any] | None = None, *, post_order: bool = True):
+        """`Operation.walk` over each op of the region (not its parent op); safe against erasing the visited op."""
         def it():
             for b in list(self.blocks):
                 for op in list(b.ops):
@@ -956,6 +1040,7 @@ class Region:
 
     @property
     def parent_op(self) -> Operation | None:
+        """The op owning the region; None while detached."""
         return self.parent
 
     def __repr__(self) -> str:

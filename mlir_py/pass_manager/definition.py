@@ -162,6 +162,9 @@ class Option:
         return format_option_value(str(value))
 
     def type_name(self) -> str:
+        """The value kind `--help` and `--list-passes` show (`int`, `string`, `bool`, `number`, or `value` for
+        choices).
+        """
         if self.choices is not None:
             return "value"
         return {int: "int", float: "number", bool: "bool", str: "string"}.get(self.type,
@@ -195,6 +198,7 @@ class ListOption(Option):
         return ",".join(Option.format(self, v) for v in value)
 
     def type_name(self) -> str:
+        """The element kind followed by `,...`, as upstream shows list options."""
         return Option.type_name(self) + ",..."
 
 
@@ -229,6 +233,19 @@ class Pass:
     for `--list-passes`), `anchor` (the op name it runs on, None for any op),
     `options`, `statistics`, and optionally `display_name` (the name shown in
     IR dumps and reports; defaults to the class name, as MLIR's pass names).
+
+    `anchor = None` (the default) is upstream's op-agnostic pass: it runs on
+    whatever op its pass manager runs on - the module for `pm.add(P())` on a
+    `PassManager()`, each function inside `func.func(...)`, each op directly
+    nested for `any(...)` - so it must not assume an op kind. A pass with an
+    anchor such as `"func.func"` added to a manager on another op is nested
+    under that op automatically (`builtin.module(func.func(p))`).
+
+    Registration (`@register_pass`) is only for finding the pass by name: on
+    the `mir-opt` command line, in pipeline text, in `register_pipeline`
+    aliases. `PassManager().add(MyPass(opt=1))` needs no registration.
+    A pass instance is reused across ops and runs; keep per-op state local to
+    `run_on_operation`.
     """
 
     name: ClassVar[str] = ""
@@ -294,6 +311,7 @@ class Pass:
 
     @classmethod
     def description(cls) -> str:
+        """The class docstring, stripped: the long help of `--list-passes` and the docs."""
         return (cls.__doc__ or "").strip()
 
     def __repr__(self) -> str:

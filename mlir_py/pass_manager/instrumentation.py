@@ -46,19 +46,19 @@ class PassInstrumentation:
     """
 
     def run_before_pipeline(self, pipeline: Any, op: Operation, parent: Any) -> None:
-        pass
+        """Before the nested `pipeline` runs on `op` (once per op it is scheduled on)."""
 
     def run_after_pipeline(self, pipeline: Any, op: Operation, parent: Any) -> None:
-        pass
+        """After the nested `pipeline` ran on `op`, whether or not it succeeded."""
 
     def run_before_pass(self, pass_: Any, op: Operation) -> None:
-        pass
+        """Before `pass_` runs on `op`; the op may be printed or fingerprinted here, not modified."""
 
     def run_after_pass(self, pass_: Any, op: Operation) -> None:
-        pass
+        """After `pass_` succeeded on `op` (and, with verify-each, the IR verified afterwards)."""
 
     def run_after_pass_failed(self, pass_: Any, op: Operation) -> None:
-        pass
+        """After `pass_` failed on `op` (instead of `run_after_pass`); the IR may be half-rewritten."""
 
 
 # ----------------------------------------------------------------------------
@@ -90,6 +90,7 @@ class IRPrintingConfig:
 
     @property
     def enabled(self) -> bool:
+        """Whether any pass would get a dump (the command line installs the IR printer only then)."""
         return bool(self.before or self.after or self.before_all or self.after_all or self.after_change
                     or self.after_failure)
 
@@ -177,6 +178,7 @@ class Timer:
         self._started: float | None = None
 
     def nest(self, key: Any, name: str | Callable[[], str]) -> Timer:
+        """The child timer under `key`, created on first use with `name` (a callable name is evaluated only then)."""
         t = self.children.get(key)
         if t is None:
             t = Timer(name() if callable(name) else name)
@@ -184,10 +186,12 @@ class Timer:
         return t
 
     def start(self) -> Timer:
+        """Start an interval; returns the timer, for `t.nest(...).start()`."""
         self._started = time.perf_counter()
         return self
 
     def stop(self) -> None:
+        """End the running interval and add it to `wall`; no-op when not running."""
         if self._started is not None:
             self.wall += time.perf_counter() - self._started
             self._started = None
@@ -224,6 +228,8 @@ class TimingManager:
         return self.root.nest(("phase", name), name)
 
     def print_report(self, stream: TextIO | None = None) -> None:
+        """Write mlir-opt's `... Execution time report ...` (wall time and share per pass; a tree or a flat
+        list as `display` says) to `stream`, default stderr."""
         out = stream if stream is not None else sys.stderr
         total = self.root.elapsed()
         lines = [_banner("... Execution time report ..."),

@@ -84,6 +84,7 @@ class OpPassManager:
 
     @property
     def anchor_name(self) -> str:
+        """The anchor as pipelines spell it: the op name, or `any`."""
         return "any" if self.anchor is None else self.anchor
 
     def add(self, p: Pass | type[Pass] | str, **options: Any) -> OpPassManager:
@@ -129,6 +130,7 @@ class OpPassManager:
         return nested
 
     def nest_any(self) -> OpPassManager:
+        """`nest("any")`: a nested manager for every op directly inside, whatever its name (upstream's `any(...)`)."""
         return self.nest("any")
 
     def __len__(self) -> int:
@@ -202,6 +204,7 @@ class PassManager(OpPassManager):
     # -- instrumentation ----------------------------------------------------
 
     def add_instrumentation(self, inst: PassInstrumentation) -> PassManager:
+        """Add a PassInstrumentation, whose hooks run around every pass and nested pipeline; returns self."""
         self.instrumentations.append(inst)
         return self
 
@@ -447,6 +450,7 @@ def _add_elements(pm: OpPassManager, elements: list[PipelineElement], text: str,
 
 
 def add_pipeline_element(pm: OpPassManager, el: PipelineElement, text: str, source: str) -> None:
+    """Add one parsed pipeline element to `pm`: a pass, an alias expanded in place, or an `op(...)` nested pipeline."""
     if el.is_anchor:
         if el.options is not None:
             raise PassPipelineError(f"op anchor '{el.name}' takes no options", text, el.options_pos + 1, source)

@@ -137,6 +137,7 @@ class PipelineElement:
 
     @property
     def is_anchor(self) -> bool:
+        """Whether this is an `op(...)` nested pipeline rather than a pass or alias."""
         return self.inner is not None
 
 

@@ -49,6 +49,7 @@ class PassPipelineInfo:
     options: tuple[Option, ...] = ()
 
     def build(self, pm: OpPassManager, values: dict[str, Any]) -> None:
+        """Append the alias's passes to `pm`, with `values` (by option attribute name) over the declared defaults."""
         if self.options:
             ns = SimpleNamespace(**{o.attr: list(o.default) if o.is_list else o.default for o in self.options})
             for k, v in values.items():
@@ -85,6 +86,9 @@ def register_pass(cls: type[Pass]) -> type[Pass]:
 
     Registering the same class again is a no-op, so modules may be imported
     twice; a different class under a taken name is an error.
+
+    Needed only to refer to the pass by `name` (command line, pipeline text,
+    `pm.add("name")`, `--list-passes`); `pm.add(MyPass())` works without it.
     """
     if not (isinstance(cls, type) and issubclass(cls, Pass)):
         raise TypeError(f"register_pass expects a Pass subclass, got {cls!r}")
@@ -152,11 +156,13 @@ def lookup(name: str) -> type[Pass] | PassPipelineInfo | None:
 
 
 def registered_passes() -> dict[str, type[Pass]]:
+    """Every registered pass class by name, sorted (imports the shipped passes first)."""
     load_builtin_passes()
     return dict(sorted(_passes.items()))
 
 
 def registered_pipelines() -> dict[str, PassPipelineInfo]:
+    """Every registered pipeline alias by name, sorted (imports the shipped passes first)."""
     load_builtin_passes()
     return dict(sorted(_pipelines.items()))
 

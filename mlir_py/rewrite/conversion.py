@@ -90,30 +90,37 @@ class ConversionTarget:
         self._recursive: dict[str, LegalityFn | None] = {}
 
     def add_legal_op(self, *ops: Any) -> None:
+        """These ops (classes or names) may remain after the conversion."""
         for n in _op_names(ops):
             self._ops[n] = (LEGAL, None)
 
     def add_illegal_op(self, *ops: Any) -> None:
+        """These ops must be converted; a partial conversion fails if one remains."""
         for n in _op_names(ops):
             self._ops[n] = (ILLEGAL, None)
 
     def add_dynamically_legal_op(self, ops: Any, fn: LegalityFn) -> None:
+        """These ops are legal when `fn(op)` is true (None: not legal, yet not explicitly illegal)."""
         for n in _op_names(ops):
             self._ops[n] = (DYNAMIC, fn)
 
     def add_legal_dialect(self, *dialects: Any) -> None:
+        """Every op of these dialects (objects or names) may remain, unless an op rule says otherwise."""
         for n in _dialect_names(dialects):
             self._dialects[n] = (LEGAL, None)
 
     def add_illegal_dialect(self, *dialects: Any) -> None:
+        """Every op of these dialects must be converted, unless an op rule says otherwise."""
         for n in _dialect_names(dialects):
             self._dialects[n] = (ILLEGAL, None)
 
     def add_dynamically_legal_dialect(self, dialects: Any, fn: LegalityFn) -> None:
+        """Ops of these dialects are legal when `fn(op)` is true."""
         for n in _dialect_names(dialects):
             self._dialects[n] = (DYNAMIC, fn)
 
     def mark_unknown_ops_dynamically_legal(self, fn: LegalityFn = lambda op: True) -> None:
+        """Ops no rule names are legal when `fn(op)` is (default: always); without this they are not legal."""
         self._unknown = fn
 
     def mark_op_recursively_legal(self, ops: Any, fn: LegalityFn | None = None) -> None:
@@ -131,10 +138,12 @@ class ConversionTarget:
         return info
 
     def get_op_action(self, op: Operation) -> str | None:
+        """`"legal"`, `"illegal"` or `"dynamic"` for the rule that applies to `op`, None when none does."""
         info = self._info(op)
         return None if info is None else info[0]
 
     def is_legal(self, op: Operation) -> bool:
+        """Whether `op` may remain (a dynamic rule is evaluated now)."""
         info = self._info(op)
         if info is None:
             return False
@@ -144,6 +153,7 @@ class ConversionTarget:
         return action == LEGAL
 
     def is_illegal(self, op: Operation) -> bool:
+        """Whether `op` must be converted: an illegal rule, or a dynamic rule answering False (not None)."""
         info = self._info(op)
         if info is None:
             return False
@@ -154,6 +164,7 @@ class ConversionTarget:
         return action == ILLEGAL
 
     def is_recursively_legal(self, op: Operation) -> bool:
+        """Legal and marked recursively legal: its nested ops are left untouched."""
         if op.name not in self._recursive or not self.is_legal(op):
             return False
         fn = self._recursive[op.name]
@@ -176,6 +187,7 @@ class SignatureConversion:
 
     @property
     def num_inputs(self) -> int:
+        """The number of original inputs."""
         return len(self._mapping)
 
     def add_inputs(self, index_or_types: int | Sequence[Attribute], types: Sequence[Attribute] | None = None) -> None:
@@ -188,12 +200,15 @@ class SignatureConversion:
         self.converted_types.extend(types)
 
     def remap_input(self, index: int, value: Value) -> None:
+        """Input `index` is replaced by the existing `value` instead of new inputs."""
         self._mapping[index] = value
 
     def input_mapping(self, index: int) -> tuple[int, int] | Value | None:
+        """For input `index`: `(first, count)` of its new inputs, an existing Value, or None (dropped)."""
         return self._mapping[index]
 
     def is_identity(self, types: Sequence[Attribute]) -> bool:
+        """Each input maps to one new input of the same type (`types` are the originals): nothing to do."""
         return (list(types) == self.converted_types
                 and all(m == (i, 1) for i, m in enumerate(self._mapping)))
 
@@ -221,15 +236,18 @@ class TypeConverter:
         self._cache: dict[Attribute, tuple | None] = {}
 
     def add_conversion(self, fn: Callable[[Attribute], Any]) -> Callable:
+        """Add a conversion callback (tried before those added earlier); usable as a decorator."""
         self._conversions.append(fn)
         self._cache.clear()
         return fn
 
     def add_source_materialization(self, fn: Callable) -> Callable:
+        """Add `fn(rewriter, old_type, new_values, loc)` rebuilding an old-typed value; usable as a decorator."""
         self._source.append(fn)
         return fn
 
     def add_target_materialization(self, fn: Callable) -> Callable:
+        """Add `fn(rewriter, new_type_or_types, [old_value], loc)` converting a value; usable as a decorator."""
         self._target.append(fn)
         return fn
 
@@ -259,6 +277,7 @@ class TypeConverter:
         return r[0] if r is not None and len(r) == 1 else None
 
     def convert_types(self, types: Iterable[Attribute]) -> list[Attribute] | None:
+        """The concatenated conversions of `types`, None when any fails."""
         out: list[Attribute] = []
         for t in types:
             r = self._convert(t)
@@ -284,9 +303,11 @@ class TypeConverter:
         return all(self.is_legal(e) for e in x)
 
     def is_signature_legal(self, function_type: Attribute) -> bool:
+        """Whether a FunctionType's inputs and results are all legal (as func.func patterns check)."""
         return self.is_legal(list(function_type.inputs)) and self.is_legal(list(function_type.results))
 
     def convert_signature(self, types: Sequence[Attribute]) -> SignatureConversion | None:
+        """How arguments of `types` map to converted ones (1:N allowed), None when a type fails to convert."""
         conv = SignatureConversion(len(types))
         for i, t in enumerate(types):
             r = self._convert(t)
@@ -296,10 +317,14 @@ class TypeConverter:
         return conv
 
     def convert_block_signature(self, block: Block) -> SignatureConversion | None:
+        """`convert_signature` of the block's argument types."""
         return self.convert_signature(block.arg_types)
 
     def materialize(self, kind: str, rewriter: PatternRewriter, types: Sequence[Attribute],
                     inputs: Sequence[Value], loc: Any) -> list[Value] | None:
+        """Run the `kind` ("source"/"target") materializations, newest first, until one returns `len(types)`
+        values; else None.
+        """
         fns = self._source if kind == "source" else self._target
         arg = types[0] if len(types) == 1 else list(types)
         for fn in reversed(fns):
@@ -356,10 +381,12 @@ class OpAdaptor:
 
     @property
     def operands(self) -> list[Value]:
+        """One value per operand: the converted value, or the original for a 1:N-converted operand."""
         return [vals[0] if len(vals) == 1 else o.value for vals, o in zip(self.operand_lists, self.op._operands)]
 
     @property
     def flat_operands(self) -> list[Value]:
+        """Every converted value, 1:N expansions inlined, in operand order."""
         return [v for vals in self.operand_lists for v in vals]
 
     def __getitem__(self, i: int) -> Value:
@@ -369,6 +396,7 @@ class OpAdaptor:
         return len(self.operand_lists)
 
     def get(self, name: str) -> list[list[Value]]:
+        """The value lists of the named operand group (one list per operand of the group)."""
         start, n, _ = _operand_groups(self.op)[name]
         return self.operand_lists[start:start + n]
 
@@ -395,10 +423,17 @@ class ConversionPattern(RewritePattern):
 
     def match_and_rewrite(self, op: Operation, adaptor: OpAdaptor,  # type: ignore[override]
                           rewriter: ConversionPatternRewriter) -> bool:
+        """Rewrite `op` through `rewriter` and return True, or return False (changing nothing) when it does not
+        apply.
+
+        `adaptor` holds the operands as converted so far; use them, not `op.operands`, to build the new ops.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define match_and_rewrite")
 
 
 class FunctionConversionPattern(ConversionPattern):
+    """A function `fn(op, adaptor, rewriter) -> bool` as a ConversionPattern; made by `@conversion_pattern`."""
+
     def __init__(self, fn: Callable, root: Any = None, *, benefit: int = 1, trait: type | None = None,
                  type_converter: TypeConverter | None = None):
         super().__init__(type_converter, root, benefit=benefit, trait=trait)
@@ -411,6 +446,7 @@ class FunctionConversionPattern(ConversionPattern):
 
     @property
     def debug_name(self) -> str:
+        """The function's name, as shown in pattern statistics and debug output."""
         return self.__name__
 
 
@@ -464,17 +500,21 @@ class ConversionPatternRewriter(PatternRewriter):
     # -- journal ------------------------------------------------------------------
 
     def journal_position(self) -> int:
+        """A mark to `rollback` to: the number of undo steps so far."""
         return len(self._journal)
 
     def rollback(self, position: int = 0) -> None:
+        """Undo every change made after `position`, newest first (same op objects restored)."""
         j = self._journal
         while len(j) > position:
             j.pop()[2]()
 
     def commit(self) -> None:
+        """Forget the undo steps: the changes so far can no longer be rolled back."""
         self._journal.clear()
 
     def is_erased(self, op: Operation) -> bool:
+        """Whether `op` was erased by this conversion (it is only unlinked until the conversion commits)."""
         return op in self._erased
 
     # -- primitives -----------------------------------------------------------------
@@ -585,6 +625,7 @@ class ConversionPatternRewriter(PatternRewriter):
                 return
 
     def clone(self, op: Operation, mapper: dict | None = None) -> Operation:
+        """`PatternRewriter.clone`, journaled so that a rollback removes the copies."""
         new = super().clone(op, mapper)
         for nested in _ops_within(new)[1:]:
             self._journal.append(("created", nested, lambda: None))
@@ -610,6 +651,7 @@ class ConversionPatternRewriter(PatternRewriter):
     replace_op_with_multiple = replace_op
 
     def replace_all_uses_with(self, old: Value, new: Any) -> None:
+        """Replace `old` by a value or values (1:N); other types are bridged by a source cast."""
         if isinstance(old, OpResult):
             ip, loc = self._cast_point(old.op), old.op.location
         else:
@@ -664,6 +706,7 @@ class ConversionPatternRewriter(PatternRewriter):
         return [value]
 
     def get_remapped_value(self, value: Value) -> Value:
+        """The single value `value` was replaced by so far (itself when none, or when 1:N)."""
         vals = self.get_remapped_values(value)
         return vals[0] if len(vals) == 1 else value
 

@@ -76,6 +76,10 @@ class GreedyDriver(RewriterListener):
     # -- the loop -----------------------------------------------------------------
 
     def run(self, max_iterations: int = 10) -> tuple[bool, bool]:
+        """Apply patterns and folding until nothing changes or `max_iterations` sweeps (negative: no limit).
+
+        Returns `(changed, converged)`: whether the IR was modified, and whether a fixed point was reached.
+        """
         iteration = 0
         converged = False
         while max_iterations < 0 or iteration < max_iterations:

@@ -32,7 +32,7 @@ class RewriterListener:
     one by one (a listener that cares walks them)."""
 
     def notify_op_inserted(self, op: Operation) -> None:
-        pass
+        """Called after `op` was inserted (created or moved) into a block."""
 
     def notify_op_replaced(self, op: Operation, new_values: Sequence[Value | None]) -> None:
         """Called before the uses of `op` move to `new_values` (and before it is erased)."""
@@ -41,16 +41,16 @@ class RewriterListener:
         """Called before `op` is destroyed, nested ops first."""
 
     def notify_op_modified(self, op: Operation) -> None:
-        pass
+        """Called after `op` changed in place (operands, attributes, successors, regions)."""
 
     def notify_block_inserted(self, block: Block) -> None:
-        pass
+        """Called after `block` was inserted into a region."""
 
     def notify_block_erased(self, block: Block) -> None:
-        pass
+        """Called before `block` is destroyed (after its ops were reported erased)."""
 
     def notify_match_failure(self, op: Operation, reason: str) -> None:
-        pass
+        """Called when a pattern gives up on `op`, with its reason (for debugging output)."""
 
 
 # ----------------------------------------------------------------------------
@@ -102,26 +102,33 @@ class PatternRewriter:
     set_insertion_point_before = set_insertion_point
 
     def set_insertion_point_after(self, op: Operation) -> None:
+        """Insert right after `op`."""
         self._block, self._before = op.parent, op._next
 
     def set_insertion_point_to_start(self, block: Block) -> None:
+        """Insert at the start of `block`, before its first op."""
         self._block, self._before = block, block._first
 
     def set_insertion_point_to_end(self, block: Block) -> None:
+        """Insert at the end of `block` (after its terminator, if it has one: move past it yourself)."""
         self._block, self._before = block, None
 
     def clear_insertion_point(self) -> None:
+        """No insertion point: `create`/`insert` fail until one is set (build detached ops with the op constructors)."""
         self._block = self._before = None
 
     @property
     def insertion_block(self) -> Block | None:
+        """The block new ops go into, or None."""
         return self._block
 
     @property
     def insertion_point(self) -> tuple[Block | None, Operation | None]:
+        """`(block, before_op)`: save it and `restore_insertion_point` later, or use `insertion_guard()`."""
         return self._block, self._before
 
     def restore_insertion_point(self, ip: tuple[Block | None, Operation | None]) -> None:
+        """Go back to an `insertion_point` saved earlier."""
         self._block, self._before = ip
 
     @contextlib.contextmanager
@@ -157,6 +164,9 @@ class PatternRewriter:
         return self.insert(op_or_cls)
 
     def clone(self, op: Operation, mapper: dict | None = None) -> Operation:
+        """Insert a deep copy of `op` at the insertion point; `mapper` remaps operands (value -> value) and is
+        filled in.
+        """
         return self.insert(op.clone(mapper))
 
     def create_block(self, region: Region, arg_types: Iterable[Any] = (),
@@ -189,6 +199,7 @@ class PatternRewriter:
     replace = replace_op
 
     def replace_op_with_new_op(self, op: Operation, new: Operation | type, *args: Any, **kwargs: Any) -> Operation:
+        """Create `new` (an op class and its constructor arguments) before `op`, replace `op` with it, return it."""
         with self.insertion_guard():
             self.set_insertion_point(op)
             new = self.create(new, *args, **kwargs)
@@ -210,6 +221,9 @@ class PatternRewriter:
         return values
 
     def replace_all_uses_with(self, old: Value, new: Value) -> None:
+        """Point every use of `old` at `new`, telling the listener about each user (unlike
+        `Value.replace_all_uses_with`).
+        """
         if new is old:
             return
         use = old._first_use
@@ -221,6 +235,7 @@ class PatternRewriter:
             use = nxt
 
     def replace_uses_with_if(self, old: Value, new: Value, pred: Callable[[OpOperand], bool]) -> None:
+        """Replace the uses of `old` for which `pred(use)` holds, telling the listener."""
         for use in list(old.uses):
             if pred(use):
                 self._set_operand(use, new)
@@ -237,6 +252,7 @@ class PatternRewriter:
             self.replace_all_uses_with(r, v)
 
     def erase_op(self, op: Operation) -> None:
+        """Erase `op` and its nested ops, telling the listener; raises IRError while a result is still used."""
         for r in op.results:
             if r._first_use is not None:
                 raise IRError(f"cannot erase '{op.name}': result #{r.index} still used by "
@@ -268,6 +284,7 @@ class PatternRewriter:
         """Announce an in-place change of `op` (operands, attributes, successors)."""
 
     def finalize_op_modification(self, op: Operation) -> None:
+        """End an in-place change announced with `start_op_modification`: the listener learns `op` changed."""
         if self.listener is not None:
             self.listener.notify_op_modified(op)
 
@@ -276,6 +293,7 @@ class PatternRewriter:
         (the conversion rewriter restores it itself)."""
 
     def modify_op_in_place(self, op: Operation, fn: Callable[[], Any]) -> Any:
+        """Run `fn()` (which changes `op` in place) between start and finalize of a modification; returns its result."""
         self.start_op_modification(op)
         try:
             result = fn()
@@ -299,9 +317,11 @@ class PatternRewriter:
     # -- moving ops and blocks -------------------------------------------------------
 
     def move_op_before(self, op: Operation, anchor: Operation) -> None:
+        """Move `op` right before `anchor` (possibly into another block), telling the listener."""
         self.move_op(op, anchor.parent, anchor)
 
     def move_op_after(self, op: Operation, anchor: Operation) -> None:
+        """Move `op` right after `anchor` (possibly into another block), telling the listener."""
         self.move_op(op, anchor.parent, anchor._next)
 
     def move_op(self, op: Operation, block: Block, before: Operation | None = None) -> None:
@@ -445,10 +465,16 @@ class RewritePattern:
         self.root_name, self.root_trait = _root_of(self.root)
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> bool:
+        """Rewrite `op` through `rewriter` and return True, or return False having changed nothing.
+
+        Every mutation goes through `rewriter` (create, replace, erase, modify_op_in_place, ...): the drivers
+        learn of changes only from it. Called only for ops matching `root`, in order of decreasing `benefit`.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define match_and_rewrite")
 
     @property
     def debug_name(self) -> str:
+        """The name statistics, `--debug` output and failure reports show (the class name)."""
         return type(self).__name__
 
     def __repr__(self) -> str:
@@ -474,6 +500,7 @@ class FunctionPattern(RewritePattern):
 
     @property
     def debug_name(self) -> str:
+        """The function's name, as shown in statistics and debug output."""
         return self.__name__
 
 
@@ -533,6 +560,9 @@ class FrozenPatternSet:
         self._cache: dict[Any, list[RewritePattern]] = {}
 
     def patterns_for(self, op: Operation) -> list[RewritePattern]:
+        """The patterns that may apply to `op` (by name, by trait, any-op), by decreasing benefit; cached per op
+        class.
+        """
         cls = type(op)
         key = cls if cls is not Operation else op.name
         found = self._cache.get(key)
@@ -562,6 +592,7 @@ class FrozenPatternSet:
 
 
 def as_pattern_set(patterns: Any) -> FrozenPatternSet:
+    """`patterns` as a FrozenPatternSet (one pattern, a list, nested lists, or already a set, returned as is)."""
     return patterns if isinstance(patterns, FrozenPatternSet) else FrozenPatternSet(
         [patterns] if isinstance(patterns, RewritePattern) else patterns)
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 
 def simplify_regions(rewriter: PatternRewriter, regions: Sequence[Region]) -> bool:
+    """Run the three CFG clean-ups on `regions` and the regions nested in them; whether anything changed."""
     changed = False
     stack = list(regions)
     while stack:
@@ -49,6 +50,7 @@ def simplify_regions(rewriter: PatternRewriter, regions: Sequence[Region]) -> bo
 
 
 def erase_unreachable_blocks(rewriter: PatternRewriter, region: Region) -> bool:
+    """Erase the blocks of `region` no path from the entry block reaches; whether any was erased."""
     entry = region._first_block
     if entry is None:
         return False
@@ -78,6 +80,7 @@ def _is_plain_branch(t: Operation) -> bool:
 
 
 def merge_single_predecessor_blocks(rewriter: PatternRewriter, region: Region) -> bool:
+    """Merge each block into its only predecessor when that ends in a plain unconditional branch."""
     entry = region._first_block
     incoming: dict[Block, int] = {}
     for b in region.blocks:
@@ -157,6 +160,7 @@ def _erase_successor_operand(rewriter: PatternRewriter, t: Operation, succ: int,
 
 
 def erase_dead_block_arguments(rewriter: PatternRewriter, region: Region) -> bool:
+    """Drop block arguments nothing reads, with the matching operands of the branches to them."""
     entry = region._first_block
     edges: dict[Block, list[tuple[Operation, int]]] = {}
     ranges_of: dict[Operation, list[tuple[int, int]] | None] = {}

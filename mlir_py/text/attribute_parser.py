@@ -36,6 +36,11 @@ class AttrTypeParser(Lexer):
     # ------------------------------------------------------------------
 
     def parse_type(self) -> Attribute:
+        """A type: builtin (`i32`, `memref<4xf32>`), `!alias`, or `!dialect.name<...>` from a loaded dialect.
+
+        Raises ParseError for an unknown dialect type (unless the context allows unregistered dialects). Results
+        are cached per context by source text, so parsing the same type again costs one dict lookup.
+        """
         pos = _WS.match(self.text, self.pos).end()
         self.pos = pos
         text = self.text
@@ -53,6 +58,7 @@ class AttrTypeParser(Lexer):
         return self._parse_type_uncached()
 
     def parse_optional_type(self) -> Attribute | None:
+        """`parse_type` if a type can start here, else None and nothing consumed."""
         c = self.peek_char()
         if c == "(" or c == "!" or (c and (c.isalpha() or c == "_")):
             save = self.pos
@@ -139,10 +145,12 @@ class AttrTypeParser(Lexer):
         return types
 
     def parse_colon_type(self) -> Attribute:
+        """`: type`."""
         self.expect(":")
         return self.parse_type()
 
     def parse_colon_type_list(self) -> list[Attribute]:
+        """`: t1, t2, ...` (at least one type)."""
         self.expect(":")
         types = [self.parse_type()]
         while self.parse_optional(","):
@@ -150,6 +158,7 @@ class AttrTypeParser(Lexer):
         return types
 
     def parse_arrow_type_list(self) -> list[Attribute]:
+        """`-> type` or `-> (types)`."""
         self.expect("->")
         return self.parse_function_result_types()
 
@@ -201,6 +210,10 @@ class AttrTypeParser(Lexer):
     # ------------------------------------------------------------------
 
     def parse_attribute(self, type: Attribute | None = None) -> Attribute:
+        """An attribute; `type` is the type the syntax already gave (e.g. after `:`) for literals that need one.
+
+        An integer or float literal with neither `: type` nor `type` gets upstream's default (i64, f64).
+        """
         pos = _WS.match(self.text, self.pos).end()
         self.pos = pos
         text = self.text
@@ -247,6 +260,7 @@ class AttrTypeParser(Lexer):
         raise self.error("expected attribute value")
 
     def parse_optional_attribute(self) -> Attribute | None:
+        """`parse_attribute` if an attribute can start here, else None and nothing consumed."""
         c = self.peek_char()
         if not c or c in ")]}>,:=" or c == "%" or c == "^":
             return None
@@ -305,6 +319,7 @@ class AttrTypeParser(Lexer):
         return OpaqueAttr(ident, body)
 
     def parse_attr_dict_attr(self):
+        """`{...}` as a DictionaryAttr."""
         return DictionaryAttr.from_dict(self.parse_attr_dict_body())
 
     def parse_attr_dict_body(self) -> dict[str, Attribute]:
@@ -332,11 +347,13 @@ class AttrTypeParser(Lexer):
         return out
 
     def parse_optional_attr_dict(self) -> dict[str, Attribute]:
+        """`{a = 1, b}` as a dict, or `{}` when no `{` follows; duplicate keys raise ParseError."""
         if self.peek("{"):
             return self.parse_attr_dict_body()
         return {}
 
     def parse_optional_attr_dict_with_keyword(self) -> dict[str, Attribute]:
+        """`attributes {...}` (the builtin.module spelling), or `{}`."""
         if self.parse_optional_keyword("attributes"):
             return self.parse_attr_dict_body()
         return {}
@@ -368,6 +385,7 @@ class AttrTypeParser(Lexer):
     # ------------------------------------------------------------------
 
     def parse_optional_location(self) -> Location | None:
+        """`loc(...)` (or an alias to one), else None."""
         pos = _WS.match(self.text, self.pos).end()
         self.pos = pos
         if not self.text.startswith("loc", pos):
@@ -390,6 +408,7 @@ class AttrTypeParser(Lexer):
         return loc
 
     def parse_location_inner(self) -> Location:
+        """The location between `loc(` and `)`: unknown, file:line:col, name, callsite, fused."""
         pos = self.skip_ws()
         if self.text.startswith('"', pos):
             s = self.parse_string()

@@ -41,6 +41,12 @@ _OPNAME = re.compile(r"[A-Za-z_][\w$.]*")
 
 
 class ParseError(Exception):
+    """Bad input text, at `loc` (a FileLineColLoc); `str()` is the message alone.
+
+    Tools render it as `FILE:LINE:COL: error: message` with the source line; raise it (via `parser.error`) from
+    custom parsers rather than any other exception.
+    """
+
     def __init__(self, message: str, loc: Location):
         super().__init__(message)
         self.message = message
@@ -67,6 +73,7 @@ class Lexer:
         return line + self.line_offset, pos - self._line_starts[line - 1] + 1
 
     def loc_at(self, pos: int) -> FileLineColLoc:
+        """The FILE:LINE:COL location of offset `pos` (line numbers shifted by the split-input offset)."""
         line, col = self._line_col(pos)
         return FileLineColLoc.fast(self.filename, line, col)
 
@@ -85,17 +92,21 @@ class Lexer:
     # ------------------------------------------------------------------
 
     def skip_ws(self) -> int:
+        """Skip whitespace and `//` comments; the new offset."""
         pos = _WS.match(self.text, self.pos).end()
         self.pos = pos
         return pos
 
     def at_end(self) -> bool:
+        """Only whitespace and comments are left."""
         return self.skip_ws() >= len(self.text)
 
     def peek(self, s: str) -> bool:
+        """Whether the next token starts with `s`; consumes nothing (but skips whitespace)."""
         return self.text.startswith(s, self.skip_ws())
 
     def peek_char(self) -> str:
+        """The next non-blank character, `''` at the end."""
         pos = self.skip_ws()
         return self.text[pos:pos + 1]
 
@@ -114,6 +125,7 @@ class Lexer:
         return False
 
     def expect(self, s: str, what: str | None = None) -> None:
+        """Consume `s` or raise ParseError (`expected 's'` plus ` what` when given)."""
         text = self.text
         pos = self.pos
         if text.startswith(s, pos):
@@ -146,6 +158,7 @@ class Lexer:
             end = comment
 
     def parse_optional_keyword(self, kw: str | None = None) -> str | None:
+        """The next bare identifier (only `kw`, when given), consumed; else None and nothing consumed."""
         pos = _WS.match(self.text, self.pos).end()
         m = _BARE_ID.match(self.text, pos)
         if m is None or (kw is not None and m.group() != kw):
@@ -164,17 +177,20 @@ class Lexer:
         return m.group()
 
     def parse_keyword(self, kw: str | None = None, what: str = "") -> str:
+        """`parse_optional_keyword` that raises ParseError instead of returning None."""
         r = self.parse_optional_keyword(kw)
         if r is None:
             raise self.error(f"expected '{kw}'" if kw else f"expected keyword{' ' + what if what else ''}")
         return r
 
     def peek_keyword(self) -> str | None:
+        """The next bare identifier, not consumed; None when something else follows."""
         pos = self.skip_ws()
         m = _BARE_ID.match(self.text, pos)
         return None if m is None else m.group()
 
     def parse_optional_string(self) -> str | None:
+        """A `"..."` literal, unescaped; else None."""
         pos = _WS.match(self.text, self.pos).end()
         self.pos = pos
         m = _STRING.match(self.text, pos)
@@ -186,12 +202,14 @@ class Lexer:
         return _unescape(m.group(1), self, pos)
 
     def parse_string(self, what: str = "string literal") -> str:
+        """A `"..."` literal, unescaped, or ParseError (`expected <what>`)."""
         s = self.parse_optional_string()
         if s is None:
             raise self.error(f"expected {what}")
         return s
 
     def parse_optional_integer(self) -> int | None:
+        """A decimal or hex integer with optional `-`; else None."""
         pos = _WS.match(self.text, self.pos).end()
         self.pos = pos
         m = _INT.match(self.text, pos)
@@ -201,6 +219,7 @@ class Lexer:
         return _to_int(m.group())
 
     def parse_integer(self, what: str = "integer value") -> int:
+        """An integer, or ParseError (`expected <what>`)."""
         v = self.parse_optional_integer()
         if v is None:
             raise self.error(f"expected {what}")
@@ -220,6 +239,7 @@ class Lexer:
         return _to_int(s)
 
     def parse_float(self) -> float:
+        """A floating point literal (integers accepted), or ParseError."""
         v = self.parse_optional_number()
         if v is None:
             raise self.error("expected floating point literal")
@@ -236,6 +256,7 @@ class Lexer:
         return m.group(1) if m.group(1) is not None else _unescape(m.group(2), self, pos)
 
     def parse_optional_symbol_name(self) -> str | None:
+        """`@name` (without the `@`) if one follows, else None."""
         if not self.peek("@"):
             return None
         return self.parse_symbol_name()

@@ -90,6 +90,27 @@ class _BlockScope:
 
 
 class Parser(AttrTypeParser):
+    """The textual IR parser; also the API a custom op's `parse(cls, parser)` receives (MLIR's OpAsmParser).
+
+    One Parser per source text: it holds the SSA and block scopes, the `#alias`/`!alias` definitions and the
+    source offsets that become FILE:LINE:COL locations. Users normally call `mlir_py.parse` / `parse_source`
+    instead of constructing one; the context decides which ops, attributes and types are known.
+
+    A custom `parse(cls, parser)` is called right after the op name was consumed (result names and `=` too) and
+    must return the built op (usually `cls.create(...)`); the parser binds the results and reads a trailing
+    `loc(...)` itself. Mirror your `print` in this order:
+
+    1. operands: `parse_operand` / `parse_operand_list` (names only: SSA values are typed later);
+    2. fixed punctuation and keywords: `expect`, `parse_optional`, `parse_keyword`, `parse_optional_keyword`;
+    3. attributes: `parse_attribute`, `parse_optional_attr_dict` (or `..._with_keyword`);
+    4. types: `parse_colon_type`, `parse_type`, `parse_type_list`, `parse_arrow_type_list`;
+    5. `resolve_operand(s)`, each name with its type: only now are operands `Value`s;
+    6. regions (`parse_region`, entry arguments from `parse_argument`) and successors (`parse_successor`).
+
+    Every failure raises `ParseError` located at the offending text (`self.error(msg, pos)` builds one); never
+    raise a bare Python exception for bad input.
+    """
+
     def __init__(self, ctx: Context, text: str, filename: str = "<stdin>", *, line_offset: int = 0):
         self.ctx = ctx
         self.text = text
@@ -117,6 +138,10 @@ class Parser(AttrTypeParser):
     # ------------------------------------------------------------------
 
     def parse_operand(self) -> UnresolvedOperand:
+        """`%name` or `%name#N`, not yet resolved: its type is known only later, so call `resolve_operand` with it.
+
+        Raises ParseError ("expected SSA operand") when no `%` name follows.
+        """
         m = _SP_SSA_ID.match(self.text, self.pos)
         if m is not None:
             self.pos = m.end()
@@ -132,6 +157,7 @@ class Parser(AttrTypeParser):
         return UnresolvedOperand((m.group(1), _to_int(n) if n else 0, pos))
 
     def parse_optional_operand(self) -> UnresolvedOperand | None:
+        """`parse_operand` if a `%` follows, else None and nothing consumed."""
         if not self.peek("%"):
             return None
         return self.parse_operand()
@@ -153,6 +179,12 @@ class Parser(AttrTypeParser):
         return ops
 
     def resolve_operand(self, u: UnresolvedOperand, type: Attribute) -> Value:
+        """The Value that `u` names, given the type the op's syntax says it has.
+
+        A use before its definition (legal in graph regions and across blocks) yields a forward reference that
+        the definition replaces; a type that disagrees with the definition or a prior use raises ParseError, and
+        so does a name not visible across an `IsolatedFromAbove` boundary.
+        """
         name, number, _ = u
         for scope in reversed(self._scopes):
             vals = scope.values.get(name)
@@ -181,6 +213,10 @@ class Parser(AttrTypeParser):
 
     def resolve_operands(self, us: list[UnresolvedOperand], types: list[Attribute] | Attribute,
                          pos: int | None = None) -> list[Value]:
+        """`resolve_operand` for each of `us`; `types` is one type per operand, or a single type shared by all.
+
+        Raises ParseError when the counts differ (located at `pos`, else at the first operand).
+        """
         if not isinstance(types, (list, tuple)):
             types = [types] * len(us)
         if len(us) != len(types):
@@ -244,6 +280,7 @@ class Parser(AttrTypeParser):
     # ------------------------------------------------------------------
 
     def parse_successor(self) -> Block:
+        """`^bb` as a Block of the enclosing region; a block used before its label is created now."""
         pos = _WS.match(self.text, self.pos).end()
         m = _CARET_ID.match(self.text, pos)
         if m is None:
@@ -253,6 +290,7 @@ class Parser(AttrTypeParser):
         return self._get_block(m.group(1), pos)
 
     def parse_optional_successor(self) -> Block | None:
+        """`parse_successor` if a `^` follows, else None and nothing consumed."""
         if not self.peek("^"):
             return None
         return self.parse_successor()
@@ -322,6 +360,7 @@ class Parser(AttrTypeParser):
             self._pop_scope()
 
     def parse_optional_region(self, arguments=None, *, isolated: bool = False) -> Region | None:
+        """`parse_region` if a `{` follows, else None and nothing consumed."""
         if not self.peek("{"):
             return None
         return self.parse_region(arguments, isolated=isolated)
@@ -388,6 +427,11 @@ class Parser(AttrTypeParser):
     # ------------------------------------------------------------------
 
     def parse_operation(self) -> Operation:
+        """One operation in custom or generic form, with its result bindings and trailing `loc(...)`.
+
+        Custom forms dispatch on the op name (after the enclosing op's `default_dialect`, then `builtin.`) to
+        the op class's hand-written `parse` or its compiled `assembly_format`.
+        """
         text = self.text
         pos = self.pos
         result_names: list[tuple[str, int, int]] = []
@@ -712,6 +756,9 @@ def parse_source(ctx: Context, text: str, filename: str = "<stdin>", *, line_off
 
 
 def parse_attribute(ctx: Context, text: str) -> Attribute:
+    """One attribute from `text` (all of it: trailing characters raise ParseError); dialect attributes need their
+    dialect in `ctx`.
+    """
     p = Parser(ctx, text, "<attribute>")
     a = p.parse_attribute()
     if not p.at_end():
@@ -720,6 +767,9 @@ def parse_attribute(ctx: Context, text: str) -> Attribute:
 
 
 def parse_type(ctx: Context, text: str) -> Attribute:
+    """One type from `text` (all of it: trailing characters raise ParseError); dialect types need their dialect in
+    `ctx`.
+    """
     p = Parser(ctx, text, "<type>")
     t = p.parse_type()
     if not p.at_end():

@@ -30,6 +30,21 @@ _HINT_OK = re.compile(r"(?!arg\d+\Z)[A-Za-z_$.-][\w$.-]*\Z")
 
 
 class Printer:
+    """Prints IR as mlir-opt does; also the API a custom op's `print(self, printer)` receives (MLIR's
+    OpAsmPrinter).
+
+    Users normally call `mlir_py.to_string(op)` or `str(op)`; construct one for options: `generic` (generic op
+    form everywhere), `debuginfo` (append `loc(...)`), `print_aliases` (`#map = affine_map<...>` definitions
+    up front, as upstream aliases affine maps and integer sets). `local_scope` is accepted, as upstream's
+    flag, but has no effect yet. Call `print_top_level(op)` once per Printer.
+
+    A custom `print` is called after the printer has written the result names, `=` and the op name, so it writes
+    a leading space itself (`printer.write(" ")`), then mirrors its `parse` in the same order:
+    `print_operand(s)`, punctuation with `write`, `print_attribute`, `print_optional_attr_dict(attrs, elided)`
+    (leave out what the syntax already shows), `print_type(s)`, `print_region`, `print_successor`. The trailing
+    location is the printer's job. Output must parse back to the same IR (print/parse fixed point).
+    """
+
     def __init__(self, *, generic: bool = False, debuginfo: bool = False, indent_width: int = 2,
                  print_aliases: bool = True, local_scope: bool = False):
         self._out: list[str] = []
@@ -50,6 +65,7 @@ class Printer:
         self._strip: Any = _UNSET
 
     def getvalue(self) -> str:
+        """Everything written so far, as one string."""
         if self._chunks:
             self._flush()
             return "".join(self._chunks)
@@ -66,6 +82,10 @@ class Printer:
     # ------------------------------------------------------------------
 
     def print_top_level(self, op: Operation) -> str:
+        """`op` and everything nested in it, as a string: names values and blocks, alias definitions first.
+
+        The entry point; `print_op` is for use from inside a printer, where names are already assigned.
+        """
         with gc_paused():
             return self._print_top_level(op)
 
@@ -223,6 +243,9 @@ class Printer:
                     op = op._next
 
     def value_name(self, v: Value) -> str:
+        """The name `v` prints as (`%0`, `%arg1`, `%c0`...); `<<UNKNOWN SSA VALUE>>` for a value outside the
+        printed IR.
+        """
         n = self._names.get(v)
         if n is None:
             return "<<UNKNOWN SSA VALUE>>"
@@ -233,6 +256,7 @@ class Printer:
     # ------------------------------------------------------------------
 
     def print_op(self, op: Operation) -> None:
+        """Result names, `=`, then the op in custom form when it has one (generic form otherwise or when `generic`)."""
         write = self.write
         res = op.results
         if res:
@@ -282,6 +306,7 @@ class Printer:
         return name
 
     def print_generic_op(self, op: Operation) -> None:
+        """`"dialect.op"(%a) <{props}> ({regions}) {attrs} : (types) -> types`: what any op can print as."""
         write = self.write
         write('"')
         write(op.name)
@@ -321,6 +346,12 @@ class Printer:
 
     def print_region(self, region: Region, *, print_entry_block_args: bool = True,
                      print_empty_block: bool = False, print_block_terminators: bool = True) -> None:
+        """`{ ... }` with blocks indented one level.
+
+        Custom ops pass the flags their syntax needs, as upstream's printRegion: `print_entry_block_args=False`
+        when the op's syntax already shows the entry arguments (as `func.func`), `print_block_terminators=False`
+        for an implicit terminator, `print_empty_block=True` to keep an empty entry block visible.
+        """
         write = self.write
         write("{")
         self.indent += self.indent_width
@@ -405,6 +436,7 @@ class Printer:
         return entry[0].get(block, []), entry[1]
 
     def print_block_args(self, block: Block, *, with_types: bool = True) -> None:
+        """The block's arguments as `%a: type, ...` (names only when `with_types` is false), no parentheses."""
         for i, a in enumerate(block.args):
             if i:
                 self.write(", ")
@@ -414,9 +446,11 @@ class Printer:
                 self.print_type(a.type)
 
     def print_successor(self, block: Block) -> None:
+        """A block reference `^bbN`."""
         self.write(self._block_names.get(block, "^<<UNKNOWN>>"))
 
     def print_successor_and_use_list(self, block: Block, values: Sequence[Value]) -> None:
+        """`^bbN(%a, %b : t1, t2)`, or just `^bbN` when there are no values (as upstream)."""
         self.print_successor(block)
         if values:
             self.write("(")
@@ -430,9 +464,11 @@ class Printer:
     # ------------------------------------------------------------------
 
     def print_operand(self, v: Value) -> None:
+        """The value's SSA name."""
         self.write(self._names.get(v) or "<<UNKNOWN SSA VALUE>>")
 
     def print_operands(self, vs: Iterable[Value]) -> None:
+        """SSA names separated by `, `."""
         names = self._names
         self.write(", ".join(names.get(v) or "<<UNKNOWN SSA VALUE>>" for v in vs))
 
@@ -441,12 +477,14 @@ class Printer:
     # ------------------------------------------------------------------
 
     def print_type(self, t: Attribute) -> None:
+        """A type as upstream spells it (builtin types without `!`, dialect types as `!dialect.name<...>`)."""
         s = self._attr_strings.get(t)
         if s is None:
             s = self._render(t)
         self.write(s)
 
     def print_types(self, ts: Iterable[Attribute]) -> None:
+        """Types separated by `, `."""
         first = True
         for t in ts:
             if not first:
@@ -455,6 +493,7 @@ class Printer:
             self.print_type(t)
 
     def print_attribute(self, a: Attribute) -> None:
+        """An attribute, or its `#alias` when aliases are printed and one was assigned."""
         s = self._attr_strings.get(a)
         if s is None:
             alias = self._aliases.get(a)
@@ -489,6 +528,9 @@ class Printer:
             self.print_attribute(a)
 
     def print_parameter(self, p: Any) -> None:
+        """One parameter of a parametrized attribute or type: an Attribute, a quoted string, `true`/`false`, a
+        number.
+        """
         if isinstance(p, Attribute):
             self.print_attribute(p)
         elif isinstance(p, str):
@@ -513,15 +555,18 @@ class Printer:
             self.write(str(p))
 
     def print_string_literal(self, s: str) -> None:
+        """`s` quoted and escaped as MLIR string literals are."""
         self.write(quote_string(s))
 
     def print_symbol_name(self, s: str) -> None:
+        """`@name`, quoted (`@"a b"`) when it is not a bare identifier."""
         if _NAME_OK.match(s) and not s[0].isdigit():
             self.write("@" + s)
         else:
             self.write("@" + quote_string(s))
 
     def print_attr_dict(self, attrs: dict[str, Attribute]) -> None:
+        """`{a = 1, b}` with keys sorted and unit attributes as bare keys, as upstream prints dictionaries."""
         write = self.write
         write("{")
         first = True
@@ -547,6 +592,7 @@ class Printer:
             self.print_attr_dict(shown)
 
     def print_optional_attr_dict_with_keyword(self, attrs: dict[str, Attribute], elided: Iterable[str] = ()) -> None:
+        """` attributes {...}` (as `builtin.module` uses), nothing when all attributes are elided."""
         elided = set(elided)
         shown = {k: v for k, v in attrs.items() if k not in elided}
         if shown:
@@ -560,9 +606,11 @@ class Printer:
         self.print_function_result_types(results)
 
     def print_function_type(self, inputs: Sequence[Attribute], results: Sequence[Attribute]) -> None:
+        """`(inputs) -> results`."""
         self._print_function_type(inputs, results)
 
     def print_function_result_types(self, results: Sequence[Attribute]) -> None:
+        """One result bare, otherwise parenthesised (also a lone function type, to stay unambiguous)."""
         if len(results) == 1 and not isinstance(results[0], FunctionType):
             self.print_type(results[0])
         else:
@@ -571,14 +619,17 @@ class Printer:
             self.write(")")
 
     def print_arrow_type_list(self, types: Sequence[Attribute]) -> None:
+        """` -> results` when there are results, nothing otherwise."""
         if types:
             self.write(" -> ")
             self.print_function_result_types(types)
 
     def print_location(self, loc: Attribute) -> None:
+        """`loc(...)` for the location."""
         loc.print(self)
 
     def print_new_line(self) -> None:
+        """A newline indented to the current nesting level (for ops laying out their own lines)."""
         self.write("\n")
         self.write(" " * self.indent)
 
@@ -679,6 +730,7 @@ def print_op_to_string(op: Operation, *, generic: bool = False, debuginfo: bool 
 
 
 def attr_to_string(a: Attribute) -> str:
+    """An attribute or type printed alone, without aliases (its `str()`)."""
     p = Printer(print_aliases=False)
     p.print_attribute(a)
     return p.getvalue()
