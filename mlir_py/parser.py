@@ -40,6 +40,7 @@ from mlir_py.location import (
     register_source_for_locs,
 )
 from mlir_py.parse_attributes import AttrTypeParser, _DeferredLoc
+from mlir_py.user_errors import must_propagate, user_code_message
 
 if TYPE_CHECKING:
     from mlir_py.context import Context
@@ -549,8 +550,10 @@ class Parser(AttrTypeParser):
             op = parse(self)
         except ParseError:
             raise
-        except (ValueError, TypeError, IndexError, KeyError) as e:
-            raise self.error(f"failed to parse '{name}': {e}", pos) from None
+        except BaseException as e:  # noqa: BLE001 - the op's custom parser raised: an error at the op
+            if must_propagate(e):
+                raise
+            raise self.error(user_code_message(cls.name, "custom parser", e), pos) from None
         finally:
             self._default_dialects.pop()
         return op

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from mlir_py.attributes import Attribute
 from mlir_py.gcpause import gc_paused
 from mlir_py.ir import Block, Operation, Region, Value
+from mlir_py.user_errors import must_propagate, user_code_error
 
 if TYPE_CHECKING:
     pass
@@ -247,18 +248,23 @@ class Printer:
             custom = _CUSTOM_PRINTERS.get(cls)
             if custom is None:
                 custom = _custom_printer_of(cls)
-        if custom:
-            strip = self._strip
-            name = op.name
-            if strip is _UNSET:
-                write(self._short_name(op))
-            elif strip is not None and name.startswith(strip) and name.count(".") == 1:
-                write(name[len(strip):])
+        try:
+            if custom:
+                strip = self._strip
+                name = op.name
+                if strip is _UNSET:
+                    write(self._short_name(op))
+                elif strip is not None and name.startswith(strip) and name.count(".") == 1:
+                    write(name[len(strip):])
+                else:
+                    write(name)
+                custom(op, self)
             else:
-                write(name)
-            custom(op, self)
-        else:
-            self.print_generic_op(op)
+                self.print_generic_op(op)
+        except BaseException as e:  # noqa: BLE001 - a printer hook raised: blame the op, not the printer
+            if must_propagate(e):
+                raise
+            raise user_code_error(op, "custom printer" if custom else "printer", e) from e
         if self.debuginfo:
             write(" ")
             self.print_location(op.location)

@@ -17,6 +17,7 @@ from mlir_py.traits import (
     Terminator,
     region_kind,
 )
+from mlir_py.user_errors import UserCodeError, must_propagate
 
 
 def verify(op: Operation, *, raise_on_error: bool = True) -> bool:
@@ -52,7 +53,13 @@ class _Verifier:
 
     def _verify_op(self, op: Operation) -> None:
         if op.definition is not None:
-            self._verify_definition(op)
+            try:
+                self._verify_definition(op)
+            except BaseException as e:  # noqa: BLE001 - the op's own checks (verify_, traits) raised
+                if must_propagate(e):
+                    raise
+                self.failed = True
+                UserCodeError(op, "verifier", e).emit()
         for i, r in enumerate(op.regions):
             kind = region_kind(op, i)
             self._verify_region(op, r, kind)

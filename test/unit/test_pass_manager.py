@@ -170,6 +170,9 @@ class Crash(Pass):
         {}["missing"]
 
 
+CRASH_LINE = Crash.run_on_operation.__code__.co_firstlineno + 1  # where the KeyError is raised
+
+
 class BreakIR(Pass):
     """Makes the module invalid: an attribute without a dialect prefix."""
 
@@ -497,7 +500,7 @@ def test_exceptions_in_passes_become_diagnostics(monkeypatch):
     with DiagnosticCollector() as c:
         assert not PassManager().add("crash").run(module)
     [d] = c.diagnostics
-    assert d.message == ("pass 'crash' failed with an internal error: KeyError: 'missing' "
+    assert d.message == (f"pass 'crash' raised KeyError: 'missing' (at {__file__}:{CRASH_LINE}) "
                          "(set MLIR_PY_DEBUG=1 for a traceback)")
     assert d.location == module.location and d.notes == []
 
