@@ -23,6 +23,7 @@ from mlir_py.lexer import (
     _to_int,
 )
 from mlir_py.location import CallSiteLoc, FileLineColLoc, FusedLoc, Location, NameLoc, UnknownLoc
+from mlir_py.user_errors import describe_exception, must_propagate, raise_site
 
 
 class AttrTypeParser(Lexer):
@@ -186,11 +187,18 @@ class AttrTypeParser(Lexer):
     def _call_attr_parser(self, cls, pos: int) -> Attribute:
         try:
             a = cls.parse_parameters(self)
+            err = a.verify()
         except ParseError:
             raise
         except (ValueError, TypeError) as e:
             raise self.error(str(e), pos) from None
-        err = a.verify()
+        except BaseException as e:  # noqa: BLE001 - the attribute's own parser or verifier raised
+            if must_propagate(e):
+                raise
+            kind = "type" if getattr(cls, "is_type", False) else "attribute"
+            site = raise_site(e)
+            where = f" (at {site[0]}:{site[1]})" if site is not None else ""
+            raise self.error(f"'{cls.name}' {kind} parser raised {describe_exception(e)}{where}", pos) from None
         if err:
             raise self.error(err, pos)
         return a

@@ -33,6 +33,7 @@ from mlir_py.pass_pipeline import (
     parse_options_text,
     parse_pipeline_text,
 )
+from mlir_py.user_errors import describe_exception, must_propagate
 from mlir_py.user_files import UserFileError, forget_user_files, load_user_file, loaded_user_files
 
 __all__ = [
@@ -306,6 +307,11 @@ def _add_element(pm: OpPassManager, el: PipelineElement, text: str, source: str)
         p = entry(**values)
     except Exception as e:  # a pass constructor rejecting its options is a pipeline error
         raise PassPipelineError(f"cannot create pass '{el.name}': {e}", text, el.pos + 1, source) from None
+    except BaseException as e:  # noqa: BLE001 - sys.exit() in a constructor is still the pass's bug
+        if must_propagate(e):
+            raise
+        raise PassPipelineError(f"cannot create pass '{el.name}': {describe_exception(e)}", text, el.pos + 1,
+                                source) from None
     try:
         pm._add_pass(p)
     except PassManagerError as e:
@@ -331,8 +337,10 @@ def _build_alias(pm: OpPassManager, info: PassPipelineInfo, values: dict[str, An
         info.build(pm, values)
     except PassPipelineError:
         raise
-    except Exception as e:  # a broken alias is reported where it was named
-        raise PassPipelineError(f"pass pipeline '{info.name}' failed to build: {type(e).__name__}: {e}", text,
+    except BaseException as e:  # noqa: BLE001 - a broken alias (even sys.exit()) is reported where it was named
+        if must_propagate(e):
+            raise
+        raise PassPipelineError(f"pass pipeline '{info.name}' failed to build: {describe_exception(e)}", text,
                                 el.pos + 1, source) from None
     finally:
         _set_nesting(pm, saved)

@@ -75,6 +75,7 @@ def _passes_early_exit(args) -> bool:
     if not getattr(args, "list_passes", False):
         return False
     from mlir_py.pass_registry import print_registered_passes
+    check_output_path("-")  # the list goes to stdout whatever -o says
     print_registered_passes(sys.stdout)
     return True
 

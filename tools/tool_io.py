@@ -100,8 +100,17 @@ class Output:
         if self.path == "-":
             out = sys.stdout
             try:
-                out.write(text)
-                out.flush()
+                fd = _real_fd(out)
+                if fd is None:  # an in-memory stream (tests redirect sys.stdout)
+                    out.write(text)
+                    out.flush()
+                else:
+                    # os.write on the descriptor: a buffered text stream can lose the
+                    # error of a pipe closed half-way through a large write
+                    out.flush()
+                    view = memoryview(text.encode("utf-8", "surrogateescape"))
+                    while view:
+                        view = view[os.write(fd, view):]
             except (OSError, ValueError) as e:
                 _silence_stdout()
                 raise ToolError(f"cannot write to standard output: {_reason(e)}") from None
@@ -121,6 +130,13 @@ class Output:
             raise ToolError(f"cannot write output file '{self.path}': {_reason(e)}") from None
         finally:
             self._file = None
+
+
+def _real_fd(stream) -> int | None:
+    try:
+        return stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _stream_usable(stream, fd: int) -> bool:

@@ -218,6 +218,19 @@ def test_closed_stdout_fails_before_the_work(tmp_path, input_file, marker_plugin
     assert "func.func @f()" in out.read_text()
 
 
+def test_reader_closing_the_pipe_is_reported(tmp_path):
+    big = tmp_path / "big.mir"
+    body = "".join(f"  %x{i} = arith.addi %a, %a : i32\n" for i in range(20000))
+    big.write_text("func.func @f(%a: i32) {\n" + body + "  return\n}\n")
+    env = {k: v for k, v in os.environ.items() if k != "MLIR_PY_DEBUG"}
+    proc = subprocess.Popen([MIR_OPT, str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc.stdout.read(100)
+    proc.stdout.close()  # like `mir-opt big.mir | head -c 100`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1, err
+    assert err == "mir-opt: error: cannot write to standard output: Broken pipe\n"
+
+
 def test_closed_stdin_is_reported():
     r = subprocess.run([MIR_OPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
                        preexec_fn=lambda: os.close(0))
@@ -318,3 +331,51 @@ def test_every_shipped_assembly_format_compiles():
     assert len(checked) > 50
     for cls in checked:
         assert op_format(cls) is not None, cls.name
+
+
+HOOK_FILES = {
+    "attribute parser": ("--load-dialect", """
+from mlir_py.attributes import AttrDef
+from mlir_py.dialect import Dialect
+{prelude}
+class Weird(AttrDef):
+    name = "weird.w"
+
+    @classmethod
+    def parse_parameters(cls, parser):
+        {statement}
+
+D = Dialect("weird", attributes=[Weird])
+""", '"t.x"() {a = #weird.w<1>} : () -> ()\n', "in.mir:1:14: error: 'weird.w' attribute parser raised {expected}"),
+    "pipeline builder": ("--load-pass-plugin", """
+from mlir_py.pass_registry import register_pipeline
+{prelude}
+@register_pipeline("test-builder", "raises")
+def build(pm):
+    {statement}
+""", SRC, "mir-opt: error: pass pipeline 'test-builder' failed to build: {expected}"),
+    "pass constructor": ("--load-pass-plugin", """
+{prelude}
+@register_pass
+class Raiser(Pass):
+    name = "test-builder"
+
+    def __init__(self, **kw):
+        {statement}
+""", SRC, "mir-opt: error: cannot create pass 'test-builder': {expected}"),
+}
+
+
+@pytest.mark.parametrize("statement", ["sys.exit(3)", "raise KeyboardInterrupt", "raise Custom('custom')"])
+@pytest.mark.parametrize("hook", list(HOOK_FILES))
+def test_hooks_outside_passes_raising_any_base_exception(hook, statement, tmp_path):
+    flag, code, source, message = HOOK_FILES[hook]
+    path = tmp_path / "hook_file.py"
+    path.write_text(code.format(prelude=PRELUDE, statement=statement))
+    src = tmp_path / "in.mir"
+    src.write_text(source)
+    args = [str(src), "--allow-unregistered-dialect", flag, str(path)]
+    if hook != "attribute parser":
+        args.append("--test-builder")
+    rc, out, err = run_main(*args)
+    assert_one_clean_error(rc, err, message.format(expected=RAISES[statement]))
