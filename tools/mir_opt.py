@@ -1,8 +1,12 @@
 """mir-opt: parse, verify, transform and print IR (mlir-opt's command line).
 
-Every failure - malformed text, invalid IR, a failing pass, bad flags - is
-reported as `FILE:LINE:COL: error: ...` with the source line and a caret,
-and exits with status 1; no Python traceback reaches the user.
+Every failure exits with status 1 and one report, never a Python traceback:
+malformed text, invalid IR, a failing pass or a user hook that raised is
+`FILE:LINE:COL: error: ...` with the source line and a caret; bad flags and
+unusable input or output paths are `mir-opt: error: ...` (the output is
+checked before the work starts); a user file that fails to load is
+`FILE[:LINE]: error: ...`. Ctrl-C is `mir-opt: interrupted`, status 130
+(see tool_main.py).
 """
 
 from __future__ import annotations
@@ -17,9 +21,6 @@ from mlir_py.tools.tool_main import ReportedError, ToolError, ToolExit, run_tool
 
 from mlir_py.context import Context
 from mlir_py.diagnostics import Diagnostic, DiagnosticHandler
-
-#: errors about the command line; kept under its old name for callers
-UsageError = ToolError
 
 
 class _ArgParser(argparse.ArgumentParser):
@@ -67,7 +68,7 @@ def _build_pass_manager(args, argv):
     try:
         return build_pass_manager(args, argv)
     except PassPipelineError as e:  # the message, then the flag as typed with a caret
-        raise UsageError(f"{e.message}\n{e.context()}".rstrip()) from None
+        raise ToolError(f"{e.message}\n{e.context()}".rstrip()) from None
 
 
 def _passes_early_exit(args) -> bool:
