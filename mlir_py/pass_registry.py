@@ -148,14 +148,14 @@ def registry_scope() -> Iterator[None]:
     """
     load_builtin_passes()
     saved = [(d, dict(d)) for d in (_passes, _pipelines, _plugins)]
-    files = loaded_user_files()
+    files, modules = loaded_user_files(), dict(sys.modules)
     try:
         yield
     finally:
         for d, content in saved:
             d.clear()
             d.update(content)
-        forget_user_files(files)
+        forget_user_files(files, modules)
 
 
 def lookup(name: str) -> type[Pass] | PassPipelineInfo | None:

@@ -59,13 +59,16 @@ def loaded_user_files() -> dict[str, ModuleType]:
     return dict(_loaded)
 
 
-def forget_user_files(keep: dict[str, ModuleType]) -> None:
+def forget_user_files(keep: dict[str, ModuleType], modules_before: dict[str, ModuleType] | None = None) -> None:
     """Unload every file not in `keep` (a `loaded_user_files()` snapshot), so
-    that a later load runs it again (used by `registry_scope`)."""
+    that a later load runs it again (used by `registry_scope`). A module that
+    was already in `modules_before` (a `sys.modules` snapshot taken with
+    `keep`) stays imported: someone imported it before the scope."""
     for path in [p for p in _loaded if p not in keep]:
         mod = _loaded.pop(path)
-        if sys.modules.get(mod.__name__) is mod:
-            del sys.modules[mod.__name__]
+        name = mod.__name__
+        if sys.modules.get(name) is mod and (modules_before is None or modules_before.get(name) is not mod):
+            del sys.modules[name]
 
 
 def _module_file(mod: ModuleType) -> str | None:

@@ -163,3 +163,13 @@ def test_registry_scope_forgets_loaded_files(tmp_path):
         first = load_user_file(d)
     assert "uf7_dialect" not in sys.modules
     assert load_user_file(d) is not first           # loaded afresh after the scope
+
+
+def test_a_module_imported_before_the_scope_stays_imported(tmp_path):
+    d, _, i = write_pair(tmp_path, "uf8", "uf8_dialect")
+    sys.path.insert(0, str(tmp_path))
+    import uf8_dialect  # a test (or a user's script) imported it by name
+    rc, _, err = run_main(i, "--load-dialect", d)  # mir-opt reuses it, and must not unload it
+    assert rc == 0, err
+    assert sys.modules["uf8_dialect"] is uf8_dialect and uf8_dialect.LOADS == 1
+    del sys.modules["uf8_dialect"]
