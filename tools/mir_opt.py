@@ -1,30 +1,36 @@
 """mir-opt: parse, verify, transform and print IR (mlir-opt's command line).
 
-Every failure - malformed text, invalid IR, a failing pass, bad flags - is
-reported as `FILE:LINE:COL: error: ...` with the source line and a caret,
-and exits with status 1; no Python traceback reaches the user.
+Every failure exits with status 1 and one report, never a Python traceback:
+malformed text, invalid IR, a failing pass or a user hook that raised is
+`FILE:LINE:COL: error: ...` with the source line and a caret; bad flags and
+unusable input or output paths are `mir-opt: error: ...` (the output is
+checked before the work starts); a user file that fails to load is
+`FILE[:LINE]: error: ...`. Ctrl-C is `mir-opt: interrupted`, status 130
+(see tool_main.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from mlir_py.tools.diagnostic_verifier import DiagnosticVerifier
 from mlir_py.tools.input_splitting import split_input
+from mlir_py.tools.tool_io import Output, check_input_path, check_output_path, read_input
+from mlir_py.tools.tool_main import ReportedError, ToolError, ToolExit, run_tool
 
 from mlir_py.ir.context import Context
 from mlir_py.ir.diagnostics import Diagnostic, DiagnosticHandler
 
 
-class UsageError(Exception):
-    pass
-
-
 class _ArgParser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse would exit(2) with usage; keep one error style
-        raise UsageError(message)
+        raise ToolError(message)
+
+    def exit(self, status: int = 0, message: str | None = None):  # --help: done, not an error
+        if message:
+            print(message, file=sys.stderr, end="")
+        raise ToolExit(status)
 
 
 def build_arg_parser() -> argparse.ArgumentParser:
@@ -40,7 +46,13 @@ def build_arg_parser() -> argparse.ArgumentParser:
     ap.add_argument("--mlir-print-op-generic", action="store_true", help="print operations in generic form")
     ap.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
     ap.add_argument("--load-dialect", action="append", default=[], metavar="FILE.py",
-                    help="load a user dialect defined in a Python file")
+                    help="load the dialects a Python file defines (loaded as module FILE; see docs/passes.md)")
+    ap.add_argument("--verify-roundtrip", action="store_true",
+                    help="after parsing, check that the printed IR (generic and custom form) parses back "
+                         "to the same IR")
+    ap.add_argument("--mlir-disable-threading", action="store_true",
+                    help="accepted for mlir-opt compatibility; a no-op, since mir-opt always runs "
+                         "single-threaded")
     _add_pass_arguments(ap)
     return ap
 
@@ -56,7 +68,7 @@ def _build_pass_manager(args, argv):
     try:
         return build_pass_manager(args, argv)
     except PassPipelineError as e:  # the message, then the flag as typed with a caret
-        raise UsageError(f"{e.message}\n{e.context()}".rstrip()) from None
+        raise ToolError(f"{e.message}\n{e.context()}".rstrip()) from None
 
 
 def _passes_early_exit(args) -> bool:
@@ -64,6 +76,7 @@ def _passes_early_exit(args) -> bool:
     if not getattr(args, "list_passes", False):
         return False
     from mlir_py.pass_manager import print_registered_passes
+    check_output_path("-")  # the list goes to stdout whatever -o says
     print_registered_passes(sys.stdout)
     return True
 
@@ -75,26 +88,52 @@ def _finish_passes(args) -> None:
 # --- end passes ----------------------------------------------------------------
 
 
-def load_dialect_file(ctx: Context, path: str) -> None:
-    """Import a user's .py file and load every Dialect object it defines."""
-    import importlib.util
+def load_user_files(argv: list[str]) -> None:
+    """Load the `--load-dialect` and `--load-pass-plugin` files in command-line
+    order, through one loader (mlir_py.support.user_files), before the flags are
+    parsed: a plugin's passes become flags, and a plugin may `import` a
+    dialect file named before it (or after it: the import loads it)."""
+    from mlir_py.pass_manager import PassPluginError, load_pass_plugin
+    from mlir_py.support.user_files import UserFileError, load_user_file
+    for flag, path in user_file_flags(argv):
+        try:
+            if flag == "load-dialect":
+                load_user_file(path, "dialect file")
+            else:
+                load_pass_plugin(path)
+        except (UserFileError, PassPluginError) as e:
+            raise (ReportedError if e.in_file else ToolError)(str(e)) from None
 
+
+def user_file_flags(argv: list[str]) -> list[tuple[str, str]]:
+    """(flag, path) for each `--load-dialect` / `--load-pass-plugin` (also
+    `=PATH` and single-dash spellings), in order; stops at `--`."""
+    found = []
+    for i, a in enumerate(argv):
+        if a == "--":
+            break
+        if a.startswith("-") and not a.startswith("--"):
+            a = "-" + a
+        for flag in ("load-dialect", "load-pass-plugin"):
+            if a == f"--{flag}" and i + 1 < len(argv):
+                found.append((flag, argv[i + 1]))
+            elif a.startswith(f"--{flag}="):
+                found.append((flag, a.split("=", 1)[1]))
+    return found
+
+
+def load_dialect_file(ctx: Context, path: str) -> None:
+    """Load every Dialect object a user's file defines (the file itself is
+    loaded once, by `load_user_files`, or here when called directly)."""
     from mlir_py.definition.dialect import Dialect
-    if not os.path.exists(path):
-        raise UsageError(f"cannot open dialect file '{path}'")
-    name = "mir_user_dialect_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
+    from mlir_py.support.user_files import UserFileError, load_user_file
     try:
-        spec.loader.exec_module(mod)
-    except Exception as e:  # the user's file: report its error, not ours
-        if os.environ.get("MLIR_PY_DEBUG"):
-            raise
-        raise UsageError(f"cannot load dialect file '{path}': {type(e).__name__}: {e}") from None
+        mod = load_user_file(path, "dialect file")
+    except UserFileError as e:
+        raise (ReportedError if e.in_file else ToolError)(str(e)) from None
     found = [v for v in vars(mod).values() if isinstance(v, Dialect)]
     if not found:
-        raise UsageError(f"'{path}' defines no Dialect object")
+        raise ReportedError(f"{path}: error: dialect file '{path}' defines no Dialect object")
     for d in found:
         ctx.load_dialect(d)
 
@@ -111,6 +150,7 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
                   out: list[str]) -> bool:
     """Parse, verify, run passes and print one buffer. Diagnostics go to emit_diag."""
     from mlir_py.analysis.verifier import verify
+    from mlir_py.support.user_errors import UserCodeError
     from mlir_py.text.parser import ParseError, parse_source
     from mlir_py.text.printer import Printer
 
@@ -130,12 +170,19 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
         with DiagnosticHandler(emit_diag):
             if not verify(module):
                 return False
+            if getattr(args, "verify_roundtrip", False):
+                from mlir_py.tools.roundtrip_check import verify_roundtrip
+                if not verify_roundtrip(ctx, module):
+                    return False
             pm = pm_factory() if pm_factory is not None else None
             if pm is not None and not pm.run(module):
                 return False
-        p = Printer(generic=args.mlir_print_op_generic, debuginfo=args.mlir_print_debuginfo)
-        with _phase(timing, "Output"):
-            out.append(p.print_top_level(module))
+            p = Printer(generic=args.mlir_print_op_generic, debuginfo=args.mlir_print_debuginfo)
+            with _phase(timing, "Output"):
+                out.append(p.print_top_level(module))
+    except UserCodeError as e:  # a custom printer (or another hook outside a pass) raised
+        emit_diag(Diagnostic("error", e.location, e.message, e.op))
+        return False
     except RecursionError:
         from mlir_py.ir.location import FileLineColLoc
         emit_diag(Diagnostic("error", FileLineColLoc(filename, 1 + line_offset, 1),
@@ -151,26 +198,28 @@ def _phase(timing, name: str):
 
 
 def run(argv: list[str]) -> int:
+    """mir-opt's work; every user file and pass it loads is forgotten after."""
+    from mlir_py.pass_manager import registry_scope
+    with registry_scope():
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
+    load_user_files(argv)
     ap = build_arg_parser()
     args = ap.parse_args(argv)
     if _passes_early_exit(args):
         return 0
+    check_output_path(args.output)
+    check_input_path(args.input)
     ctx = make_context(args)
     pm_factory = None
     pm_probe = _build_pass_manager(args, argv)
     if pm_probe is not None:
         pm_factory = lambda: _build_pass_manager(args, argv)  # noqa: E731 (fresh state per chunk)
-    if args.input == "-":
-        buf = getattr(sys.stdin, "buffer", None)
-        data = buf.read() if buf is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
-        filename = "<stdin>"
-    else:
-        try:
-            with open(args.input, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            raise UsageError(f"could not open input file '{args.input}': {e.strerror}") from None
-        filename = args.input
+    data, filename = read_input(args.input)
+    output = Output(args.output)
+    output.open()
     text = _decode_input(data, filename)
     if text is None:
         return 1
@@ -197,11 +246,7 @@ def run(argv: list[str]) -> int:
                 ok = False
         outputs.append("".join(out))
     result = "// -----\n".join(outputs) if args.split_input_file else "".join(outputs)
-    if args.output == "-":
-        sys.stdout.write(result)
-    else:
-        with open(args.output, "w") as f:
-            f.write(result)
+    output.write(result)
     _finish_passes(args)
     return 0 if ok else 1
 
@@ -223,35 +268,10 @@ def _decode_input(data: bytes, filename: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; runs in a thread with a large stack so deep nesting cannot crash."""
-    import threading
+    """Entry point: see mlir_py.tools.tool_main for threads, Ctrl-C and exit codes."""
     if argv is None:
         argv = sys.argv[1:]
-    result = [1]
-    threading.stack_size(512 * 1024 * 1024)
-    sys.setrecursionlimit(50000)
-    t = threading.Thread(target=lambda: result.__setitem__(0, _main(argv)))
-    t.start()
-    t.join()
-    return result[0]
-
-
-def _main(argv: list[str]) -> int:
-    try:
-        code = run(argv)
-    except UsageError as e:
-        print(f"mir-opt: error: {e}", file=sys.stderr)
-        code = 1
-    except KeyboardInterrupt:
-        code = 130
-    except Exception as e:  # last line of defence: never show a traceback
-        if os.environ.get("MLIR_PY_DEBUG"):
-            raise
-        print(f"mir-opt: error: internal error: {type(e).__name__}: {e} (set MLIR_PY_DEBUG=1 for a traceback)",
-              file=sys.stderr)
-        code = 1
-    sys.stdout.flush()
-    return code
+    return run_tool("mir-opt", run, list(argv))
 
 
 if __name__ == "__main__":

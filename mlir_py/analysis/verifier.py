@@ -19,8 +19,9 @@ from mlir_py.definition.traits import (
 from mlir_py.ir import diagnostics
 from mlir_py.ir.attributes import ParametrizedAttribute
 from mlir_py.ir.diagnostics import DiagnosticCollector, DiagnosticError, emit
-from mlir_py.ir.gcpause import gc_paused
 from mlir_py.ir.operation import Block, Operation, Region
+from mlir_py.support.gcpause import gc_paused
+from mlir_py.support.user_errors import UserCodeError, must_propagate
 
 
 def verify(op: Operation, *, raise_on_error: bool = True) -> bool:
@@ -55,7 +56,13 @@ class _Verifier:
 
     def _verify_op(self, op: Operation) -> None:
         if op.definition is not None:
-            self._verify_definition(op)
+            try:
+                self._verify_definition(op)
+            except BaseException as e:  # noqa: BLE001 - the op's own checks (verify_, traits) raised
+                if must_propagate(e):
+                    raise
+                self.failed = True
+                UserCodeError(op, "verifier", e).emit()
         for i, r in enumerate(op.regions):
             kind = region_kind(op, i)
             self._verify_region(op, r, kind)

@@ -171,17 +171,20 @@ class Timer:
     children keyed by identity so that a pass run on a hundred functions
     shows once, with the sum of its runs."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, *, hidden: bool = False):
         self.name = name
+        #: left out of the tree display (its children move up); listed in the list display
+        self.hidden = hidden
         self.wall = 0.0
         self.children: dict[Any, Timer] = {}
         self._started: float | None = None
 
-    def nest(self, key: Any, name: str | Callable[[], str]) -> Timer:
-        """The child timer under `key`, created on first use with `name` (a callable name is evaluated only then)."""
+    def nest(self, key: Any, name: str | Callable[[], str], *, hidden: bool = False) -> Timer:
+        """The child timer under `key`, created on first use with `name` (a callable name is evaluated only then);
+        a `hidden` timer shows in the list display only, as upstream's pipeline-collection timers."""
         t = self.children.get(key)
         if t is None:
-            t = Timer(name() if callable(name) else name)
+            t = Timer(name() if callable(name) else name, hidden=hidden)
             self.children[key] = t
         return t
 
@@ -215,6 +218,12 @@ class TimingManager:
     The root runs from the manager's creation to the report; a tool times
     its own phases with `with tm.phase("Parser"):`, and pass managers nest
     pipelines and passes under the root. Time no child covers is `Rest`.
+
+    The two displays are mlir-opt's: `tree` shows the timers nested, in the
+    order they were first started, without the root and hidden timers;
+    `list` merges every timer of the tree - root and hidden ones included -
+    by name and sorts them by wall time, longest first (ties keep the order
+    of first appearance, where mlir-opt's unstable sort leaves it open).
     """
 
     def __init__(self, display: str = "tree"):
@@ -242,9 +251,10 @@ class TimingManager:
 
         if self.display == "tree":
             def tree(t: Timer, indent: int) -> None:
-                entry(indent, t.name, t.elapsed())
+                if not t.hidden:
+                    entry(indent, t.name, t.elapsed())
                 for c in t.children.values():
-                    tree(c, indent + 2)
+                    tree(c, indent if t.hidden else indent + 2)
             for c in self.root.children.values():
                 tree(c, 0)
         else:
@@ -254,6 +264,7 @@ class TimingManager:
                 merged[t.name] = merged.get(t.name, 0.0) + t.elapsed()
                 for c in t.children.values():
                     collect(c)
+            merged[self.root.name] = total  # the root is still running: read it once
             for c in self.root.children.values():
                 collect(c)
             for name, wall in sorted(merged.items(), key=lambda kv: -kv[1]):
@@ -267,7 +278,9 @@ class TimingManager:
 
 class PassTimingInstrumentation(PassInstrumentation):
     """Times every pass and nested pipeline under `parent` (by default the
-    manager's root), as `'func.func' Pipeline` / `CSE` entries."""
+    manager's root), as `'func.func' Pipeline` / `CSE` entries. As in MLIR,
+    a nested pipeline sits under a hidden `Pipeline Collection : ['func.func']`
+    timer (the pass that runs it), which only the list display shows."""
 
     def __init__(self, manager: TimingManager, parent: Timer | None = None):
         self.manager = manager
@@ -278,10 +291,14 @@ class PassTimingInstrumentation(PassInstrumentation):
         return self._active[-1] if self._active else self.parent
 
     def run_before_pipeline(self, pipeline: Any, op: Operation, parent: Any) -> None:
-        t = self._top().nest(parent, lambda: f"'{pipeline.anchor_name}' Pipeline")
+        collection = self._top().nest(parent, lambda: f"Pipeline Collection : ['{pipeline.anchor_name}']",
+                                      hidden=True)
+        self._active.append(collection.start())
+        t = collection.nest(pipeline, lambda: f"'{pipeline.anchor_name}' Pipeline")
         self._active.append(t.start())
 
     def run_after_pipeline(self, pipeline: Any, op: Operation, parent: Any) -> None:
+        self._active.pop().stop()
         self._active.pop().stop()
 
     def run_before_pass(self, p: Any, op: Operation) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
+import threading
 import traceback
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -47,6 +49,7 @@ from mlir_py.pass_manager.pipeline import (
     parse_pipeline_text,
 )
 from mlir_py.pass_manager.registry import PassPipelineInfo, lookup, unknown_name_message
+from mlir_py.support.user_errors import UserCodeError, describe_exception, must_propagate, raise_site
 
 if TYPE_CHECKING:
     from mlir_py.ir.operation import Operation
@@ -279,8 +282,24 @@ def _debug() -> bool:
     return os.environ.get("MLIR_PY_DEBUG", "") not in ("", "0")
 
 
-def _report_crash(op: Operation, what: str, exc: BaseException) -> None:
-    msg = f"{what} failed with an internal error: {type(exc).__name__}: {exc}"
+def _is_interrupt(exc: BaseException) -> bool:
+    """A Ctrl-C that must stop the program (see mlir_py.support.user_errors)."""
+    return isinstance(exc, KeyboardInterrupt) and threading.current_thread() is threading.main_thread()
+
+
+def _report_crash(op: Operation, what: str, exc: BaseException, pass_: Pass | None = None) -> None:
+    """An exception escaped a pass (or its setup): an error naming the pass
+    and, for a hook that raised inside it, the op the hook was working on;
+    the file and line where it was raised point the author at the bug."""
+    if isinstance(exc, UserCodeError):
+        exc.emit(f"while running pass '{pass_.name}'" if pass_ is not None else None)
+        return
+    prefer = None
+    if pass_ is not None:
+        prefer = getattr(sys.modules.get(type(pass_).__module__), "__file__", None)
+    site = raise_site(exc, prefer_file=prefer)
+    where = f" (at {site[0]}:{site[1]})" if site is not None else ""
+    msg = f"{what} raised {describe_exception(exc)}{where}"
     if not _debug():
         msg += " (set MLIR_PY_DEBUG=1 for a traceback)"
     diag = op.emit_error(msg)
@@ -302,8 +321,10 @@ class _Runner:
             except PassFailure as e:
                 op.emit_error(f"pass '{p.name}' failed to initialize" + (f": {e.message}" if e.message else ""))
                 return False
-            except Exception as e:
-                _report_crash(op, f"initializing pass '{p.name}'", e)
+            except BaseException as e:  # noqa: BLE001 - sys.exit() in a pass is the pass's bug too
+                if _is_interrupt(e):
+                    raise
+                _report_crash(op, f"initializing pass '{p.name}'", e, p)
                 return False
         return True
 
@@ -356,8 +377,10 @@ class _Runner:
         except PassFailure as e:
             failed = True
             message = e.message
-        except Exception as e:  # a bug in a pass is reported, never a traceback
-            _report_crash(op, f"pass '{p.name}'", e)
+        except BaseException as e:  # noqa: BLE001 - a bug in a pass (even sys.exit()) is reported
+            if _is_interrupt(e):
+                raise
+            _report_crash(op, f"pass '{p.name}'", e, p)
             failed = True
             errors_before = -1
         if failed:
@@ -377,7 +400,9 @@ class _Runner:
     def _verify(self, p: Pass, op: Operation) -> bool:
         try:
             ok = verify(op)
-        except Exception as e:
+        except BaseException as e:  # noqa: BLE001
+            if _is_interrupt(e):
+                raise
             _report_crash(op, f"verifying the IR after pass '{p.name}'", e)
             return False
         if not ok:
@@ -466,6 +491,11 @@ def add_pipeline_element(pm: OpPassManager, el: PipelineElement, text: str, sour
         p = entry(**values)
     except Exception as e:  # a pass constructor rejecting its options is a pipeline error
         raise PassPipelineError(f"cannot create pass '{el.name}': {e}", text, el.pos + 1, source) from None
+    except BaseException as e:  # noqa: BLE001 - sys.exit() in a constructor is still the pass's bug
+        if must_propagate(e):
+            raise
+        raise PassPipelineError(f"cannot create pass '{el.name}': {describe_exception(e)}", text, el.pos + 1,
+                                source) from None
     try:
         pm._add_pass(p)
     except PassManagerError as e:
@@ -487,8 +517,10 @@ def _build_alias(pm: OpPassManager, info: PassPipelineInfo, values: dict[str, An
         info.build(pm, values)
     except PassPipelineError:
         raise
-    except Exception as e:  # a broken alias is reported where it was named
-        raise PassPipelineError(f"pass pipeline '{info.name}' failed to build: {type(e).__name__}: {e}", text,
+    except BaseException as e:  # noqa: BLE001 - a broken alias (even sys.exit()) is reported where it was named
+        if must_propagate(e):
+            raise
+        raise PassPipelineError(f"pass pipeline '{info.name}' failed to build: {describe_exception(e)}", text,
                                 el.pos + 1, source) from None
     finally:
         _set_nesting(pm, saved)

@@ -23,6 +23,7 @@ from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from mlir_py.pass_manager.definition import Option, Pass, PassManagerError
+from mlir_py.support.user_files import UserFileError, forget_user_files, load_user_file, loaded_user_files
 
 if TYPE_CHECKING:
     from mlir_py.pass_manager.manager import OpPassManager
@@ -60,7 +61,10 @@ class PassPipelineInfo:
 
 
 class PassPluginError(Exception):
-    """A `--load-pass-plugin` file that is missing or fails to import."""
+    """A `--load-pass-plugin` file that is missing or fails to import.
+    `in_file` as for `mlir_py.support.user_files.UserFileError`."""
+
+    in_file = False
 
 
 _passes: dict[str, type[Pass]] = {}
@@ -141,12 +145,14 @@ def registry_scope() -> Iterator[None]:
     """
     load_builtin_passes()
     saved: list[tuple[dict[str, Any], dict[str, Any]]] = [(d, dict(d)) for d in (_passes, _pipelines, _plugins)]
+    files, modules = loaded_user_files(), dict(sys.modules)
     try:
         yield
     finally:
         for d, content in saved:
             d.clear()
             d.update(content)
+        forget_user_files(files, modules)
 
 
 def lookup(name: str) -> type[Pass] | PassPipelineInfo | None:
@@ -221,25 +227,20 @@ def _load_error_note() -> str:
 
 def load_pass_plugin(path: str) -> ModuleType:
     """Import a user's Python file; its `@register_pass` declarations register
-    its passes. Loading the same file twice is a no-op."""
+    its passes. The file is loaded by `mlir_py.support.user_files` - the loader of
+    `--load-dialect` too - as the module named after its stem, so it can
+    `import` a dialect file of its folder and share its classes. Loading the
+    same file twice is a no-op."""
     full = os.path.abspath(path)
     mod = _plugins.get(full)
     if mod is not None:
         return mod
-    if not os.path.isfile(full):
-        raise PassPluginError(f"cannot open pass plugin '{path}'")
-    modname = "mlir_py_pass_plugin_" + re.sub(r"\W", "_", os.path.splitext(os.path.basename(full))[0]) \
-        + f"_{len(_plugins)}"
-    spec = importlib.util.spec_from_file_location(modname, full)
-    if spec is None or spec.loader is None:
-        raise PassPluginError(f"cannot load pass plugin '{path}': not a Python file")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[modname] = mod
     try:
-        spec.loader.exec_module(mod)
-    except Exception as e:  # the plugin's bug is reported as the plugin's
-        del sys.modules[modname]
-        raise PassPluginError(f"cannot load pass plugin '{path}': {type(e).__name__}: {e}") from e
+        mod = load_user_file(path, "pass plugin")
+    except UserFileError as e:
+        err = PassPluginError(str(e))
+        err.in_file = e.in_file
+        raise err from e.__cause__
     _plugins[full] = mod
     return mod
 

@@ -48,6 +48,7 @@ from mlir_py.rewrite.pattern import (
     RewritePattern,
     as_pattern_set,
 )
+from mlir_py.support.user_errors import must_propagate, user_code_error
 
 # ----------------------------------------------------------------------------
 # Target
@@ -922,6 +923,10 @@ class _Converter:
                 rw.type_converter = conv
                 return bool(p.match_and_rewrite(op, OpAdaptor(op, lists), rw))
             return bool(p.match_and_rewrite(op, rw))
+        except BaseException as e:  # noqa: BLE001 - the pattern raised: blame it and its op
+            if must_propagate(e):
+                raise
+            raise user_code_error(op, f"pattern '{p.debug_name}'", e) from e
         finally:
             rw._block, rw._before, rw.default_location, rw.type_converter = saved
 

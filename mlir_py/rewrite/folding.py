@@ -29,6 +29,7 @@ from mlir_py.definition.traits import (
 from mlir_py.definition.traits import Read as _Read
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.operation import Operation, OpResult, Value
+from mlir_py.support.user_errors import must_propagate, user_code_error
 
 _FOLD_TRAITS = frozenset((Commutative, Idempotent, Involution))
 
@@ -39,7 +40,12 @@ def constant_op_value(op: Operation) -> Attribute | None:
     if a is None:
         a = op.attributes.get("value")
     if a is None and isinstance(op, Op):
-        r = op.fold([])
+        try:
+            r = op.fold([])
+        except BaseException as e:  # noqa: BLE001 - the op's fold hook raised: blame the op
+            if must_propagate(e):
+                raise
+            raise user_code_error(op, "folder", e) from e
         if isinstance(r, Attribute):
             a = r
     return a
@@ -120,7 +126,13 @@ def fold_op(op: Operation) -> list | None:
         constants.append(c)
     in_place = False
     if kind[0]:
-        res = _normalize(op, op.fold(constants))
+        try:
+            folded = op.fold(constants)
+        except BaseException as e:  # noqa: BLE001 - the op's fold hook raised: blame the op
+            if must_propagate(e):
+                raise
+            raise user_code_error(op, "folder", e) from e
+        res = _normalize(op, folded)
         if res:
             return res
         in_place = res is not None

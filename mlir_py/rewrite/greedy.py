@@ -33,6 +33,7 @@ from mlir_py.ir.operation import Block, Operation, OpResult, Region, Value
 from mlir_py.rewrite.folding import can_fold, constant_op_value, fold_op, is_trivially_dead
 from mlir_py.rewrite.pattern import PatternRewriter, RewriterListener, as_pattern_set
 from mlir_py.rewrite.region_simplify import simplify_regions
+from mlir_py.support.user_errors import must_propagate, user_code_error
 
 
 def _regions_of(root: Any) -> list[Region]:
@@ -173,7 +174,13 @@ class GreedyDriver(RewriterListener):
             for p in pats:
                 rw._block, rw._before = op.parent, op
                 rw.default_location = op.location
-                if p.match_and_rewrite(op, rw):
+                try:
+                    hit = p.match_and_rewrite(op, rw)
+                except BaseException as e:  # noqa: BLE001 - the pattern raised: blame it and its op
+                    if must_propagate(e):
+                        raise
+                    raise user_code_error(op, f"pattern '{p.debug_name}'", e) from e
+                if hit:
                     changed = True
                     self.num_rewrites += 1
                     break

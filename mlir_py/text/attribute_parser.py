@@ -14,6 +14,7 @@ from mlir_py.ir.attributes import Attribute, OpaqueAttr, OpaqueType
 from mlir_py.ir.builtin_attributes import DictionaryAttr, TypeAttr, UnitAttr
 from mlir_py.ir.builtin_types import FloatType, FunctionType, IndexType, IntegerType, f64, i64
 from mlir_py.ir.location import CallSiteLoc, FileLineColLoc, FusedLoc, Location, NameLoc, UnknownLoc
+from mlir_py.support.user_errors import describe_exception, must_propagate, raise_site
 from mlir_py.text.lexer import (
     _BARE_ID,
     _EXCL_ID,
@@ -196,11 +197,18 @@ class AttrTypeParser(Lexer):
     def _call_attr_parser(self, cls, pos: int) -> Attribute:
         try:
             a = cls.parse_parameters(self)
+            err = a.verify()
         except ParseError:
             raise
         except (ValueError, TypeError) as e:
             raise self.error(str(e), pos) from None
-        err = a.verify()
+        except BaseException as e:  # noqa: BLE001 - the attribute's own parser or verifier raised
+            if must_propagate(e):
+                raise
+            kind = "type" if getattr(cls, "is_type", False) else "attribute"
+            site = raise_site(e)
+            where = f" (at {site[0]}:{site[1]})" if site is not None else ""
+            raise self.error(f"'{cls.name}' {kind} parser raised {describe_exception(e)}{where}", pos) from None
         if err:
             raise self.error(err, pos)
         return a

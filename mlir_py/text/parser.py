@@ -23,7 +23,6 @@ from mlir_py.definition.traits import IsolatedFromAbove
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.builtin_types import FunctionType
 from mlir_py.ir.diagnostics import register_source
-from mlir_py.ir.gcpause import gc_paused
 from mlir_py.ir.location import (
     CallSiteLoc,
     FusedLoc,
@@ -33,6 +32,8 @@ from mlir_py.ir.location import (
     register_source_for_locs,
 )
 from mlir_py.ir.operation import Block, BlockArgument, Operation, Region, Value
+from mlir_py.support.gcpause import gc_paused
+from mlir_py.support.user_errors import must_propagate, user_code_message
 from mlir_py.text.attribute_parser import AttrTypeParser, _DeferredLoc
 from mlir_py.text.lexer import (
     _CARET_ID,
@@ -597,8 +598,10 @@ class Parser(AttrTypeParser):
             op = parse(self)
         except ParseError:
             raise
-        except (ValueError, TypeError, IndexError, KeyError) as e:
-            raise self.error(f"failed to parse '{name}': {e}", pos) from None
+        except BaseException as e:  # noqa: BLE001 - the op's custom parser raised: an error at the op
+            if must_propagate(e):
+                raise
+            raise self.error(user_code_message(cls.name, "custom parser", e), pos) from None
         finally:
             self._default_dialects.pop()
         return op

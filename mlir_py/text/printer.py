@@ -16,8 +16,9 @@ from mlir_py.definition.traits import Terminator
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.builtin_attributes import AffineMapAttr, IntegerSetAttr, UnitAttr
 from mlir_py.ir.builtin_types import FunctionType
-from mlir_py.ir.gcpause import gc_paused
 from mlir_py.ir.operation import Block, Operation, Region, Value
+from mlir_py.support.gcpause import gc_paused
+from mlir_py.support.user_errors import must_propagate, user_code_error
 
 if TYPE_CHECKING:
     pass
@@ -274,18 +275,23 @@ class Printer:
             custom = _CUSTOM_PRINTERS.get(cls)
             if custom is None:
                 custom = _custom_printer_of(cls)
-        if custom:
-            strip = self._strip
-            name = op.name
-            if strip is _UNSET:
-                write(self._short_name(op))
-            elif strip is not None and name.startswith(strip) and name.count(".") == 1:
-                write(name[len(strip):])
+        try:
+            if custom:
+                strip = self._strip
+                name = op.name
+                if strip is _UNSET:
+                    write(self._short_name(op))
+                elif strip is not None and name.startswith(strip) and name.count(".") == 1:
+                    write(name[len(strip):])
+                else:
+                    write(name)
+                custom(op, self)
             else:
-                write(name)
-            custom(op, self)
-        else:
-            self.print_generic_op(op)
+                self.print_generic_op(op)
+        except BaseException as e:  # noqa: BLE001 - a printer hook raised: blame the op, not the printer
+            if must_propagate(e):
+                raise
+            raise user_code_error(op, "custom printer" if custom else "printer", e) from e
         if self.debuginfo:
             write(" ")
             self.print_location(op.location)

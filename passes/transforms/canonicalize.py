@@ -19,11 +19,11 @@ from typing import Any
 
 from mlir_py.dialects import all_dialects
 
-from mlir_py.ir.gcpause import gc_paused
 from mlir_py.ir.operation import Operation
 from mlir_py.pass_manager import ListOption, Option, Pass, register_pass
 from mlir_py.rewrite.greedy import apply_patterns_greedily
 from mlir_py.rewrite.pattern import FrozenPatternSet, RewritePattern, collect_canonicalization_patterns
+from mlir_py.support.gcpause import gc_paused
 
 #: `region-simplify` spellings -> level; `true`/`false` are accepted for the
 #: older boolean form of the option.

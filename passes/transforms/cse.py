@@ -35,11 +35,11 @@ from mlir_py.definition.traits import (
     get_memory_effects,
     region_kind,
 )
-from mlir_py.ir.gcpause import gc_paused
 from mlir_py.ir.location import UnknownLoc
 from mlir_py.ir.operation import Block, Operation, Region
 from mlir_py.pass_manager import Pass, Statistic, register_pass
 from mlir_py.rewrite.folding import would_op_be_trivially_dead
+from mlir_py.support.gcpause import gc_paused
 
 # -- memory effects, classified once per op class when it can be ---------------
 

@@ -74,10 +74,10 @@ from mlir_py.pass_manager import (
     Pass,
     PassFailure,
     PassManager,
+    PassPipelineError,
     Statistic,
     register_pass,
 )
-from mlir_py.pass_manager.pipeline import PassPipelineError
 
 _DEFAULT_PIPELINE = "canonicalize"
 _NO_THRESHOLD = 4294967295  # upstream's -1U: inline whatever the size

@@ -28,6 +28,7 @@ from mlir_py.rewrite import (
     apply_partial_conversion,
     conversion_pattern,
 )
+from mlir_py.support.user_errors import UserCodeError
 from mlir_py.text.parser import parse_source
 from mlir_py.text.printer import print_op_to_string
 
@@ -421,8 +422,9 @@ def test_exception_in_pattern_rolls_back_and_propagates():
 
     m = parse(ADD_MUL)
     before = print_op_to_string(m)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(UserCodeError, match="'src.mul' op pattern 'boom' raised RuntimeError: bug") as e:
         apply_partial_conversion(m, base_target(), [AddToDst(), boom])
+    assert isinstance(e.value.__cause__, RuntimeError)  # the pattern's own exception, with the op named
     assert print_op_to_string(m) == before
 
 

@@ -12,7 +12,7 @@ import pytest
 
 CORE = pathlib.Path(__file__).resolve().parents[2] / "mlir_py"
 #: bottom-up; a module may import from its own layer and those before it
-LAYERS = ["ir", "definition", "builtin", "text", "analysis", "rewrite", "pass_manager"]
+LAYERS = ["support", "ir", "definition", "builtin", "text", "analysis", "rewrite", "pass_manager"]
 #: the IR prints and verifies itself through this one late-bound hook
 LATE_BOUND = {"ir/hooks.py"}
 #: function-local imports inside one layer that break no layering

@@ -578,4 +578,6 @@ def test_mir_opt_load_dialect_reports_errors(tmp_path):
         "DIALECT = Dialect('bf', ops=[A])\n")
     r = run_mir_opt("--load-dialect", str(badfmt), stdin='bf.a %x\n')
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert "<stdin>:1:1: error: bf.a: assembly format '$x attr-dict': type of operand '$x' is not known" in r.stderr
+    # an invalid format fails when the dialect is defined (line 7: `Dialect(...)`), before any input is read
+    assert r.stderr.startswith(f"{badfmt}:7: error: cannot load dialect file '{badfmt}': DefinitionError: bf.a: "
+                               "assembly format '$x attr-dict': type of operand '$x' is not known"), r.stderr

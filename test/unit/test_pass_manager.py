@@ -27,14 +27,19 @@ from mlir_py.pass_manager import (
     Pass,
     PassDefinitionError,
     PassFailure,
+    PassInstrumentation,
     PassManager,
     PassManagerError,
+    PassPipelineError,
     PassPluginError,
     Statistic,
+    TimingManager,
     add_pass_arguments,
     build_pass_manager,
     load_pass_plugin,
     lookup,
+    parse_options_text,
+    parse_pipeline_text,
     print_pass_reports,
     print_registered_passes,
     register_pass,
@@ -42,8 +47,6 @@ from mlir_py.pass_manager import (
     registry_scope,
     unregister,
 )
-from mlir_py.pass_manager.instrumentation import PassInstrumentation, TimingManager
-from mlir_py.pass_manager.pipeline import PassPipelineError, parse_options_text, parse_pipeline_text
 from mlir_py.text.parser import parse_source
 
 # ----------------------------------------------------------------------------
@@ -166,6 +169,9 @@ class Crash(Pass):
 
     def run_on_operation(self, op):
         {}["missing"]
+
+
+CRASH_LINE = Crash.run_on_operation.__code__.co_firstlineno + 1  # where the KeyError is raised
 
 
 class BreakIR(Pass):
@@ -495,7 +501,7 @@ def test_exceptions_in_passes_become_diagnostics(monkeypatch):
     with DiagnosticCollector() as c:
         assert not PassManager().add("crash").run(module)
     [d] = c.diagnostics
-    assert d.message == ("pass 'crash' failed with an internal error: KeyError: 'missing' "
+    assert d.message == (f"pass 'crash' raised KeyError: 'missing' (at {__file__}:{CRASH_LINE}) "
                          "(set MLIR_PY_DEBUG=1 for a traceback)")
     assert d.location == module.location and d.notes == []
 
