@@ -12,7 +12,7 @@ are O(uses) without a container object per value.
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar, overload
 
 from mlir_py.ir import hooks
 from mlir_py.ir.diagnostics import emit
@@ -424,7 +424,12 @@ class Operation:
         """The preceding op in the block, or None at the start."""
         return self._prev
 
-    def walk(self, fn: Callable[[Operation], Any] | None = None, *, post_order: bool = True):
+    @overload
+    def walk(self, fn: None = None, *, post_order: bool = True) -> Iterator[Operation]: ...
+    @overload
+    def walk(self, fn: Callable[[Operation], Any], *, post_order: bool = True) -> None: ...
+    def walk(self, fn: Callable[[Operation], Any] | None = None, *,
+             post_order: bool = True) -> Iterator[Operation] | None:
         """Visit self and all nested ops. With fn, calls it; without, yields."""
         if fn is None:
             return self._walk_iter(post_order)
@@ -876,7 +881,12 @@ class Block:
             cur = nxt
         return new
 
-    def walk(self, fn: Callable[[Operation], Any] | None = None, *, post_order: bool = True):
+    @overload
+    def walk(self, fn: None = None, *, post_order: bool = True) -> Iterator[Operation]: ...
+    @overload
+    def walk(self, fn: Callable[[Operation], Any], *, post_order: bool = True) -> None: ...
+    def walk(self, fn: Callable[[Operation], Any] | None = None, *,
+             post_order: bool = True) -> Iterator[Operation] | None:
         """`Operation.walk` over each op of the block (not the block's parent); safe against erasing the visited op."""
         def it():
             for op in list(self.ops):
@@ -1026,7 +1036,12 @@ class Region:
                 if op.successors:
                     op.successors = [mapper.get(s, s) for s in op.successors]
 
-    def walk(self, fn: Callable[[Operation], Any] | None = None, *, post_order: bool = True):
+    @overload
+    def walk(self, fn: None = None, *, post_order: bool = True) -> Iterator[Operation]: ...
+    @overload
+    def walk(self, fn: Callable[[Operation], Any], *, post_order: bool = True) -> None: ...
+    def walk(self, fn: Callable[[Operation], Any] | None = None, *,
+             post_order: bool = True) -> Iterator[Operation] | None:
         """`Operation.walk` over each op of the region (not its parent op); safe against erasing the visited op."""
         def it():
             for b in list(self.blocks):

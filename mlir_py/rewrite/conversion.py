@@ -149,7 +149,7 @@ class ConversionTarget:
         if info is None:
             return False
         action, fn = info
-        if action == DYNAMIC:
+        if action == DYNAMIC and fn is not None:
             return bool(fn(op))
         return action == LEGAL
 
@@ -159,7 +159,7 @@ class ConversionTarget:
         if info is None:
             return False
         action, fn = info
-        if action == DYNAMIC:
+        if action == DYNAMIC and fn is not None:
             r = fn(op)
             return r is not None and not r
         return action == ILLEGAL
@@ -195,8 +195,12 @@ class SignatureConversion:
         """`add_inputs(i, types)`: input i becomes `types`; `add_inputs(types)`:
         append new inputs that no original input maps to."""
         if types is None:
+            if isinstance(index_or_types, int):
+                raise TypeError("add_inputs(index) needs the types the input becomes")
             self.converted_types.extend(index_or_types)
             return
+        if not isinstance(index_or_types, int):
+            raise TypeError("add_inputs(types, types) - did you mean add_inputs(index, types)?")
         self._mapping[index_or_types] = (len(self.converted_types), len(types))
         self.converted_types.extend(types)
 
@@ -350,7 +354,7 @@ def _operand_groups(op: Operation) -> dict[str, tuple[int, int, str]]:
     total = len(op._operands)
     seg = op.properties.get("operandSegmentSizes") if d.operand_segments else None
     if seg is not None:
-        sizes = list(seg)
+        sizes = list(seg.values)
     else:
         n_single = sum(1 for od in d.operands if od.kind == "single")
         rest = max(total - n_single, 0)
@@ -493,7 +497,7 @@ class ConversionPatternRewriter(PatternRewriter):
     def __init__(self, type_converter: TypeConverter | None = None):
         super().__init__(None)
         self.type_converter = type_converter
-        self._journal: list[tuple[str, Any, Callable[[], None]]] = []
+        self._journal: list[tuple[str, Any, Callable[[], Any]]] = []
         self._erased: set[Operation] = set()
         #: materialization casts this conversion made: op -> (kind, converter)
         self._casts: dict[Operation, tuple[str, TypeConverter | None]] = {}
@@ -572,6 +576,7 @@ class ConversionPatternRewriter(PatternRewriter):
 
     def _unlink_block(self, block):
         region, nxt = block.parent, block._next_block
+        assert region is not None, "only a block in a region is unlinked"
         region._unlink_block(block)
         self._journal.append(("block", None, lambda: PatternRewriter._link_block(self, block, region, nxt)))
 
@@ -664,6 +669,7 @@ class ConversionPatternRewriter(PatternRewriter):
     def _cast_point(self, op: Operation) -> tuple[Block, Operation | None]:
         if self._block is not None and self._block is op.parent:
             return self._block, self._before
+        assert op.parent is not None, "a converted op is in a block"
         return op.parent, op
 
     def _replace_value(self, old: Value, new: Any, loc: Any, ip: tuple) -> None:
@@ -759,7 +765,8 @@ class ConversionPatternRewriter(PatternRewriter):
         for k, t in enumerate(conversion.converted_types):
             src = origin.get(k)
             na = BlockArgument(t, block, k, src.loc if src is not None else None)
-            if src is not None and conversion.input_mapping(src.index)[1] == 1:
+            mapped = conversion.input_mapping(src.index) if src is not None else None
+            if src is not None and isinstance(mapped, tuple) and mapped[1] == 1:
                 na.name_hint = src.name_hint
             new_args.append(na)
         self._set_block_args(block, new_args)

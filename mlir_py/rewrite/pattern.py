@@ -72,6 +72,20 @@ def _nested_ops_post_order(op: Operation) -> Iterator[Operation]:
                 cur = prv
 
 
+
+def _block_of(op: Operation) -> Block:
+    """The block holding `op`; an anchor op must be in one."""
+    if op.parent is None:
+        raise IRError(f"'{op.name}' is not in a block")
+    return op.parent
+
+
+def _region_of(block: Block) -> Region:
+    """The region holding `block`; an anchor block must be in one."""
+    if block.parent is None:
+        raise IRError("the block is not in a region")
+    return block.parent
+
 class PatternRewriter:
     """Builds and mutates IR on behalf of patterns and drivers.
 
@@ -158,10 +172,12 @@ class PatternRewriter:
     def create(self, op_or_cls: Operation | type, *args: Any, **kwargs: Any) -> Operation:
         """Insert `op`, or build `cls(*args, **kwargs)` and insert it."""
         if isinstance(op_or_cls, type):
-            op_or_cls = op_or_cls(*args, **kwargs)
+            op = op_or_cls(*args, **kwargs)
         elif args or kwargs:
             raise TypeError("create(op) takes no further arguments when given an op")
-        return self.insert(op_or_cls)
+        else:
+            op = op_or_cls
+        return self.insert(op)
 
     def clone(self, op: Operation, mapper: dict | None = None) -> Operation:
         """Insert a deep copy of `op` at the insertion point; `mapper` remaps operands (value -> value) and is
@@ -318,11 +334,11 @@ class PatternRewriter:
 
     def move_op_before(self, op: Operation, anchor: Operation) -> None:
         """Move `op` right before `anchor` (possibly into another block), telling the listener."""
-        self.move_op(op, anchor.parent, anchor)
+        self.move_op(op, _block_of(anchor), anchor)
 
     def move_op_after(self, op: Operation, anchor: Operation) -> None:
         """Move `op` right after `anchor` (possibly into another block), telling the listener."""
-        self.move_op(op, anchor.parent, anchor._next)
+        self.move_op(op, _block_of(anchor), anchor._next)
 
     def move_op(self, op: Operation, block: Block, before: Operation | None = None) -> None:
         """Move `op` into `block` before `before` (at the end when None)."""
@@ -337,7 +353,7 @@ class PatternRewriter:
     def inline_block_before(self, source: Block, op: Operation, arg_values: Sequence[Value] = ()) -> None:
         """Move `source`'s ops before `op`, its arguments replaced by
         `arg_values`, and erase the emptied `source`."""
-        self._inline_block(source, op.parent, op, arg_values)
+        self._inline_block(source, _block_of(op), op, arg_values)
 
     def merge_blocks(self, source: Block, dest: Block, arg_values: Sequence[Value] = ()) -> None:
         """Append `source`'s ops to `dest` (see inline_block_before)."""
@@ -364,7 +380,7 @@ class PatternRewriter:
         """Move `before` and the ops after it into a new block right after
         `block` (no arguments, no branch added); returns the new block."""
         new = Block()
-        self._link_block(new, block.parent, block._next_block)
+        self._link_block(new, _region_of(block), block._next_block)
         if self.listener is not None:
             self.listener.notify_block_inserted(new)
         cur = before
