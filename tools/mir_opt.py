@@ -45,6 +45,10 @@ def build_arg_parser() -> argparse.ArgumentParser:
                     help="keep operations of unregistered dialects opaquely")
     ap.add_argument("--mlir-print-op-generic", action="store_true", help="print operations in generic form")
     ap.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
+    ap.add_argument("--mlir-print-local-scope", action="store_true",
+                    help="print attributes and types inline (no aliases) and locations in full")
+    ap.add_argument("--keep-ssa-names", action="store_true",
+                    help="print the SSA value names of the input (%%a) instead of upstream's (%%arg0, %%0, %%c0)")
     ap.add_argument("--load-dialect", action="append", default=[], metavar="FILE.py",
                     help="load the dialects a Python file defines (loaded as module FILE; see docs/passes.md)")
     ap.add_argument("--verify-roundtrip", action="store_true",
@@ -177,9 +181,14 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
             pm = pm_factory() if pm_factory is not None else None
             if pm is not None and not pm.run(module):
                 return False
-            p = Printer(generic=args.mlir_print_op_generic, debuginfo=args.mlir_print_debuginfo)
+            p = Printer(generic=args.mlir_print_op_generic, debuginfo=args.mlir_print_debuginfo,
+                        local_scope=args.mlir_print_local_scope, keep_ssa_names=args.keep_ssa_names)
             with _phase(timing, "Output"):
                 out.append(p.print_top_level(module))
+                if not args.mlir_print_local_scope:
+                    # mlir-opt ends each output (each split chunk's too) with a blank line
+                    # after the top-level op's trailer; a local-scope print has no trailer
+                    out.append("\n")
     except UserCodeError as e:  # a custom printer (or another hook outside a pass) raised
         emit_diag(Diagnostic("error", e.location, e.message, e.op))
         return False

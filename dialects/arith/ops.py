@@ -44,6 +44,7 @@ from mlir_py.ir.builtin_attributes import (
     FloatAttr,
     IntegerAttr,
     UnitAttr,
+    int_to_str,
 )
 from mlir_py.ir.builtin_types import IntegerType, VectorType, f64, i1, i64
 
@@ -104,12 +105,15 @@ class ConstantOp(Op):
         return isinstance(value, (IntegerAttr, FloatAttr, DenseElementsAttr, DenseResourceElementsAttr))
 
     def get_asm_result_name(self) -> str | None:
+        """`%c42_i32`, `%c-1_i8` (the value read as signed), `%c0` on index,
+        `%true`/`%false` on i1, `%cst` for anything else, as upstream names them."""
         v = self.properties.get("value")
         if isinstance(v, IntegerAttr):
             t = self.result.type
             if isinstance(t, IntegerType) and t.width == 1:
                 return "true" if v.value else "false"
-            return f"c{v.value}_{t}" if isinstance(t, IntegerType) else f"c{v.value}"
+            digits = int_to_str(v.value)  # an i20000 value has more digits than str() gives
+            return f"c{digits}_{t}" if isinstance(t, IntegerType) else f"c{digits}"
         return "cst"
 
     def verify_(self):
@@ -646,12 +650,15 @@ class AddUIExtendedOp(Op):
     """
 
     name = "arith.addui_extended"
-    traits = [Pure, Commutative, AllTypesMatch("lhs", "rhs", "sum")] + ELEMENTWISE
+    traits = [Pure, Commutative, OpAsmOpInterface, AllTypesMatch("lhs", "rhs", "sum")] + ELEMENTWISE
     lhs = operand(SignlessIntegerOrIndexLike)
     rhs = operand(SignlessIntegerOrIndexLike)
     sum = result(SignlessIntegerOrIndexLike)
     overflow = result(BoolLike)
     assembly_format = "$lhs `,` $rhs attr-dict `:` type($sum) `,` type($overflow)"
+
+    def get_asm_result_name(self) -> dict[int, str]:
+        return {0: "sum", 1: "overflow"}
 
     @classmethod
     def infer_result_types(cls, operands, props):
@@ -680,6 +687,9 @@ class _MulExtendedOp(Op):
     high = result(SignlessIntegerOrIndexLike)
     assembly_format = "$lhs `,` $rhs attr-dict `:` type($lhs)"
 
+    def get_asm_result_name(self) -> dict[int, str]:
+        return {0: "low", 1: "high"}
+
     def _fold_const(self, operands, high_fn):
         t = self.low.type
         low = F.fold_binary(operands[0], operands[1], t, F.int_fn(t, lambda a, b, w: a * b))
@@ -698,7 +708,7 @@ class MulSIExtendedOp(_MulExtendedOp):
     """
 
     name = "arith.mulsi_extended"
-    traits = [Pure, Commutative, AllTypesMatch("lhs", "rhs", "low", "high")] + ELEMENTWISE
+    traits = [Pure, Commutative, OpAsmOpInterface, AllTypesMatch("lhs", "rhs", "low", "high")] + ELEMENTWISE
 
     def fold(self, operands):
         if F.is_zero(operands[1]):
@@ -715,7 +725,7 @@ class MulUIExtendedOp(_MulExtendedOp):
     """
 
     name = "arith.mului_extended"
-    traits = [Pure, Commutative, AllTypesMatch("lhs", "rhs", "low", "high")] + ELEMENTWISE
+    traits = [Pure, Commutative, OpAsmOpInterface, AllTypesMatch("lhs", "rhs", "low", "high")] + ELEMENTWISE
 
     def fold(self, operands):
         if F.is_zero(operands[1]):

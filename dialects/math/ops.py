@@ -22,6 +22,7 @@ from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result
 from mlir_py.definition.traits import (
     AllTypesMatch,
     Elementwise,
+    OpAsmOpInterface,
     Pure,
     SameOperandsAndResultShape,
     SameOperandsAndResultType,
@@ -739,12 +740,16 @@ class SincosOp(Op):
     """
 
     name = "math.sincos"
-    traits = [AllTypesMatch("operand_", "sin", "cos"), SameOperandsAndResultShape, ArithFastMathInterface, *_MATH]
+    traits = [AllTypesMatch("operand_", "sin", "cos"), SameOperandsAndResultShape, ArithFastMathInterface,
+              OpAsmOpInterface, *_MATH]
     operand_ = operand(FloatLike)
     fastmath = prop(FastMathAttrConstraint, default=_NONE)
     sin = result(FloatLike)
     cos = result(FloatLike)
     assembly_format = "$operand_ (`fastmath` `` $fastmath^)? attr-dict `:` type($operand_)"
+
+    def get_asm_result_name(self) -> dict[int, str]:
+        return {0: "sin", 1: "cos"}
 
 
 # ----------------------------------------------------------------------------

@@ -218,7 +218,9 @@ def build_pass_manager(args: Any, argv: Sequence[str] | None = None, *,
         after_failure=getattr(args, "mlir_print_ir_after_failure", False),
         module_scope=getattr(args, "mlir_print_ir_module_scope", False),
         generic=getattr(args, "mlir_print_op_generic", False),
-        debuginfo=getattr(args, "mlir_print_debuginfo", False))
+        debuginfo=getattr(args, "mlir_print_debuginfo", False),
+        local_scope=getattr(args, "mlir_print_local_scope", False),
+        keep_ssa_names=getattr(args, "keep_ssa_names", False))
     if config.enabled:
         pm.enable_ir_printing(config)
     if getattr(args, "mlir_timing", False):

@@ -86,6 +86,9 @@ class IRPrintingConfig:
     module_scope: bool = False
     generic: bool = False
     debuginfo: bool = False
+    #: the printing flags of the main output (--mlir-print-local-scope, --keep-ssa-names)
+    local_scope: bool = False
+    keep_ssa_names: bool = False
     stream: TextIO | None = None
 
     @property
@@ -138,18 +141,22 @@ class IRPrinterInstrumentation(PassInstrumentation):
             title += f" ('{op.name}' operation" + (f": @{sym}" if isinstance(sym, str) else "") + ")"
             while target.parent_op is not None:
                 target = target.parent_op
-        text = _print_op(target, c.generic if generic is None else generic, c.debuginfo)
+        # a nested op prints in local scope, as MLIR's IR printing does: names
+        # start at the op, attributes and types print inline
+        text = _print_op(target, c.generic if generic is None else generic, c.debuginfo,
+                         local_scope=c.local_scope or target.parent is not None,
+                         keep_ssa_names=c.keep_ssa_names)
         out = c.stream if c.stream is not None else sys.stderr
         out.write(f"{title} //----- //\n{text}\n\n")
         out.flush()
 
 
-def _print_op(op: Operation, generic: bool, debuginfo: bool) -> str:
+def _print_op(op: Operation, generic: bool, debuginfo: bool, **flags: bool) -> str:
     try:
-        return print_op_to_string(op, generic=generic, debuginfo=debuginfo)
+        return print_op_to_string(op, generic=generic, debuginfo=debuginfo, **flags)
     except Exception as e:  # IR a pass broke must not turn a dump into a crash
         if not generic:
-            return _print_op(op, True, debuginfo)
+            return _print_op(op, True, debuginfo, **flags)
         return f"<<cannot print '{op.name}': {type(e).__name__}: {e}>>"
 
 

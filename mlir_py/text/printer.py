@@ -1,9 +1,12 @@
 """Printer for the textual IR, producing what mlir-opt prints.
 
-Value names follow MLIR's numbering (per isolated region, parent region
-before nested ones, `%argN` for entry block arguments, `^bbN` per region);
-names the user wrote survive unless purely numeric. The public methods are
-the printing API for custom op/attribute/type printers and formats.
+Value names are MLIR's, byte for byte: its numbering (parent region before
+nested ones, `%argN` for entry block arguments, `^bbN` per region) and the
+names ops give their results (`get_asm_result_name`, MLIR's
+getAsmResultNames: `%c0`, `%cst`, `%alloc`) or their regions' arguments
+(`get_asm_block_arg_names`). The names the source used survive only with
+keep_ssa_names. The public methods are the printing API for custom
+op/attribute/type printers and formats.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from mlir_py.definition.assembly_format import op_format
-from mlir_py.definition.traits import Terminator
+from mlir_py.definition.traits import IsolatedFromAbove, Terminator
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.builtin_attributes import AffineMapAttr, IntegerSetAttr, UnitAttr
 from mlir_py.ir.builtin_types import FunctionType
@@ -36,8 +39,10 @@ class Printer:
 
     Users normally call `mlir_py.to_string(op)` or `str(op)`; construct one for options: `generic` (generic op
     form everywhere), `debuginfo` (append `loc(...)`), `print_aliases` (`#map = affine_map<...>` definitions
-    up front, as upstream aliases affine maps and integer sets). `local_scope` is accepted, as upstream's
-    flag, but has no effect yet. Call `print_top_level(op)` once per Printer.
+    up front, as upstream aliases affine maps and integer sets). `local_scope`
+    (`--mlir-print-local-scope`: attributes and types inline, no alias definitions), `keep_ssa_names` (our
+    `--keep-ssa-names`: the SSA names the source used, `%a`, where MLIR renumbers `%0`). Call
+    `print_top_level(op)` once per Printer.
 
     A custom `print` is called after the printer has written the result names, `=` and the op name, so it writes
     a leading space itself (`printer.write(" ")`), then mirrors its `parse` in the same order:
@@ -47,7 +52,7 @@ class Printer:
     """
 
     def __init__(self, *, generic: bool = False, debuginfo: bool = False, indent_width: int = 2,
-                 print_aliases: bool = True, local_scope: bool = False):
+                 print_aliases: bool = True, local_scope: bool = False, keep_ssa_names: bool = False):
         self._out: list[str] = []
         self._chunks: list[str] = []
         self.write = self._out.append
@@ -57,6 +62,7 @@ class Printer:
         self.indent = 0
         self.print_aliases = print_aliases
         self.local_scope = local_scope
+        self.keep_ssa_names = keep_ssa_names
         self._names: dict[Value, str] = {}
         self._block_names: dict[Block, str] = {}
         self._attr_strings: dict[Attribute, str] = {}
@@ -91,7 +97,7 @@ class Printer:
             return self._print_top_level(op)
 
     def _print_top_level(self, op: Operation) -> str:
-        if self.print_aliases:
+        if self.print_aliases and not self.local_scope:
             self._collect_aliases(op)
             for attr, name in self._aliases.items():
                 self.write(f"#{name} = ")
@@ -150,70 +156,85 @@ class Printer:
     # ------------------------------------------------------------------
 
     def _number_scope(self, root: Operation) -> None:
-        """Assign names to everything nested in root, MLIR's way."""
-        used: set[str] = set()
-        # each region gets its own used-name scope on top of its parent's (MLIR's
-        # ScopedHashTable): sibling regions, e.g. two functions, may reuse a name
-        # MLIR pushes nested regions in order and pops the last one first; a
-        # region starts from the counters its parent region ended with (no reset
-        # at IsolatedFromAbove ops).  The generic form prints unique SSA ids
-        # (MLIR's shouldPrintUniqueSSAIDs): counters then run on, never restored.
+        """Assign names to everything nested in root, MLIR's way (SSANameState).
+
+        Each region gets its own used-name scope on top of its parent's (MLIR's
+        ScopedHashTable): sibling regions, e.g. two functions, may reuse a name.
+        MLIR pushes nested regions in order and pops the last one first; a region
+        starts from the counters its parent region ended with (no reset at
+        IsolatedFromAbove ops).  The generic form prints unique SSA ids (MLIR's
+        shouldPrintUniqueSSAIDs): counters then run on, never restored, and ops
+        give no names (no OpAsmOpInterface in the generic form)."""
         unique_ids = self.generic
-        stack: list[tuple[Region, int, int, int, set[str]]] = [(r, 0, 0, 0, used) for r in root.regions]
-        next_value = next_arg = 0
+        keep = self.keep_ssa_names
+        asm_names = not unique_ids
         names = self._names
         bnames = self._block_names
-        conflict = [0]
-        owned = True  # `used` may be the parent's set until this region adds a name
-
-        def own() -> None:
-            nonlocal used, owned
-            if not owned:
-                used = set(used)
-                owned = True
+        # The names in use are one set; each region's scope is the list of names
+        # it added, undone when the walk leaves its subtree (MLIR's
+        # ScopedHashTable). Regions pop off a stack, so the open scopes always
+        # form one path from the root: before numbering a region, close scopes
+        # until its parent's is innermost.
+        used: set[str] = set()
+        top: list[str] = []
+        scopes: list[list[str]] = [top]
+        stack: list[tuple[Region, int, int, int, list]] = [(r, 0, 0, 0, top) for r in root.regions]
+        next_value = next_arg = conflict = 0
+        scope = top
 
         def unique(base: str) -> str:
-            own()
-            if base not in used:
-                used.add(base)
-                return base
-            while True:
-                cand = f"{base}_{conflict[0]}"
-                conflict[0] += 1
-                if cand not in used:
-                    used.add(cand)
-                    return cand
+            nonlocal conflict
+            if base in used:
+                probe = base + "_"
+                while True:
+                    cand = probe + str(conflict)
+                    conflict += 1
+                    if cand not in used:
+                        base = cand
+                        break
+            used.add(base)
+            scope.append(base)
+            return base
 
-        for r in root.results:
-            if r not in names:
-                hint = r.name_hint
-                names[r] = "%" + (unique(hint) if hint and _HINT_OK.match(hint) else str(len(names)))
+        if root.results:
+            for r in root.results:
+                if r not in names:
+                    hint = r.name_hint if keep else None
+                    names[r] = "%" + (unique(hint) if hint and _HINT_OK.match(hint) else str(len(names)))
         while stack:
             if unique_ids:
-                # hint-derived names (our extension: MLIR's generic form has none)
+                # kept source names (our extension: MLIR's generic form has none)
                 # still restore the conflict counter, so both forms agree on them
-                region, _, _, conflict[0], used = stack.pop()
+                region, _, _, conflict, parent = stack.pop()
             else:
-                region, next_value, next_arg, conflict[0], used = stack.pop()
-            owned = False
+                region, next_value, next_arg, conflict, parent = stack.pop()
+            while scopes[-1] is not parent:
+                used.difference_update(scopes.pop())
+            scope = []
+            scopes.append(scope)
+            arg_names = None
+            if asm_names:
+                hook = getattr(region.parent, "get_asm_block_arg_names", None)
+                if hook is not None and region.parent.definition is not None:
+                    arg_names = hook(region)
             next_block = 0
             for block in region.blocks:
                 bnames[block] = f"^bb{next_block}"
                 next_block += 1
                 entry = block.parent is not None and block.parent._first_block is block
                 for a in block.args:
-                    hint = a.name_hint
+                    hint = a.name_hint if keep else None
                     if hint is not None and _HINT_OK.match(hint):
                         names[a] = "%" + unique(hint)
-                    elif entry:
-                        nm = f"arg{next_arg}"
+                        continue
+                    if arg_names:
+                        given = arg_names.get(a)
+                        if given:
+                            names[a] = "%" + unique(sanitize_identifier(given))
+                            continue
+                    if entry:
+                        names[a] = "%" + unique(f"arg{next_arg}")
                         next_arg += 1
-                        while nm in used:
-                            nm = f"arg{next_arg}"
-                            next_arg += 1
-                        names[a] = "%" + nm
-                        own()
-                        used.add(nm)
                     else:
                         names[a] = f"%{next_value}"
                         next_value += 1
@@ -221,18 +242,33 @@ class Printer:
                 while op is not None:
                     res = op.results
                     if res:
-                        # result groups (`%a, %b:2 = ...`): [(start, end, hint)]
-                        for start, end, hint in _result_groups(op, res, not unique_ids):
-                            if hint is not None and _HINT_OK.match(hint):
-                                nm = "%" + unique(hint)
+                        if keep:
+                            groups = _result_groups(op, res, asm_names)
+                        elif asm_names and op.definition is not None:
+                            groups = _asm_result_groups(op, res)
+                        else:
+                            groups = None
+                        if groups is None:
+                            nm = f"%{next_value}"
+                            next_value += 1
+                            if len(res) == 1:
+                                names[res[0]] = nm
                             else:
-                                nm = f"%{next_value}"
-                                next_value += 1
-                            if end - start == 1:
-                                names[res[start]] = nm
-                            else:
-                                for i in range(start, end):
-                                    names[res[i]] = f"{nm}#{i - start}"
+                                for i, r in enumerate(res):
+                                    names[r] = f"{nm}#{i}"
+                        else:
+                            # result groups (`%a, %b:2 = ...`): [(start, end, hint)]
+                            for start, end, hint in groups:
+                                if hint:
+                                    nm = "%" + unique(hint)
+                                else:
+                                    nm = f"%{next_value}"
+                                    next_value += 1
+                                if end - start == 1:
+                                    names[res[start]] = nm
+                                else:
+                                    for i in range(start, end):
+                                        names[res[i]] = f"{nm}#{i - start}"
                     op = op._next
             # nested regions, in order (so the last one pops first, as in MLIR)
             for block in region.blocks:
@@ -240,7 +276,7 @@ class Printer:
                 while op is not None:
                     if op.regions:
                         for r in op.regions:
-                            stack.append((r, next_value, next_arg, conflict[0], used))
+                            stack.append((r, next_value, next_arg, conflict, scope))
                     op = op._next
 
     def value_name(self, v: Value) -> str:
@@ -640,26 +676,42 @@ class Printer:
         self.write(" " * self.indent)
 
 
-def _result_groups(op: Operation, res, asm_names: bool = True) -> list[tuple[int, int, str | None]]:
-    """Split an op's results into named groups, as MLIR's getAsmResultNames does.
+def _asm_result_groups(op: Operation, res) -> list[tuple[int, int, str | None]] | None:
+    """The op's own result names (MLIR's getAsmResultNames) as groups, or None
+    when it gives none.
 
-    User-written names start a group wherever the hint changes; otherwise the
-    op's `get_asm_result_name()` may return a name (one group) or a dict
-    {result index: name} (each key starts a group).  The generic form
-    (asm_names false) uses no op-given names, as MLIR's generic printer."""
-    hints = [r.name_hint for r in res]
-    if hints[0] is None and all(h is None for h in hints):
-        if not asm_names or op.definition is None:
-            return [(0, len(res), None)]
-        get_name = getattr(op, "get_asm_result_name", None)
-        named = get_name() if get_name is not None else None
-        if isinstance(named, dict):
-            starts = sorted({0} | set(named))
-            ends = starts[1:] + [len(res)]
-            return [(s, e, named.get(s)) for s, e in zip(starts, ends)]
-        return [(0, len(res), named)]
+    `get_asm_result_name()` returns a name for all results (one group), or a
+    dict {result index: name} where each key starts a group, as MLIR anchors
+    result groups at the results setNameFn was called for."""
+    get_name = _ASM_NAME_HOOKS.get(type(op), _UNSET)
+    if get_name is _UNSET:
+        get_name = _ASM_NAME_HOOKS[type(op)] = getattr(type(op), "get_asm_result_name", None)
+    if get_name is None:
+        return None
+    named = get_name(op)
+    if not named:
+        return None
+    if isinstance(named, dict):
+        starts = sorted({0} | set(named))
+        ends = starts[1:] + [len(res)]
+        return [(s, e, sanitize_identifier(named[s]) if named.get(s) else None) for s, e in zip(starts, ends)]
+    return [(0, len(res), sanitize_identifier(named))]
+
+
+def _result_groups(op: Operation, res, asm_names: bool = True) -> list[tuple[int, int, str | None]] | None:
+    """Result groups with the names the source gave (kept-names mode).
+
+    Source names start a group wherever the name changes; results with no
+    usable source name fall back to the op's own names (asm_names: MLIR's
+    generic form uses none)."""
     if len(res) == 1:
-        return [(0, 1, hints[0])]
+        h = res[0].name_hint
+        if h is not None and _HINT_OK.match(h):
+            return [(0, 1, h)]
+        return _asm_result_groups(op, res) if asm_names and op.definition is not None else None
+    hints = [h if h is not None and _HINT_OK.match(h) else None for h in (r.name_hint for r in res)]
+    if all(h is None for h in hints):
+        return _asm_result_groups(op, res) if asm_names and op.definition is not None else None
     groups: list[tuple[int, int, str | None]] = []
     start = 0
     for i in range(1, len(res) + 1):
@@ -667,6 +719,27 @@ def _result_groups(op: Operation, res, asm_names: bool = True) -> list[tuple[int
             groups.append((start, i, hints[start]))
             start = i
     return groups
+
+
+_IDENT_PUNCT = frozenset("$._-")
+
+
+def sanitize_identifier(name: str) -> str:
+    """A name as MLIR's sanitizeIdentifier makes it a valid SSA suffix-id:
+    a leading digit gets a `_` prefix (it would read as a number), a space
+    becomes `_`, any other invalid character its hex code."""
+    if name.isascii() and (name.replace("_", "a").replace("$", "a").replace(".", "a").replace("-", "a").isalnum()):
+        return "_" + name if name[0].isdigit() else name
+    out = ["_"] if name[0].isdigit() else []
+    for ch in name.encode("utf-8", "surrogateescape"):
+        c = chr(ch)
+        if (c.isascii() and c.isalnum()) or c in _IDENT_PUNCT:
+            out.append(c)
+        elif c == " ":
+            out.append("_")
+        else:
+            out.append("%X" % ch)
+    return "".join(out)
 
 
 def _group_bases(names: dict, res) -> list[tuple[str, int]]:
@@ -683,6 +756,9 @@ def _group_bases(names: dict, res) -> list[tuple[str, int]]:
 
 
 _UNSET = object()
+
+#: op class -> its get_asm_result_name, or None
+_ASM_NAME_HOOKS: dict[type, Any] = {}
 
 #: op class -> its custom print function, or False for "generic form only"
 _CUSTOM_PRINTERS: dict[type, Any] = {}
@@ -717,16 +793,21 @@ def quote_string(s: str) -> str:
     return "".join(out)
 
 
-def print_op_to_string(op: Operation, *, generic: bool = False, debuginfo: bool = False) -> str:
+def print_op_to_string(op: Operation, *, generic: bool = False, debuginfo: bool = False,
+                       local_scope: bool = False, keep_ssa_names: bool = False) -> str:
     """Print op as a top-level (or standalone) operation.
 
     A nested op is printed with the value names its enclosing top-level op
-    gives it, so operands defined outside still read as `%0`, `%arg0`."""
-    p = Printer(generic=generic, debuginfo=debuginfo)
+    gives it, so operands defined outside still read as `%0`, `%arg0`; with
+    local_scope, as MLIR's Operation::print, numbering starts at the closest
+    op (op itself included) that is IsolatedFromAbove, and no aliases print."""
+    p = Printer(generic=generic, debuginfo=debuginfo, local_scope=local_scope, keep_ssa_names=keep_ssa_names)
     if op.parent is None:
         return p.print_top_level(op).rstrip("\n")
     root = op
     while root.parent_op is not None:
+        if local_scope and IsolatedFromAbove in root.traits:
+            break
         root = root.parent_op
     with gc_paused():
         p.print_aliases = False

@@ -186,11 +186,11 @@ def test_generic_form_fills_default_flags(ctx):
     m = parse_source(ctx, text, "g")
     verify(m)
     generic = print_op_to_string(m, generic=True)
-    assert '"arith.addf"(%a, %a) <{fastmath = #arith.fastmath<none>}> : (f32, f32) -> f32' in generic
-    assert '"arith.muli"(%b, %b) <{overflowFlags = #arith.overflow<nuw>}> : (i8, i8) -> i8' in generic
+    assert '"arith.addf"(%arg0, %arg0) <{fastmath = #arith.fastmath<none>}> : (f32, f32) -> f32' in generic
+    assert '"arith.muli"(%arg1, %arg1) <{overflowFlags = #arith.overflow<nuw>}> : (i8, i8) -> i8' in generic
     custom = print_op_to_string(m)
-    assert "%0 = arith.addf %a, %a : f32" in custom
-    assert "%1 = arith.muli %b, %b overflow<nuw> : i8" in custom
+    assert "%0 = arith.addf %arg0, %arg0 : f32" in custom
+    assert "%1 = arith.muli %arg1, %arg1 overflow<nuw> : i8" in custom
 
 
 @pytest.mark.parametrize("src,name", [
@@ -213,7 +213,7 @@ def test_muli_vscale_name(ctx):
     c = Context(allow_unregistered_dialects=True)
     c.load_all_available_dialects()
     out = print_op_to_string(parse_source(c, text, "v"))
-    assert "%c4_vscale = arith.muli %c4, %vs : index" in out
+    assert "%c4_vscale = arith.muli %c4, %0 : index" in out
 
 
 def test_materialize_constant():

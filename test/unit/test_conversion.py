@@ -168,7 +168,9 @@ def parse(body: str, args: str = "%a: i32, %b: i32"):
 
 
 def body_text(m) -> str:
-    lines = print_op_to_string(m).splitlines()[2:-2]
+    """The function body, with the source's SSA names so that expectations
+    read like the input (and a rollback must restore names too)."""
+    lines = print_op_to_string(m, keep_ssa_names=True).splitlines()[2:-2]
     return "\n".join(line.strip() for line in lines)
 
 
@@ -324,12 +326,12 @@ def test_partial_conversion_converts_what_it_can():
 
 def test_partial_conversion_fails_on_explicitly_illegal_and_rolls_back():
     m = parse(ADD_MUL)
-    before = print_op_to_string(m)
+    before = print_op_to_string(m, keep_ssa_names=True)
     ops_before = list(m.walk())
     with DiagnosticCollector() as diags:
         ok = apply_partial_conversion(m, base_target(), [AddToDst()])
     assert not ok
-    assert print_op_to_string(m) == before
+    assert print_op_to_string(m, keep_ssa_names=True) == before
     assert list(m.walk()) == ops_before  # the very same op objects are back
     assert [d.message for d in diags.errors] == [
         "failed to legalize operation 'src.mul' that was explicitly marked illegal"]
@@ -339,10 +341,10 @@ def test_partial_conversion_fails_on_explicitly_illegal_and_rolls_back():
 
 def test_full_conversion_reports_every_illegal_op_with_location():
     m = parse(ADD_MUL)
-    before = print_op_to_string(m)
+    before = print_op_to_string(m, keep_ssa_names=True)
     with DiagnosticCollector() as diags:
         ok = apply_full_conversion(m, base_target(), [AddToDst()])
-    assert not ok and print_op_to_string(m) == before
+    assert not ok and print_op_to_string(m, keep_ssa_names=True) == before
     assert [(d.message, d.location.file_line_col()[1]) for d in diags.errors] == [
         ("failed to legalize operation 'src.mul'", 5),
         ("failed to legalize operation 'other.op'", 6)]
@@ -421,11 +423,11 @@ def test_exception_in_pattern_rolls_back_and_propagates():
         raise RuntimeError("bug")
 
     m = parse(ADD_MUL)
-    before = print_op_to_string(m)
+    before = print_op_to_string(m, keep_ssa_names=True)
     with pytest.raises(UserCodeError, match="'src.mul' op pattern 'boom' raised RuntimeError: bug") as e:
         apply_partial_conversion(m, base_target(), [AddToDst(), boom])
     assert isinstance(e.value.__cause__, RuntimeError)  # the pattern's own exception, with the op named
-    assert print_op_to_string(m) == before
+    assert print_op_to_string(m, keep_ssa_names=True) == before
 
 
 def test_recursively_legal_op_is_not_entered():
@@ -490,11 +492,11 @@ def test_materialization_callbacks_replace_casts():
 def test_full_conversion_with_live_materialization_fails():
     tc = index_converter()
     m = parse("  %s = src.add %i, %i : index\n  cv.use %s : index\n  cv.ret", "%i: index")
-    before = print_op_to_string(m)
+    before = print_op_to_string(m, keep_ssa_names=True)
     t = typed_target(tc)
     with DiagnosticCollector() as diags:
         ok = apply_full_conversion(m, t, [FuncSignature(tc), AddToDst(), ret_conversion], tc)
-    assert not ok and print_op_to_string(m) == before
+    assert not ok and print_op_to_string(m, keep_ssa_names=True) == before
     assert [d.message for d in diags.errors] == [
         "failed to legalize unresolved materialization from (i64) to (index) that remained live after conversion"]
     assert diags.errors[0].notes[0].message == "see existing live user here"
@@ -574,12 +576,12 @@ def test_one_to_many_rollback_restores_block_signature():
     tc.add_conversion(lambda t: t)
     tc.add_conversion(lambda t: [i32, i32] if isinstance(t, PairType) else None)
     m = parse("  %f = src.first %p : !cv.pair -> i32\n  cv.ret %f : i32", "%p: !cv.pair")
-    before = print_op_to_string(m)
+    before = print_op_to_string(m, keep_ssa_names=True)
     block = m.block.first_op.regions[0].first_block
     arg = block.args[0]
     with DiagnosticCollector() as diags:
         assert not apply_full_conversion(m, typed_target(tc), [FuncSignature(tc), ret_conversion], tc)
-    assert print_op_to_string(m) == before and block.args == [arg]
+    assert print_op_to_string(m, keep_ssa_names=True) == before and block.args == [arg]
     assert [u.owner.name for u in arg.uses] == ["src.first"]
     assert diags.errors[0].message == "failed to legalize operation 'src.first'"
 
@@ -624,7 +626,7 @@ def test_every_kind_of_mutation_is_undone():
 
     m = parse("  %x = src.add %i, %i : index\n  %y = src.sub %x, %x : index\n  cv.ret %y : index", "%i: index")
     func = m.block.first_op
-    before = print_op_to_string(m, generic=True)
+    before = print_op_to_string(m, generic=True, keep_ssa_names=True)
     ops_before = list(m.walk())
     uses_before = {id(op): [[(u.owner, u.index) for u in r.uses] for r in op.results] for op in ops_before}
     t = base_target()
@@ -632,7 +634,7 @@ def test_every_kind_of_mutation_is_undone():
     with DiagnosticCollector():
         assert not apply_partial_conversion(m, t, [mangle])
     assert ran
-    assert print_op_to_string(m, generic=True) == before
+    assert print_op_to_string(m, generic=True, keep_ssa_names=True) == before
     assert list(m.walk()) == ops_before and m.block.first_op is func
     for op in ops_before:
         assert [[(u.owner, u.index) for u in r.uses] for r in op.results] == uses_before[id(op)]
@@ -654,6 +656,6 @@ def test_function_replaced_by_a_new_op():
     m = parse("  %x = src.add %i, %i : index\n  cv.ret %x : index", "%i: index")
     t = typed_target(tc)
     assert apply_full_conversion(m, t, [to_new_func, AddToDst(), ret_conversion], tc)
-    text = print_op_to_string(m)
+    text = print_op_to_string(m, keep_ssa_names=True)
     assert '"dst.func"() ({\n  ^bb0(%i: i64):' in text and "dst.add %i, %i : i64" in text
     assert m.verify()

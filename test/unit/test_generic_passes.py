@@ -278,8 +278,8 @@ def test_cse_reuses_values_of_enclosing_regions(ctx):
       }""")
     assert run(m, "cse")
     text = print_op_to_string(m)
-    assert text.count("arith.addi %a, %a") == 1
-    assert "arith.muli %x, %e" in text
+    assert text.count("arith.addi %arg0, %arg0") == 1
+    assert "arith.muli %0, %arg1" in text
 
 
 def test_dominator_tree(ctx):
@@ -381,7 +381,7 @@ def test_view_op_graph(ctx):
     assert 'label = "arg0", shape = ellipse' in dot
     import re
     assert len(re.findall(r"^  v\d+ -> v\d+ ", dot, re.M)) == 3  # a and c into addi, addi into return
-    assert print_op_to_string(m) == src.rstrip("\n")
+    assert print_op_to_string(m, keep_ssa_names=True) == src.rstrip("\n")  # the IR is unchanged
 
 
 def test_view_op_graph_options(ctx, tmp_path):

@@ -174,8 +174,9 @@ def parse(body: str, args: str = "%a: i32, %b: i32"):
 
 
 def body_text(m) -> str:
-    """The printed function body, one op per line, without indentation."""
-    lines = print_op_to_string(m).splitlines()[2:-2]
+    """The printed function body, one op per line, without indentation, with
+    the source's SSA names: they show which op survived a rewrite."""
+    lines = print_op_to_string(m, keep_ssa_names=True).splitlines()[2:-2]
     return "\n".join(line.strip() for line in lines)
 
 

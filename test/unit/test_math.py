@@ -132,13 +132,13 @@ def test_built_ops_verify_and_print(ctx):
 
 
 def test_printed_forms(ctx):
-    src = """func.func @f(%x: f32, %v: vector<4xf32>, %i: i32) {
-  %0 = math.sqrt %x fastmath<nnan,ninf> : f32
-  %1 = math.clampf %v to [%v, %v] : vector<4xf32>
-  %2 = math.fpowi %x, %i fastmath<fast> : f32, i32
-  %3:2 = math.sincos %x : f32
-  %4 = math.isnan %v : vector<4xf32>
-  %5 = math.ipowi %i, %i : i32
+    src = """func.func @f(%arg0: f32, %arg1: vector<4xf32>, %arg2: i32) {
+  %0 = math.sqrt %arg0 fastmath<nnan,ninf> : f32
+  %1 = math.clampf %arg1 to [%arg1, %arg1] : vector<4xf32>
+  %2 = math.fpowi %arg0, %arg2 fastmath<fast> : f32, i32
+  %sin, %cos = math.sincos %arg0 : f32
+  %3 = math.isnan %arg1 : vector<4xf32>
+  %4 = math.ipowi %arg2, %arg2 : i32
   return
 }"""
     from mlir_py.text.parser import parse_source
@@ -148,8 +148,8 @@ def test_printed_forms(ctx):
     for ln in src.splitlines()[1:-2]:
         assert ln.strip() in text
     generic = print_op_to_string(mod, generic=True)
-    assert '"math.isnan"(%v) <{fastmath = #arith.fastmath<none>}> : (vector<4xf32>) -> vector<4xi1>' in generic
-    assert '"math.ipowi"(%i, %i) : (i32, i32) -> i32' in generic
+    assert '"math.isnan"(%arg1) <{fastmath = #arith.fastmath<none>}> : (vector<4xf32>) -> vector<4xi1>' in generic
+    assert '"math.ipowi"(%arg2, %arg2) : (i32, i32) -> i32' in generic
 
 
 def test_materialize_constant_is_arith_constant():

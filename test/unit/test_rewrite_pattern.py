@@ -382,4 +382,4 @@ def test_printed_result_after_rewrites():
     add, ret = ops_of(f)
     rw = PatternRewriter()
     rw.replace_op_with_new_op(add, SubOp, add.rhs, add.lhs)
-    assert "%0 = rp.sub %b, %a : i32" in text(m)
+    assert "%0 = rp.sub %arg1, %arg0 : i32" in text(m)
