@@ -28,6 +28,9 @@ def verify(op: Operation) -> None:
     _verify(op, raise_on_error=True)
 
 
-def to_string(op: Operation, *, generic: bool = False, debuginfo: bool = False) -> str:
-    """The text of `op` (what `str(op)` gives), optionally in generic form or with locations."""
-    return print_op_to_string(op, generic=generic, debuginfo=debuginfo)
+def to_string(op: Operation, *, generic: bool = False, debuginfo: bool = False, local_scope: bool = False,
+              keep_ssa_names: bool = False) -> str:
+    """The text of `op` (what `str(op)` gives); the options are mir-opt's printing flags
+    (`--mlir-print-op-generic`, `--mlir-print-debuginfo`, `--mlir-print-local-scope`, `--keep-ssa-names`)."""
+    return print_op_to_string(op, generic=generic, debuginfo=debuginfo, local_scope=local_scope,
+                              keep_ssa_names=keep_ssa_names)
