@@ -302,3 +302,38 @@ def test_parse_source_raises_a_located_error_on_deep_nesting(ctx):
         sys.setrecursionlimit(limit)
     assert e.value.message == "input nests too deeply to parse"
     assert e.value.loc.file_line_col()[1] > 10
+
+
+# -- inlining recursive cycles ----------------------------------------------------------------
+
+
+def _cycles(n: int, length: int, calls: int) -> str:
+    out = []
+    for i in range(n):
+        for k in range(length):
+            body = ["  %v = arith.addi %x, %x : i32"]
+            cur = "%v"
+            for j in range(calls):
+                body.append(f"  %c{j} = func.call @f{i}_{(k + 1) % length}({cur}) : (i32) -> i32")
+                cur = f"%c{j}"
+            out.append(f"func.func private @f{i}_{k}(%x: i32) -> i32 {{\n" + "\n".join(body)
+                       + f"\n  return {cur} : i32\n}}")
+        out.append(f"func.func @main{i}(%x: i32) -> i32 {{\n  %r = func.call @f{i}_0(%x) : (i32) -> i32\n"
+                   "  return %r : i32\n}")
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("length,calls", [(1, 1), (2, 2), (3, 1), (4, 2)])
+def test_inlining_a_recursive_cycle_is_bounded_whatever_the_iterations(ctx, length, calls):
+    """Each further iteration finds nothing new to inline: the op count after
+    1 and after 20 iterations is the same, and linear in the number of cycles."""
+    counts = {}
+    for n in (1, 10):
+        for iters in (1, 20):
+            m = parse_source(ctx, _cycles(n, length, calls), "r.mir")
+            pm = PassManager.parse(f"builtin.module(inline{{default-pipeline= max-iterations={iters}}})")
+            assert pm.run(m)
+            counts[n, iters] = sum(1 for _ in m.walk())
+    assert counts[1, 1] == counts[1, 20]
+    assert counts[10, 1] == counts[10, 20]
+    assert counts[10, 1] - 1 == 10 * (counts[1, 1] - 1)  # one module op; the rest per cycle
