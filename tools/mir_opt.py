@@ -193,11 +193,26 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
         emit_diag(Diagnostic("error", e.location, e.message, e.op))
         return False
     except RecursionError:
-        from mlir_py.ir.location import FileLineColLoc
-        emit_diag(Diagnostic("error", FileLineColLoc(filename, 1 + line_offset, 1),
+        emit_diag(Diagnostic("error", _deepest_location(module, filename, line_offset),
                              "input nests too deeply to process"))
         return False
     return True
+
+
+def _deepest_location(module, filename: str, line_offset: int):
+    """Where the nesting is deepest (the first such op): what a phase that
+    ran out of stack was working on. Found with an explicit stack."""
+    from mlir_py.ir.location import FileLineColLoc, UnknownLoc
+    best, best_depth = None, -1
+    stack = [(module, 0)]
+    while stack:
+        op, depth = stack.pop()
+        if depth > best_depth and not isinstance(op.location, UnknownLoc):
+            best, best_depth = op, depth
+        for r in reversed(op.regions):
+            for b in reversed(list(r.blocks)):
+                stack.extend((o, depth + 1) for o in b.ops_reversed())
+    return best.location if best is not None else FileLineColLoc(filename, 1 + line_offset, 1)
 
 
 def _phase(timing, name: str):

@@ -108,27 +108,53 @@ def _collapse_branch(successor: Block, operands: Sequence[Value]) -> tuple[Block
     return dest, new_operands
 
 
-def _forward(dest: Block, operands: list[Value]) -> tuple[Block, list[Value]] | None:
+def _forward(dest: Block, operands: list[Value], rw: PatternRewriter) -> tuple[Block, list[Value]] | None:
     """The end of the chain of forwarding blocks starting at `dest`; None when
     there is none, or when the chain runs into a cycle of forwarding blocks
-    (an empty infinite loop: redirecting into it would never settle)."""
+    (an empty infinite loop: redirecting into it would never settle).
+
+    The forwarding blocks passed through get their own branches redirected
+    to the end too (each is the same rewrite, applied to that branch), so a
+    chain is walked once however many branches enter it: the first walk
+    compresses it, as union-find compresses its paths."""
+    chain = [dest]
     seen = {dest}
     nxt = _collapse_branch(dest, operands)
     if nxt is None:
         return None
-    while nxt is not None:
-        dest, operands = nxt
-        if dest in seen:
+    while True:
+        after = _collapse_branch(nxt[0], nxt[1])
+        if after is None:
+            break
+        if nxt[0] in seen:
             return None
-        seen.add(dest)
-        nxt = _collapse_branch(dest, operands)
-    return dest, operands
+        seen.add(nxt[0])
+        chain.append(nxt[0])
+        nxt = after
+    if len(chain) > 2:
+        _compress(chain, nxt[0], rw)
+    return nxt
+
+
+def _compress(chain: list[Block], end: Block, rw: PatternRewriter) -> None:
+    """Point the branch of each forwarding block in `chain` (each ends in a
+    `cf.br` to the next; the last one's goes to `end`) straight at `end`."""
+    last = chain[-1]._last
+    forwarded = list(last.operands)  # in terms of the current block's arguments
+    for block in reversed(chain[:-1]):
+        nxt = block._last.successors[0]
+        br_ops = block._last.operands
+        forwarded = [br_ops[v.index] if isinstance(v, BlockArgument) and v.block is nxt else v
+                     for v in forwarded]
+        br = block._last
+        if br.successors[0] is not end:
+            rw.replace_op_with_new_op(br, BranchOp(forwarded, dest=end, location=br.location))
 
 
 @pattern(BranchOp)
 def simplify_pass_through_br(op: Operation, rw: PatternRewriter) -> bool:
     """`cf.br ^a(x)` where `^a(y): cf.br ^b(y)` -> `cf.br ^b(x)`."""
-    fwd = _forward(op.successors[0], list(op.operands))
+    fwd = _forward(op.successors[0], list(op.operands), rw)
     if fwd is None:
         return False
     rw.replace_op_with_new_op(op, BranchOp, fwd[1], dest=fwd[0])
@@ -140,8 +166,8 @@ def simplify_pass_through_cond_branch(op: Operation, rw: PatternRewriter) -> boo
     """Forward each successor of a `cf.cond_br` through blocks that only branch on."""
     t_dest, t_ops = op.successors[0], list(op.trueDestOperands)
     f_dest, f_ops = op.successors[1], list(op.falseDestOperands)
-    t_new = _forward(t_dest, t_ops)
-    f_new = _forward(f_dest, f_ops)
+    t_new = _forward(t_dest, t_ops, rw)
+    f_new = _forward(f_dest, f_ops, rw)
     if t_new is None and f_new is None:
         return False
     if t_new is not None:

@@ -6,6 +6,7 @@ walk continues so that all failures in a module are reported.
 
 from __future__ import annotations
 
+from mlir_py.analysis.dominance import DominanceInfo
 from mlir_py.definition.constraints import AnyType
 from mlir_py.definition.opdef import OPTIONAL, SINGLE, VARIADIC, Op, _group_sizes
 from mlir_py.definition.traits import (
@@ -41,7 +42,7 @@ class _Verifier:
     def __init__(self):
         self.failed = False
         self._order: dict[Block, dict[Operation, int]] = {}
-        self._dom: dict[Region, dict[Block, set[Block]]] = {}
+        self._dom = DominanceInfo()
 
     def error(self, op: Operation, message: str, *, op_prefix: bool = True):
         self.failed = True
@@ -170,14 +171,8 @@ class _Verifier:
         return order[a] < order[b]
 
     def _dominates(self, a: Block, b: Block, region: Region) -> bool:
-        dom = self._dom.get(region)
-        if dom is None:
-            dom = compute_dominators(region)
-            self._dom[region] = dom
-        db = dom.get(b)
-        if db is None:  # unreachable block: anything goes, as in MLIR
-            return True
-        return a in db
+        # an unreachable b is dominated by anything, as in MLIR
+        return self._dom.tree(region).dominates(a, b)
 
     # ------------------------------------------------------------------
 
@@ -427,40 +422,3 @@ def _block_index(b: Block) -> int:
         i += 1
         cur = cur._prev_block
     return i
-
-
-def compute_dominators(region: Region) -> dict[Block, set[Block]]:
-    """Dominator sets of the reachable blocks of a region (iterative dataflow)."""
-    entry = region.first_block
-    if entry is None:
-        return {}
-    order: list[Block] = []
-    seen = {entry}
-    stack = [entry]
-    while stack:
-        b = stack.pop()
-        order.append(b)
-        for s in b.successors:
-            if s not in seen and s.parent is region:
-                seen.add(s)
-                stack.append(s)
-    preds: dict[Block, list[Block]] = {b: [] for b in order}
-    for b in order:
-        for s in b.successors:
-            if s in preds:
-                preds[s].append(b)
-    dom: dict[Block, set[Block]] = {b: set(order) for b in order}
-    dom[entry] = {entry}
-    changed = True
-    while changed:
-        changed = False
-        for b in order:
-            if b is entry:
-                continue
-            ps = preds[b]
-            new = set.intersection(*(dom[p] for p in ps)) if ps else set()
-            new = new | {b}
-            if new != dom[b]:
-                dom[b] = new
-                changed = True
-    return dom

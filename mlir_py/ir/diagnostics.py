@@ -9,6 +9,7 @@ the Python API installs a collector and raises.
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -17,28 +18,75 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("error", "warning", "note", "remark")
 
-#: filename -> source text, so rendered diagnostics can quote the line
-_sources: dict[str, str] = {}
+class _SourceBuffer:
+    """A registered buffer and, once a diagnostic first quotes it, its line
+    table: each later quote is a lookup, so n diagnostics cost O(n + size)."""
+
+    __slots__ = ("text", "line_offset", "_starts")
+
+    def __init__(self, text: str, line_offset: int):
+        self.text = text
+        self.line_offset = line_offset
+        self._starts: array | None = None
+
+    def starts(self) -> array:
+        if self._starts is None:
+            starts = array("q", [0])
+            text = self.text
+            i = text.find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = text.find("\n", i + 1)
+            self._starts = starts
+        return self._starts
+
+    def line(self, line: int) -> str | None:
+        """Text of the file's line `line` (1-based, counting the buffer's offset)."""
+        starts = self.starts()
+        k = line - 1 - self.line_offset
+        if k < 0 or k >= len(starts):
+            return None
+        end = starts[k + 1] - 1 if k + 1 < len(starts) else len(self.text)
+        return self.text[starts[k]:end]
+
+    def holds(self, text: str, line_offset: int) -> bool:
+        """Whether `text`, placed at `line_offset`, is this buffer or one of its
+        later chunks (`--split-input-file`): then the buffer stays, with its
+        line table. A chunk at the buffer's own first line replaces it, so a
+        buffer reused under the same name never quotes stale lines past its end."""
+        if line_offset == self.line_offset:
+            return text is self.text or text == self.text
+        k = line_offset - self.line_offset
+        if k < 0:
+            return False
+        starts = self.starts()
+        if k >= len(starts):
+            return False
+        # a chunk may begin inside its first line (after a split marker)
+        j = text.find("\n")
+        end = starts[k + 1] - 1 if k + 1 < len(starts) else len(self.text)
+        at = end - (len(text) if j < 0 else j)
+        return at >= starts[k] and self.text.startswith(text, at)
 
 
-def register_source(filename: str, text: str) -> None:
-    """Remember `text` as the content of `filename`, so rendered diagnostics can quote the offending line."""
-    _sources[filename] = text
+#: filename -> the buffer diagnostics quote lines from
+_sources: dict[str, _SourceBuffer] = {}
+
+
+def register_source(filename: str, text: str, line_offset: int = 0) -> None:
+    """Make diagnostics in `filename` quote their lines from `text`, whose first
+    line is the file's line `line_offset + 1`. A chunk of a buffer already
+    registered (the same text at the same lines) keeps the whole buffer."""
+    cur = _sources.get(filename)
+    if cur is not None and cur.holds(text, line_offset):
+        return
+    _sources[filename] = _SourceBuffer(text, line_offset)
 
 
 def source_line(filename: str, line: int) -> str | None:
-    """Line `line` (1-based) of a registered source, or None when the file was not registered."""
-    text = _sources.get(filename)
-    if text is None:
-        return None
-    start = 0
-    for _ in range(line - 1):
-        start = text.find("\n", start)
-        if start < 0:
-            return None
-        start += 1
-    end = text.find("\n", start)
-    return text[start:] if end < 0 else text[start:end]
+    """Line `line` (1-based, of the file) of a registered source, or None when it was not registered."""
+    buf = _sources.get(filename)
+    return None if buf is None else buf.line(line)
 
 
 class Diagnostic:

@@ -751,10 +751,15 @@ def _is_isolated(cls) -> bool:
 
 def parse_source(ctx: Context, text: str, filename: str = "<stdin>", *, line_offset: int = 0) -> Operation:
     """Parse a whole source buffer into a module. Raises ParseError."""
-    register_source(filename, text)
+    register_source(filename, text, line_offset)
     p = Parser(ctx, text, filename, line_offset=line_offset)
     with gc_paused():
-        return p.parse_module()
+        try:
+            return p.parse_module()
+        except RecursionError:
+            # the parser recurses once per nesting level: blame the token it
+            # stopped at, where the nesting went past what the stack holds
+            raise p.error("input nests too deeply to parse") from None
 
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlir_py.analysis.dominance import DominatorTree
 from mlir_py.definition.traits import (
     IsolatedFromAbove,
     MemoryEffects,
@@ -196,58 +197,8 @@ class _ScopedTable:
 
 
 def dominator_tree_children(region: Region) -> dict[Block, list[Block]]:
-    """Children of each reachable block in the dominator tree of `region`
-    (Cooper, Harvey and Kennedy's iterative algorithm over reverse post-order)."""
-    entry = region._first_block
-    post: list[Block] = []
-    index: dict[Block, int] = {}
-    seen = {entry}
-    stack = [(entry, iter(entry.successors))]
-    while stack:
-        b, it = stack[-1]
-        for s in it:
-            if s not in seen and s.parent is region:
-                seen.add(s)
-                stack.append((s, iter(s.successors)))
-                break
-        else:
-            stack.pop()
-            index[b] = len(post)
-            post.append(b)
-    preds: dict[Block, list[Block]] = {b: [] for b in post}
-    for b in post:
-        for s in b.successors:
-            if s in preds:
-                preds[s].append(b)
-    idom: dict[Block, Block] = {entry: entry}
-    changed = True
-    while changed:
-        changed = False
-        for b in reversed(post):
-            if b is entry:
-                continue
-            new = None
-            for p in preds[b]:
-                if p not in idom:
-                    continue
-                if new is None:
-                    new = p
-                    continue
-                x, y = p, new
-                while x is not y:
-                    while index[x] < index[y]:
-                        x = idom[x]
-                    while index[y] < index[x]:
-                        y = idom[y]
-                new = x
-            if idom.get(b) is not new:
-                idom[b] = new
-                changed = True
-    children: dict[Block, list[Block]] = {b: [] for b in post}
-    for b in region.blocks:  # region order keeps the walk deterministic
-        if b is not entry and b in idom:
-            children[idom[b]].append(b)
-    return children
+    """Children of each reachable block in the dominator tree of `region`."""
+    return DominatorTree(region).children
 
 
 # -- the pass -------------------------------------------------------------------------
