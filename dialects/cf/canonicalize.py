@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from mlir_py.dialects.arith import SelectOp  # cf depends on arith, as upstream; arith never on cf
 from mlir_py.dialects.cf.ops import AssertOp, BranchOp, CondBranchOp
 
 from mlir_py.ir.operation import Block, BlockArgument, Operation, Value
@@ -55,7 +56,7 @@ def simplify_const_cond_branch(op: Operation, rw: PatternRewriter) -> bool:
 def _unique_predecessor(block: Block) -> Block | None:
     pred = None
     for b in block.parent.blocks:
-        t = b._last
+        t = b.last_op
         if t is not None and block in t.successors:
             if pred is not None and pred is not b:
                 return None
@@ -78,7 +79,6 @@ def simplify_cond_branch_identical_successors(op: Operation, rw: PatternRewriter
         return True
     if _unique_predecessor(dest) is not op.parent:
         return False
-    from mlir_py.dialects.arith import SelectOp  # cf depends on arith, as upstream; arith never on cf
     merged = [a if a is b else rw.create(SelectOp, op.condition, a, b).results[0] for a, b in zip(t_ops, f_ops)]
     rw.replace_op_with_new_op(op, BranchOp, merged, dest=dest)
     return True
@@ -87,15 +87,12 @@ def simplify_cond_branch_identical_successors(op: Operation, rw: PatternRewriter
 def _collapse_branch(successor: Block, operands: Sequence[Value]) -> tuple[Block, list[Value]] | None:
     """Where a branch to `successor(operands)` ends up when `successor` holds
     nothing but a `cf.br` (upstream's collapseBranch); None if it does not."""
-    br = successor._first
-    if br is None or br is not successor._last or not isinstance(br, BranchOp):
+    br = successor.first_op
+    if br is None or br is not successor.last_op or not isinstance(br, BranchOp):
         return None
     for a in successor.args:
-        use = a._first_use
-        while use is not None:
-            if use.owner is not br:
-                return None
-            use = use._next
+        if any(use.owner is not br for use in a.uses):
+            return None
     dest = br.successors[0]
     if dest is successor:
         return None  # an infinite loop: nothing to forward to
@@ -139,14 +136,14 @@ def _forward(dest: Block, operands: list[Value], rw: PatternRewriter) -> tuple[B
 def _compress(chain: list[Block], end: Block, rw: PatternRewriter) -> None:
     """Point the branch of each forwarding block in `chain` (each ends in a
     `cf.br` to the next; the last one's goes to `end`) straight at `end`."""
-    last = chain[-1]._last
+    last = chain[-1].last_op
     forwarded = list(last.operands)  # in terms of the current block's arguments
     for block in reversed(chain[:-1]):
-        nxt = block._last.successors[0]
-        br_ops = block._last.operands
+        br = block.last_op
+        nxt = br.successors[0]
+        br_ops = br.operands
         forwarded = [br_ops[v.index] if isinstance(v, BlockArgument) and v.block is nxt else v
                      for v in forwarded]
-        br = block._last
         if br.successors[0] is not end:
             rw.replace_op_with_new_op(br, BranchOp(forwarded, dest=end, location=br.location))
 

@@ -23,6 +23,7 @@ key of an op is built once, when the walk reaches it.
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Any
 
 from mlir_py.analysis.dominance import DominatorTree
@@ -126,13 +127,9 @@ def _region_eq(a: Region, b: Region, m: dict) -> bool:
         for p, q in zip(x.args, y.args):
             m[p] = q
     for x, y in zip(ablocks, bblocks):
-        o, p = x._first, y._first
-        while o is not None and p is not None:
-            if not _op_eq(o, p, m):
+        for o, p in zip_longest(x.ops, y.ops):
+            if o is None or p is None or not _op_eq(o, p, m):
                 return False
-            o, p = o._next, p._next
-        if o is not None or p is not None:
-            return False
     return True
 
 
@@ -245,12 +242,12 @@ class _CSEDriver:
         self._track = saved
 
     def simplify_region(self, table: _ScopedTable, region: Region, ssa: bool, fresh: bool = False) -> None:
-        first = region._first_block
+        first = region.first_block
         if first is None:
             return
         saved = self._track
         self._track = not ssa or (saved and not fresh)
-        if first._next_block is None:
+        if first.next_block is None:
             table.push()
             self.simplify_block(table, first, ssa)
             if not fresh:
@@ -274,32 +271,25 @@ class _CSEDriver:
         self._track = saved
 
     def simplify_block(self, table: _ScopedTable, block: Block, ssa: bool) -> None:
-        op = block._first
-        while op is not None:
-            nxt = op._next
+        for op in block.ops:  # the view steps past an op CSE erases
             if not self.simplify_op(table, op, ssa) and op.regions:
                 if IsolatedFromAbove in op.traits:
                     self.simplify_regions_of_isolated(op)
                 else:
                     for i, r in enumerate(op.regions):
                         self.simplify_region(table, r, region_kind(op, i) == RegionKind.SSACFG)
-            op = nxt
 
     def simplify_op(self, table: _ScopedTable, op: Operation, ssa: bool) -> bool:
         """True when `op` is gone (CSE'd or dead) and its regions need no visit."""
         if Terminator in op.traits:
             return False
-        for r in op.results:
-            if r._first_use is not None:
-                break
-        else:
-            if would_op_be_trivially_dead(op):
-                self.to_erase.append(op)
-                self.num_dce += 1
-                return True
+        if not op.has_uses() and would_op_be_trivially_dead(op):
+            self.to_erase.append(op)
+            self.num_dce += 1
+            return True
         for r in op.regions:
-            b = r._first_block
-            if b is not None and b._next_block is not None:
+            b = r.first_block
+            if b is not None and b.next_block is not None:
                 return False
         kind = _effect_kind(op)
         if kind == _OTHER:
@@ -321,12 +311,12 @@ class _CSEDriver:
         last, found = self._scan.get(first, (first, False))
         if found:
             return True
-        cur = last._next
+        cur = last.next_op
         while cur is not None and cur is not op:
             if _may_write(cur):
                 self._scan[first] = (cur, True)
                 return True
-            cur = cur._next
+            cur = cur.next_op
         self._scan[first] = (op, False)
         return False
 
