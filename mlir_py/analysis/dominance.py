@@ -17,7 +17,7 @@ change a region's CFG call `invalidate`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     from mlir_py.ir.operation import Block, Region
@@ -42,6 +42,7 @@ class DominatorTree:
 
     def _build(self) -> None:
         region, entry = self.region, self.entry
+        assert entry is not None, "built only for a region with blocks"
         post: list[Block] = []
         index: dict[Block, int] = {}  # post-order number
         seen = {entry}
@@ -60,20 +61,20 @@ class DominatorTree:
         preds: dict[Block, list[Block]] = {b: [] for b in post}
         for b in post:
             for s in _successors(b):
-                p = preds.get(s)
-                if p is not None:
-                    p.append(b)
+                ps = preds.get(s)
+                if ps is not None:
+                    ps.append(b)
         rpo = post[::-1]
-        idom: dict[Block, Block] = {entry: entry}
+        dom: dict[Block, Block] = {entry: entry}  # the entry points at itself while iterating
         changed = True
         while changed:
             changed = False
             for b in rpo:
                 if b is entry:
                     continue
-                new = None
+                new: Block | None = None
                 for p in preds[b]:
-                    if p not in idom:
+                    if p not in dom:
                         continue  # not processed yet on this sweep
                     if new is None:
                         new = p
@@ -81,13 +82,14 @@ class DominatorTree:
                     x, y = p, new  # intersect: climb to the common dominator
                     while x is not y:
                         while index[x] < index[y]:
-                            x = idom[x]
+                            x = dom[x]
                         while index[y] < index[x]:
-                            y = idom[y]
+                            y = dom[y]
                     new = x
-                if idom.get(b) is not new:
-                    idom[b] = new
+                if new is not None and dom.get(b) is not new:
+                    dom[b] = new
                     changed = True
+        idom: dict[Block, Block | None] = dict(dom)
         idom[entry] = None
         self.order = rpo
         self.idom = idom
@@ -164,18 +166,19 @@ class DominanceInfo:
         region = a.parent
         if region is None:
             return False
-        while b is not None and b.parent is not region:
-            parent_op = b.parent.parent if b.parent is not None else None
-            b = parent_op.parent if parent_op is not None else None
-        if b is None:
+        cur: Block | None = b
+        while cur is not None and cur.parent is not region:
+            parent_op = cur.parent.parent if cur.parent is not None else None
+            cur = parent_op.parent if parent_op is not None else None
+        if cur is None:
             return False
-        return self.tree(region).dominates(a, b)
+        return self.tree(region).dominates(a, cur)
 
     def properly_dominates(self, a: Block, b: Block) -> bool:
         """`a` dominates `b` and is not `b` (blocks of any regions)."""
         return a is not b and self.dominates(a, b)
 
 
-def _successors(block: Block) -> list[Block]:
-    t = block._last
+def _successors(block: Block) -> Sequence[Block]:
+    t = block.last_op
     return t.successors if t is not None else ()

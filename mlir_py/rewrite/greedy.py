@@ -243,6 +243,7 @@ class GreedyDriver(RewriterListener):
         value = constant_op_value(op)
         if value is None:
             return False
+        assert op.parent is not None, "the worklist holds ops in blocks"
         region = self._insertion_region(op.parent)
         table = self._const_tables.setdefault(region, {})
         key = (op.dialect, value, op.results[0].type)
@@ -253,9 +254,10 @@ class GreedyDriver(RewriterListener):
             if type(existing.location) is not UnknownLoc:
                 existing.location = UnknownLoc()
             return True
-        entry = region._first_block
-        if op.parent is not entry or (entry._first is not op and op._prev not in self._const_key):
-            rw.move_op(op, entry, entry._first)
+        entry = region.first_block
+        assert entry is not None, "the region holds the constant"
+        if op.parent is not entry or (entry.first_op is not op and op.prev_op not in self._const_key):
+            rw.move_op(op, entry, entry.first_op)
             op.location = UnknownLoc()
         table[key] = op
         self._const_key[op] = (table, key)
@@ -266,6 +268,7 @@ class GreedyDriver(RewriterListener):
         if found is not None:
             return found
         region = block.parent
+        assert region is not None, "constants are materialized in blocks of regions"
         while True:
             parent = region.parent
             if parent is None or region in self._root_regions:

@@ -129,7 +129,7 @@ def successor_operand_ranges(t: Operation) -> list[tuple[int, int]] | None:
             return None  # other segment-like bookkeeping (a switch's case sizes) we cannot update
         bounds = set()
         p = 0
-        for size in seg:
+        for size in seg.values:
             bounds.add((p, size))
             p += size
         if any(size and (s, size) not in bounds for s, size in ranges):
@@ -139,6 +139,7 @@ def successor_operand_ranges(t: Operation) -> list[tuple[int, int]] | None:
 
 def _erase_successor_operand(rewriter: PatternRewriter, t: Operation, succ: int, arg: int) -> None:
     ranges = successor_operand_ranges(t)
+    assert ranges is not None, "callers erase only from removable ranges"
     start, _ = ranges[succ]
     pos = start + arg
 
@@ -148,7 +149,7 @@ def _erase_successor_operand(rewriter: PatternRewriter, t: Operation, succ: int,
         t.set_operands(vals)
         seg = t.properties.get("operandSegmentSizes")
         if seg is not None:
-            sizes = list(seg)
+            sizes = list(seg.values)
             p = 0
             for i, size in enumerate(sizes):
                 if p <= pos < p + size:
