@@ -113,7 +113,8 @@ class Lexer:
         self.pos = pos
         return False
 
-    def expect(self, s: str, what: str | None = None) -> None:
+    def expect(self, s: str, what: str | None = None, message: str | None = None) -> None:
+        """Consume punctuation `s`; else "expected 's' WHAT" (or `message`)."""
         text = self.text
         pos = self.pos
         if text.startswith(s, pos):
@@ -127,23 +128,34 @@ class Lexer:
             self.pos = pos + len(s)
             return
         self.pos = pos
-        raise self.error(f"expected '{s}'" + (f" {what}" if what else ""), self._wrong_token_pos(pos))
+        raise self.wrong_token_error(message or f"expected '{s}'" + (f" {what}" if what else ""))
+
+    def wrong_token_error(self, message: str) -> ParseError:
+        """A missing-token error placed as upstream's emitWrongTokenError places
+        it (parseToken, "expected SSA operand", "expected non-function type",
+        ...); errors from keyword/integer/string primitives stay at the token."""
+        return ParseError(message, self.loc_at(self._wrong_token_pos(self.skip_ws())))
 
     def _wrong_token_pos(self, pos: int) -> int:
-        """Where MLIR's emitWrongTokenError reports a missing token: at `pos`,
-        unless that token starts a line; then at the end of the previous token
-        (skipping blank lines and `//` comments)."""
+        """Where MLIR's emitWrongTokenError reports a missing token: just after
+        the previous token (skipping blank lines and `//` comments), so the
+        caret points at what the token should have followed."""
         text = self.text
-        if text[text.rfind("\n", 0, pos) + 1:pos].strip(" \t"):
-            return pos
-        end = pos
+        end = min(pos, len(text))
+        if end == len(text) and end > 0:  # at the end of input, upstream starts one back
+            end -= 1
         while True:
-            while end > 0 and text[end - 1] in " \t\r\n":
+            while end > 0 and text[end - 1] in " \t":
                 end -= 1
-            comment = text.find("//", text.rfind("\n", 0, end) + 1, end)
-            if comment == -1:
+            if end == 0:
+                return pos
+            if text[end - 1] not in "\r\n":
                 return end
-            end = comment
+            end -= 1
+            line_start = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
+            comment = text.find("//", line_start, end)
+            if comment != -1:
+                end = comment
 
     def parse_optional_keyword(self, kw: str | None = None) -> str | None:
         pos = _WS.match(self.text, self.pos).end()

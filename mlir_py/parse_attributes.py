@@ -81,7 +81,7 @@ class AttrTypeParser(Lexer):
             return self._parse_dialect_type()
         m = _BARE_ID.match(text, pos)
         if m is None:
-            raise self.error("expected non-function type")
+            raise self.wrong_token_error("expected non-function type")
         kw = m.group()
         fn = self.ctx.keyword_types.get(kw)
         if fn is not None:
@@ -96,7 +96,7 @@ class AttrTypeParser(Lexer):
                 raise self.error("integer bitwidth is limited to 16777215 bits", pos)
             sign = {"i": "signless", "si": "signed", "ui": "unsigned"}[im.group(1)]
             return IntegerType(width, sign)
-        raise self.error("expected non-function type")
+        raise self.wrong_token_error("expected non-function type")
 
     def _parse_function_type(self) -> Attribute:
         from mlir_py.dialects.builtin.types import FunctionType
@@ -244,7 +244,7 @@ class AttrTypeParser(Lexer):
                 return fn(self, kw)
         if c == "(" or c == "!" or m is not None:
             return B.TypeAttr(self.parse_type())
-        raise self.error("expected attribute value")
+        raise self.wrong_token_error("expected attribute value")
 
     def parse_optional_attribute(self) -> Attribute | None:
         c = self.peek_char()
@@ -258,7 +258,7 @@ class AttrTypeParser(Lexer):
         pos = self.pos
         m = _NUMBER.match(self.text, pos)
         if m is None:
-            raise self.error("expected attribute value")
+            raise self.wrong_token_error("expected attribute value")
         self.pos = m.end()
         lit = m.group()
         is_float = m.group(1) is not None

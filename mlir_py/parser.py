@@ -120,7 +120,7 @@ class Parser(AttrTypeParser):
         m = _SSA_ID.match(self.text, pos)
         if m is None:
             self.pos = pos
-            raise self.error("expected SSA operand")
+            raise self.wrong_token_error("expected SSA operand")
         self.pos = m.end()
         n = m.group(2)
         return UnresolvedOperand((m.group(1), _to_int(n) if n else 0, pos))

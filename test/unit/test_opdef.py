@@ -407,7 +407,7 @@ CUSTOM_FORM_ERRORS = [
     ("%p = toy.paint #toy.color<red> : !toy.shape<[1], f32>", "expected '<'", 5),
     ("toy.nope", "custom op 'toy.nope' is unknown", 5),
     ("toy.generic_only", "'toy.generic_only' has no custom assembly form", 5),
-    ("toy.required", "expected attribute value", 6),
+    ("toy.required", "expected attribute value", 5),  # after the previous token, as upstream
     ("%o = toy.maybe : f32", "operation defines 0 results but was provided 1 to bind", 5),
     ("%o:2 = toy.add %a, %a : f32", "operation defines 1 results but was provided 2 to bind", 5),
 ]
