@@ -4,9 +4,8 @@ The drivers take the constant attributes of an op's operands (FloatAttr /
 IntegerAttr scalars or DenseElementsAttr, splat or not) and return the
 folded attribute, or None. The libm-style ops call the C library's f32/f64
 function (log10f / log10), as upstream's folders do, for f32 and f64 only;
-f16 and
-bf16 too for the exact ops (abs, ceil, floor, roundeven, copysign, scalar
-classification), which cannot round differently. Integer ops work on the
+the exact ops (abs, ceil, floor, roundeven, copysign, scalar classification),
+which cannot round differently, fold f16 and bf16 too. Integer ops work on the
 two's complement bit pattern and wrap at the width (index is 64 bits).
 
 Which ops fold, and which inputs are left alone (log of a value with the sign
