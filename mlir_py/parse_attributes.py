@@ -22,7 +22,15 @@ from mlir_py.lexer import (
     ParseError,
     _to_int,
 )
-from mlir_py.location import CallSiteLoc, FileLineColLoc, FusedLoc, Location, NameLoc, UnknownLoc
+from mlir_py.location import (
+    CallSiteLoc,
+    FileLineColLoc,
+    FileLineColRange,
+    FusedLoc,
+    Location,
+    NameLoc,
+    UnknownLoc,
+)
 
 
 class AttrTypeParser(Lexer):
@@ -238,6 +246,14 @@ class AttrTypeParser(Lexer):
             if kw == "unit":
                 self.pos = m.end()
                 return B.UnitAttr()
+            if kw == "loc":  # a location as an attribute value
+                loc = self.parse_optional_location()
+                if isinstance(loc, _DeferredLoc):
+                    known = self.attr_aliases.get(loc.alias)
+                    if not isinstance(known, Location):
+                        raise self.error(f"undefined symbol alias id '{loc.alias}'", loc.pos)
+                    loc = known
+                return loc
             fn = self.ctx.keyword_attrs.get(kw)
             if fn is not None:
                 self.pos = m.end()
@@ -399,10 +415,7 @@ class AttrTypeParser(Lexer):
         if self.text.startswith('"', pos):
             s = self.parse_string()
             if self.parse_optional(":"):
-                line = self.parse_integer("line number")
-                self.expect(":")
-                col = self.parse_integer("column number")
-                return FileLineColLoc(s, line, col)
+                return self._parse_file_line_col_range(s)
             child = None
             if self.parse_optional("("):
                 child = self.parse_location_inner()
@@ -440,6 +453,32 @@ class AttrTypeParser(Lexer):
             self._nested_deferred_locs = True  # resolved once the whole file is read
             return _DeferredLoc(m2.group(1), m2.start())
         raise self.error("expected location instance", pos)
+
+
+    def _parse_file_line_col_range(self, filename: str) -> Location:
+        """After `"file":`: `line`, `line:col`, `line:col to :col`, `line:col to line:col`."""
+        def number(what: str) -> int:
+            start = self.skip_ws()
+            v = self.parse_optional_integer()
+            if v is None or v < 0:
+                self.pos = start
+                raise self.wrong_token_error(f"expected integer {what} number in FileLineColRange")
+            return v
+        line = number("line")
+        if not self.parse_optional(":"):
+            return FileLineColLoc(filename, line, 0)
+        col = number("column")
+        if self.parse_optional_keyword("to") is None:
+            return FileLineColLoc(filename, line, col)
+        end_line = line
+        if not self.parse_optional(":"):
+            end_line = self.parse_optional_integer()
+            if end_line is None or not self.parse_optional(":"):
+                raise self.wrong_token_error("expected either integer or `:` post `to` in FileLineColRange")
+        end_col = number("column")
+        if (end_line, end_col) == (line, col):
+            return FileLineColLoc(filename, line, col)
+        return FileLineColRange(filename, line, col, end_line, end_col)
 
 
 class _DeferredLoc(Location):

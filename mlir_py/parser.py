@@ -93,6 +93,8 @@ class Parser(AttrTypeParser):
         self._line_starts: list[int] | None = None
         self.type_aliases: dict[str, Attribute] = {}
         self.attr_aliases: dict[str, Attribute] = {}
+        #: `distinct[N]<...>` by N: one attribute per id within a parse
+        self.distinct_attrs: dict[int, Attribute] = {}
         self._deferred_locs: list[tuple[Operation | BlockArgument, str, int]] = []
         self._scopes: list[_Scope] = [_Scope(True)]
         self._block_scopes: list[_BlockScope] = []

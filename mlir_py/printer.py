@@ -41,9 +41,25 @@ class Printer:
         self._block_names: dict[Block, str] = {}
         self._attr_strings: dict[Attribute, str] = {}
         self._aliases: dict[Attribute, str] = {}
+        self._distinct_ids: dict[Attribute, int] = {}
         #: "dialect." prefix that ops in the region being printed may drop;
         #: _UNSET until a region or the top level sets it
         self._strip: Any = _UNSET
+
+    def distinct_id(self, a: Attribute) -> int:
+        """`distinct[N]` ids are renumbered 0, 1, ... in printing order, as upstream does."""
+        n = self._distinct_ids.get(a)
+        if n is None:
+            n = self._distinct_ids[a] = len(self._distinct_ids)
+        return n
+
+    def print_location_inner(self, loc: Attribute) -> None:
+        """A location nested in another: its alias if it has one."""
+        alias = self._aliases.get(loc)
+        if alias is not None:
+            self.write("#" + alias)
+        else:
+            loc.print_inner(self)
 
     def getvalue(self) -> str:
         if self._chunks:
@@ -79,22 +95,51 @@ class Printer:
         return self.getvalue()
 
     def _collect_aliases(self, root: Operation) -> None:
-        from mlir_py.dialects.builtin.attributes import AffineMapAttr, IntegerSetAttr
-        found: dict[Attribute, None] = {}
+        """Aliases as upstream's printer gives them: affine maps and sets,
+        locations and distinct attributes used as attribute values (nested
+        ones too); printed sorted by nesting depth, then by alias name, then by
+        first appearance, and numbered per name in that order."""
+        from mlir_py.dialects.builtin.attributes import AffineMapAttr, DistinctAttr, IntegerSetAttr, UnitAttr
+        from mlir_py.location import CallSiteLoc, FusedLoc, Location, NameLoc, UnknownLoc
+        found: dict[Attribute, tuple[str, int]] = {}
 
-        def visit(a: Any) -> None:
-            if isinstance(a, (AffineMapAttr, IntegerSetAttr)):
-                found.setdefault(a, None)
-            elif isinstance(a, Attribute):
-                params = getattr(a, "parameters", None)
-                if params:
-                    for p in params:
-                        if isinstance(p, Attribute):
-                            visit(p)
-                        elif isinstance(p, tuple):
-                            for q in p:
-                                if isinstance(q, Attribute):
-                                    visit(q)
+        def kind_of(a: Any) -> str | None:
+            if isinstance(a, AffineMapAttr):
+                return "map"
+            if isinstance(a, IntegerSetAttr):
+                return "set"
+            if isinstance(a, Location):
+                return "loc"
+            if isinstance(a, DistinctAttr) and not isinstance(a.referenced, UnitAttr):
+                return "distinct"
+            return None
+
+        def children(a: Any) -> list:
+            if isinstance(a, CallSiteLoc):
+                return [a.callee, a.caller]
+            if isinstance(a, FusedLoc):
+                return list(a.locations) + ([a.metadata] if a.metadata is not None else [])
+            if isinstance(a, NameLoc):
+                return [] if a.child is None or isinstance(a.child, UnknownLoc) else [a.child]
+            out = []
+            for p in getattr(a, "parameters", None) or ():
+                if isinstance(p, Attribute):
+                    out.append(p)
+                elif isinstance(p, tuple):
+                    out.extend(q for q in p if isinstance(q, Attribute))
+            return out
+
+        def visit(a: Any) -> int:
+            """The alias depth of `a`'s printed form (-1: no alias inside)."""
+            got = found.get(a)
+            if got is not None:
+                return got[1]
+            depth = max((visit(c) for c in children(a)), default=-1)
+            kind = kind_of(a)
+            if kind is None:
+                return depth
+            found[a] = (kind, depth + 1)
+            return depth + 1
 
         seen: set[int] = set()
         # visit in printing order (dictionaries print sorted) so alias numbers
@@ -114,11 +159,14 @@ class Printer:
                 if id(r.type) not in seen:
                     seen.add(id(r.type))
                     visit(r.type)
-        counts = {"map": 0, "set": 0}
-        for a in found:
-            kind = "map" if isinstance(a, AffineMapAttr) else "set"
-            n = counts[kind]
-            counts[kind] += 1
+        attrs = list(found)
+        order = sorted(range(len(attrs)), key=lambda i: (found[attrs[i]][1], found[attrs[i]][0], i))
+        counts: dict[str, int] = {}
+        for i in order:
+            a = attrs[i]
+            kind = found[a][0]
+            n = counts.get(kind, 0)
+            counts[kind] = n + 1
             self._aliases[a] = kind if n == 0 else f"{kind}{n}"
 
     # ------------------------------------------------------------------
