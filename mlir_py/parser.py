@@ -40,6 +40,7 @@ from mlir_py.location import (
     register_source_for_locs,
 )
 from mlir_py.parse_attributes import AttrTypeParser, _DeferredLoc
+from mlir_py.resources import ResourceSection, parse_resource_section, set_resources
 
 if TYPE_CHECKING:
     from mlir_py.context import Context
@@ -95,6 +96,7 @@ class Parser(AttrTypeParser):
         self.attr_aliases: dict[str, Attribute] = {}
         #: `distinct[N]<...>` by N: one attribute per id within a parse
         self.distinct_attrs: dict[int, Attribute] = {}
+        self._resources: ResourceSection | None = None
         self._deferred_locs: list[tuple[Operation | BlockArgument, str, int]] = []
         self._scopes: list[_Scope] = [_Scope(True)]
         self._block_scopes: list[_BlockScope] = []
@@ -576,7 +578,7 @@ class Parser(AttrTypeParser):
                 self._parse_alias_definition()
                 continue
             if c == "{" and text.startswith("{-#", pos):
-                self._skip_resource_section()
+                self._parse_resource_section()
                 continue
             block.append(self.parse_operation())
         bs = self._block_scopes.pop()
@@ -591,12 +593,15 @@ class Parser(AttrTypeParser):
         first = block.first_op
         if first is not None and first.next_op is None and isinstance(first, ModuleOp):
             first.detach()
-            return first
-        module = ModuleOp.create(regions=[Region([Block()])], location=self.loc_at(0))
-        body = module.regions[0].first_block
-        for op in list(block.ops):
-            op.detach()
-            body.append(op)
+            module = first
+        else:
+            module = ModuleOp.create(regions=[Region([Block()])], location=self.loc_at(0))
+            body = module.regions[0].first_block
+            for op in list(block.ops):
+                op.detach()
+                body.append(op)
+        if self._resources is not None:
+            set_resources(module, self._resources)
         return module
 
     def _parse_alias_definition(self) -> None:
@@ -626,11 +631,15 @@ class Parser(AttrTypeParser):
                 self.pos = save
             table[name] = self.parse_attribute()
 
-    def _skip_resource_section(self) -> None:
-        end = self.text.find("#-}", self.pos)
-        if end < 0:
+    def _parse_resource_section(self) -> None:
+        if self.text.find("#-}", self.pos) < 0:
             raise self.error("expected '#-}' to end the resource section")
-        self.pos = end + 3
+        self.pos += 3
+        section = parse_resource_section(self)
+        if self._resources is None:
+            self._resources = section
+        else:
+            self._resources.merge(section)
 
     def _resolve_deferred_locs(self, top: Block | None = None) -> None:
         for target, alias, pos in self._deferred_locs:

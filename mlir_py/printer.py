@@ -92,6 +92,8 @@ class Printer:
         self._strip = "builtin."
         self.print_op(op)
         self.write("\n")
+        from mlir_py.resources import print_resource_section, resources_of
+        self.write(print_resource_section(op, resources_of(op)))
         return self.getvalue()
 
     def _collect_aliases(self, root: Operation) -> None:

@@ -34,6 +34,8 @@ class ModuleOp(Op):
     ```
     """
 
+    #: the file's `{-# ... #-}` section (mlir_py.resources), printed back after the module
+    __slots__ = ("resource_section",)
     name = "builtin.module"
     traits = [IsolatedFromAbove, NoTerminator, SymbolTable, SingleBlock, HasOnlyGraphRegion,
               OpAsmOpInterface]
