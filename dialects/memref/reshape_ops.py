@@ -4,7 +4,7 @@ of dimensions) and reshape (a shape held in a memref). No data moves.
 
 from __future__ import annotations
 
-from mlir_py.dialects.builtin.attributes import ArrayAttr, IntegerAttr
+from mlir_py.dialects.builtin.attributes import ArrayAttr, IntegerAttr, StridedLayoutAttr
 from mlir_py.dialects.builtin.constraints import Index
 from mlir_py.dialects.builtin.types import DYNAMIC, MemRefType, i64
 from mlir_py.dialects.memref.constraints import (
@@ -65,8 +65,14 @@ def _verify_collapsed_shape(collapsed, expanded, reassoc) -> str | None:
 
 
 def compute_expanded_type(src: MemRefType, shape, reassoc) -> MemRefType | None:
-    """ExpandShapeOp::computeExpandedType (None when the source is not strided)."""
-    if is_identity_layout(src):
+    """ExpandShapeOp::computeExpandedType (None when the source is not strided).
+
+    Upstream asks the layout's isIdentity(), which is also true of a rank-1
+    `strided<[1]>` (its map is `(d0) -> (d0)`): such a source expands to the
+    identity layout."""
+    lay = src.layout
+    if is_identity_layout(src) or (isinstance(lay, StridedLayoutAttr) and tuple(lay.strides) == (1,)
+                                   and lay.offset == 0):
         return MemRefType(tuple(shape), src.element_type, None, src.memory_space)
     so = strides_and_offset(src)
     if so is None:
