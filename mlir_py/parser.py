@@ -446,30 +446,20 @@ class Parser(AttrTypeParser):
             op._loc = base | pos
         return op
 
-    def _op_class(self, name: str, pos: int):
-        cls = self._ops.get(name)
-        if cls is None and not self._allow_unregistered:
-            dialect = name.split(".", 1)[0]
-            if dialect in self.ctx.dialects:
-                raise self.error(f"custom op '{name}' is unknown" if "." in name else
-                                 "operation being parsed with an unregistered dialect", pos)
-            raise self.error(f"operation '{name}' is from an unregistered dialect '{dialect}' "
-                             f"(use --allow-unregistered-dialect)", pos)
-        return cls
-
     def _parse_generic_operation(self) -> Operation:
         pos = self.pos
         name = self.parse_string()
         if not name:
             raise self.error("empty operation name is invalid", pos)
-        if self._ops.get(name) is None and not self._allow_unregistered:
+        cls = self._ops.get(name)
+        if cls is None:
             dialect = name.split(".", 1)[0]
-            if dialect in self.ctx.dialects:
+            if "." in name and dialect in self.ctx.dialects:  # even with --allow-unregistered-dialect
                 raise self.error(f"unregistered operation '{name}' found in dialect ('{dialect}') that does not "
                                  f"allow unknown operations", pos)
-            raise self.error(f"operation '{name}' is from an unregistered dialect '{dialect}' "
-                             f"(use --allow-unregistered-dialect)", pos)
-        cls = self._ops.get(name)
+            if not self._allow_unregistered:
+                raise self.error("operation being parsed with an unregistered dialect. If this is intended, please "
+                                 "use -allow-unregistered-dialect with the MLIR tool used")
         self.expect("(", "to start operand list")
         operands = self.parse_operand_list() if not self.peek(")") else []
         self.expect(")", "to end operand list")
@@ -535,9 +525,8 @@ class Parser(AttrTypeParser):
             if cls is None and "." not in name:
                 cls = self._ops.get(f"builtin.{name}")
         if cls is None:
-            if self._allow_unregistered and "." in name and name.split(".", 1)[0] not in self.ctx.dialects:
-                raise self.error(f"custom op '{name}' is unknown (unregistered ops must use the generic "
-                                 f"form)", pos)
+            if "." in name and name.split(".", 1)[0] not in self.ctx.dialects:
+                raise self.error(f"Dialect `{name.split('.', 1)[0]}' not found for custom op '{name}' ", pos)
             raise self.error(f"custom op '{name}' is unknown", pos)
         parse = _CUSTOM_PARSERS.get(cls)
         if parse is None:
