@@ -25,7 +25,8 @@ _SSA_ID = re.compile(r"%([\w$.-]+)(?:#(\d+))?")
 _SP_SSA_ID = re.compile(r"[ \t\r\n]*%([\w$.-]+)(?:#(\d+))?")
 _OP_HEAD = re.compile(r"%([\w$.-]+)[ \t]*=[ \t]*([A-Za-z_][\w$.]*)")
 _CARET_ID = re.compile(r"\^([\w$.-]+)")
-_AT_ID = re.compile(r'@(?:([\w$.-]+)|"((?:[^"\\\n]|\\.)*)")')
+#: upstream's lexer: a letter or `_`, then letters, digits, `_`, `$`, `.`
+_AT_ID = re.compile(r'@(?:([A-Za-z_][\w$.]*)|"((?:[^"\\\n]|\\.)*)")')
 _HASH_ID = re.compile(r"#([\w$.-]+)")
 _EXCL_ID = re.compile(r"!([\w$.-]+)")
 _STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
@@ -234,6 +235,8 @@ class Lexer:
         m = _AT_ID.match(self.text, pos)
         if m is None:
             self.pos = pos
+            if self.text.startswith("@", pos) and not self.text.startswith('@"', pos):
+                raise self.error("@ identifier expected to start with letter or '_'", pos + 1)
             raise self.error("expected valid '@'-identifier for symbol name")
         self.pos = m.end()
         return m.group(1) if m.group(1) is not None else _unescape(m.group(2), self, pos)

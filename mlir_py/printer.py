@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 _BARE_ID_FULL = re.compile(r"[A-Za-z_][\w$.]*\Z")
 _NAME_OK = re.compile(r"[\w$.-]+\Z")
+#: a symbol name upstream's lexer reads bare after `@`; others are quoted
+_SYMBOL_OK = re.compile(r"[A-Za-z_][\w$.]*\Z")
 #: a name hint the printer may use: an MLIR suffix-id that is not a number and not
 #: `argN` (the parser drops those, so printing them would not be a fixed point)
 _HINT_OK = re.compile(r"(?!arg\d+\Z)[A-Za-z_$.-][\w$.-]*\Z")
@@ -563,7 +565,7 @@ class Printer:
         self.write(quote_string(s))
 
     def print_symbol_name(self, s: str) -> None:
-        if _NAME_OK.match(s) and not s[0].isdigit():
+        if _SYMBOL_OK.match(s):
             self.write("@" + s)
         else:
             self.write("@" + quote_string(s))

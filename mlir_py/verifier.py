@@ -36,11 +36,17 @@ def verify(op: Operation, *, raise_on_error: bool = True) -> bool:
 class _Verifier:
     def __init__(self):
         self.failed = False
+        #: ops an error was reported for (a block's missing terminator is not
+        #: reported when its last op already failed, as upstream stops there)
+        self._failed_ops: set[Operation] = set()
+        #: (block's last op) whose "block with no terminator" waits for it to verify
+        self._pending_no_terminator: list[Operation] = []
         self._order: dict[Block, dict[Operation, int]] = {}
         self._dom: dict[Region, dict[Block, set[Block]]] = {}
 
     def error(self, op: Operation, message: str, *, op_prefix: bool = True):
         self.failed = True
+        self._failed_ops.add(op)
         msg = f"'{op.name}' op {message}" if op_prefix else message
         return emit("error", op.location, msg, op=op)
 
@@ -57,12 +63,17 @@ class _Verifier:
             kind = region_kind(op, i)
             self._verify_region(op, r, kind)
         if op.regions:
+            pending = len(self._pending_no_terminator)
             for i, r in enumerate(op.regions):
                 for b in r.blocks:
                     o = b._first
                     while o is not None:
                         self._verify_op(o)
                         o = o._next
+            for last in self._pending_no_terminator[pending:]:
+                if last not in self._failed_ops:
+                    self.error(last, f"block with no terminator, has '{last.name}'", op_prefix=False)
+            del self._pending_no_terminator[pending:]
 
     def _verify_region(self, op: Operation, region: Region, kind: str) -> None:
         no_term = NoTerminator in op.traits or kind == RegionKind.GRAPH
@@ -83,7 +94,7 @@ class _Verifier:
                 continue
             if not no_term and op.definition is not None and last.definition is not None \
                     and Terminator not in last.traits:
-                self.error(last, f"block with no terminator, has '{last.name}'", op_prefix=False)
+                self._pending_no_terminator.append(last)
             for s in last.successors:
                 if s.parent is not region:
                     self.error(last, "reference to block defined in another region")

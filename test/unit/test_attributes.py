@@ -536,7 +536,7 @@ ATTR_ERRORS = [
     ("strided<[1], offs: 0>", "expected 'offset'"),
     ("strided<[x]>", "expected integer value"),
     ("affine_map<(d0) -> (d1)>", ""),
-    ("@", "expected valid '@'-identifier for symbol name"),
+    ("@", "@ identifier expected to start with letter or '_'"),
     ("%x", "expected attribute value"),
     ("", "expected attribute value"),
 ]
