@@ -46,6 +46,12 @@ class ParseError(Exception):
         super().__init__(message)
         self.message = message
         self.loc = loc
+        #: (message, location) notes, e.g. upstream's "previously defined here"
+        self.notes: list[tuple[str, Location]] = []
+
+    def with_note(self, message: str, loc: Location) -> ParseError:
+        self.notes.append((message, loc))
+        return self
 
 
 class Lexer:

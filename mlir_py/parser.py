@@ -67,12 +67,14 @@ class _ForwardRef(Value):
 
 
 class _Scope:
-    __slots__ = ("values", "isolated", "forward")
+    __slots__ = ("values", "isolated", "forward", "def_pos")
 
     def __init__(self, isolated: bool):
         self.values: dict[str, list[Value]] = {}
         self.isolated = isolated
         self.forward: dict[tuple[str, int], _ForwardRef] = {}
+        #: where each name was defined, for "previously defined here" notes
+        self.def_pos: dict[str, int] = {}
 
 
 class _BlockScope:
@@ -159,8 +161,11 @@ class Parser(AttrTypeParser):
                     raise self.error(f"operation only has {len(vals)} results", u.pos)
                 v = vals[number]
                 if v.type is not type:
-                    raise self.error(f"use of value '%{name}' expects different type than prior uses: "
-                                     f"'{type}' vs '{v.type}'", u.pos)
+                    e = self.error(f"use of value '%{name}' expects different type than prior uses: "
+                                   f"'{type}' vs '{v.type}'", u.pos)
+                    if name in scope.def_pos:
+                        e.with_note("prior use here", self.loc_at(scope.def_pos[name]))
+                    raise e
                 return v
             if scope.isolated:
                 break
@@ -174,7 +179,7 @@ class Parser(AttrTypeParser):
             scope.forward[key] = fr
         elif fr.type is not type:
             raise self.error(f"use of value '%{name}' expects different type than prior uses: "
-                             f"'{type}' vs '{fr.type}'", u.pos)
+                             f"'{type}' vs '{fr.type}'", u.pos).with_note("prior use here", self.loc_at(fr.pos))
         return fr
 
     def resolve_operands(self, us: list[UnresolvedOperand], types: list[Attribute] | Attribute,
@@ -189,8 +194,12 @@ class Parser(AttrTypeParser):
     def _define_values(self, name: str, values: list[Value], pos: int) -> None:
         scope = self._scopes[-1]
         if name in scope.values:
-            raise self.error(f"redefinition of SSA value '%{name}'", pos)
+            e = self.error(f"redefinition of SSA value '%{name}'", pos)
+            if name in scope.def_pos:
+                e.with_note("previously defined here", self.loc_at(scope.def_pos[name]))
+            raise e
         scope.values[name] = values
+        scope.def_pos[name] = pos
         if scope.forward:
             for i, v in enumerate(values):
                 fr = scope.forward.pop((name, i), None)
@@ -287,6 +296,7 @@ class Parser(AttrTypeParser):
         self.expect("{")
         self._push_scope(isolated)
         self._block_scopes.append(_BlockScope())
+        failed = False
         try:
             entry_args = arguments
             if entry_args and self.peek("^"):
@@ -303,6 +313,10 @@ class Parser(AttrTypeParser):
                         a = block.add_argument(t, loc if loc is not None else self.loc_at(u.pos))
                         if isinstance(loc, _DeferredLoc):
                             self._deferred_locs.append((a, loc.alias, loc.pos))
+                        scope = self._scopes[-1]
+                        if u.name in scope.values:
+                            raise self.error(f"region entry argument '%{u.name}' is already in use", u.pos) \
+                                .with_note("previously referenced here", self.loc_at(scope.def_pos[u.name]))
                         self._define_values(u.name, [a], u.pos)
                 self._parse_block_body(block)
             elif entry_args:
@@ -315,9 +329,15 @@ class Parser(AttrTypeParser):
                 if name not in bs.defined:
                     raise self.error("reference to an undefined block", bs.first_use[name])
             return region
+        except BaseException:
+            failed = True
+            raise
         finally:
             self._block_scopes.pop()
-            self._pop_scope()
+            if failed:  # the real error wins: no "undeclared SSA value" check on the way out
+                self._scopes.pop()
+            else:
+                self._pop_scope()
 
     def parse_optional_region(self, arguments=None, *, isolated: bool = False) -> Region | None:
         if not self.peek("{"):

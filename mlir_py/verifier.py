@@ -151,7 +151,7 @@ class _Verifier:
     def _dominance_error(self, user: Operation, idx: int, v) -> None:
         d = self.error(user, f"operand #{idx} does not dominate this use", op_prefix=False)
         if hasattr(v, "op"):
-            d.attach_note("operand defined here", v.op.location)
+            d.attach_note(f"operand defined here ({_relation(user.parent, v.op.parent, 'op')})", v.op.location)
         else:
             d.attach_note(f"operand defined as a block argument (block #{_block_index(v.block)} in a "
                           f"parent region)", v.block.parent.parent.location if v.block.parent and
@@ -240,7 +240,12 @@ class _Verifier:
         n_fixed = sum(1 for r in d.regions if r.kind != VARIADIC)
         has_var = any(r.kind == VARIADIC for r in d.regions)
         if nreg < n_fixed or (not has_var and nreg != n_fixed):
-            self.error(op, f"requires {n_fixed} region{'s' if n_fixed != 1 else ''}")
+            # upstream's ZeroRegions / OneRegion / NRegions / AtLeastNRegions texts
+            if has_var:
+                self.error(op, f"expected {n_fixed} or more regions")
+            else:
+                self.error(op, {0: "requires zero regions", 1: "requires one region"}.get(
+                    n_fixed, f"expected {n_fixed} regions"))
         nsucc = len(op.successors)
         s_fixed = sum(1 for s in d.successors if s.kind != VARIADIC)
         s_var = any(s.kind == VARIADIC for s in d.successors)
@@ -469,3 +474,26 @@ def compute_dominators(region: Region) -> dict[Block, set[Block]]:
                 dom[b] = new
                 changed = True
     return dom
+
+
+def _relation(use_block: Block | None, def_block: Block | None, what: str) -> str:
+    """Upstream's wording for where a non-dominating definition is, seen from the use."""
+    if use_block is def_block:
+        return f"{what} in the same block"
+    r1 = use_block.parent if use_block is not None else None
+    r2 = def_block.parent if def_block is not None else None
+    if r1 is r2:
+        return f"{what} in the same region"
+
+    def proper_ancestor(outer, inner) -> bool:
+        while inner is not None:
+            parent_op = inner.parent
+            inner = parent_op.parent.parent if parent_op is not None and parent_op.parent is not None else None
+            if inner is outer:
+                return True
+        return False
+    if proper_ancestor(r2, r1):
+        return f"{what} in a parent region"
+    if proper_ancestor(r1, r2):
+        return f"{what} in a child region"
+    return f"{what} is neither in a parent nor in a child region"

@@ -271,7 +271,7 @@ def test_verify_props_regions_successors():
     # an attribute with a default may be absent
     assert errors_of(toy.PropsOp.create()) == []
     no_region = toy.ScopeOp.create()
-    assert errors_of(no_region) == ["'toy.scope' op requires 1 region"]
+    assert errors_of(no_region) == ["'toy.scope' op requires one region"]
     no_succ = toy.BranchOp.create()
     assert errors_of(no_succ) == ["'toy.br' op requires 1 successor"]
 
