@@ -146,23 +146,42 @@ class Printer:
             return depth + 1
 
         seen: set[int] = set()
-        # visit in printing order (dictionaries print sorted) so alias numbers
-        # follow first appearance, as MLIR's printer assigns them
-        for op in root.walk(post_order=False):
-            # properties an op's custom form spells inline (memref.transpose's map) get no alias
-            inline = () if self.generic else getattr(op, "properties_printed_inline", ())
+
+        def visit_once(a: Any) -> None:
+            if id(a) not in seen:
+                seen.add(id(a))
+                visit(a)
+
+        def visit_dicts(op: Operation, inline) -> None:
             for d in (op.properties, op.attributes):
                 for k in sorted(d) if len(d) > 1 else d:
-                    if inline and d is op.properties and k in inline:
-                        continue
-                    a = d[k]
-                    if id(a) not in seen:
-                        seen.add(id(a))
-                        visit(a)
-            for r in op.results:
-                if id(r.type) not in seen:
-                    seen.add(id(r.type))
-                    visit(r.type)
+                    if not (inline and d is op.properties and k in inline):
+                        visit_once(d[k])
+
+        if self.generic:
+            # upstream's alias walk for the generic form: nested regions first,
+            # then operand and result types, then the attributes
+            def visit_generic(op: Operation) -> None:
+                for r in op.regions:
+                    for b in r.blocks:
+                        for a in b.args:
+                            visit_once(a.type)
+                        for o in b.ops:
+                            visit_generic(o)
+                for v in op.operands:
+                    visit_once(v.type)
+                for r in op.results:
+                    visit_once(r.type)
+                visit_dicts(op, ())
+            visit_generic(root)
+        else:
+            # visit in printing order (dictionaries print sorted) so alias numbers
+            # follow first appearance, as MLIR's printer assigns them
+            for op in root.walk(post_order=False):
+                # properties an op's custom form spells inline (memref.transpose's map) get no alias
+                visit_dicts(op, getattr(op, "properties_printed_inline", ()))
+                for r in op.results:
+                    visit_once(r.type)
         attrs = list(found)
         order = sorted(range(len(attrs)), key=lambda i: (found[attrs[i]][1], found[attrs[i]][0], i))
         counts: dict[str, int] = {}

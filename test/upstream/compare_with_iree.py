@@ -54,7 +54,7 @@ def find_iree_opt(explicit: str | None = None) -> str | None:
 def lit_inputs(paths: list[str] | None = None) -> list[Path]:
     if paths:
         return [Path(p) for p in paths]
-    return sorted(p for p in (ROOT / "test").rglob("*.mir") if "Inputs" not in p.parts)
+    return sorted(p for p in (ROOT / "test").rglob("*.mir") if "Inputs" not in p.parts and "Output" not in p.parts)
 
 
 def run_lines(text: str) -> list[str]:
