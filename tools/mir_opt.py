@@ -163,7 +163,10 @@ def process_chunk(ctx: Context, text: str, filename: str, line_offset: int, args
         with _phase(timing, "Parser"):
             module = parse_source(ctx, text, filename, line_offset=line_offset)
     except ParseError as e:
-        emit_diag(Diagnostic("error", e.loc, e.message))
+        d = Diagnostic("error", e.loc, e.message)
+        for message, loc in e.notes:
+            d.attach_note(message, loc)
+        emit_diag(d)
         return False
     except RecursionError:
         from mlir_py.ir.location import FileLineColLoc

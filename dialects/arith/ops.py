@@ -16,11 +16,16 @@ from mlir_py.dialects.arith.attributes import (
     FastMathAttrConstraint,
     FloatLike,
     OverflowAttrConstraint,
+    RoundingMode,
     SignlessIntegerOrIndexLike,
     TypedAttr,
     i1_same_shape,
 )
-from mlir_py.dialects.arith.traits import ArithFastMathInterface, ArithIntegerOverflowFlagsInterface
+from mlir_py.dialects.arith.traits import (
+    ArithFastMathInterface,
+    ArithIntegerOverflowFlagsInterface,
+    ArithRoundingModeInterface,
+)
 
 from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result
 from mlir_py.definition.traits import (
@@ -757,9 +762,23 @@ class _FloatBinaryOp(Op):
 
 
 _FLOAT_BINARY = [Pure, ArithFastMathInterface, SameOperandsAndResultType] + ELEMENTWISE
+_ROUNDED_FLOAT_BINARY = [ArithRoundingModeInterface] + _FLOAT_BINARY
 
 
-class AddFOp(_FloatBinaryOp):
+class _RoundedFloatBinaryOp(_FloatBinaryOp):
+    """addf/subf/mulf/divf: upstream gives them an optional rounding mode."""
+
+    roundingmode = opt_prop(RoundingMode)
+    assembly_format = "$lhs `,` $rhs ($roundingmode^)? (`fastmath` `` $fastmath^)? attr-dict `:` type($result)"
+
+    def _const(self, operands, fn, *, numpy: bool = True):
+        rm = self.properties.get("roundingmode")
+        if rm is not None and rm.value != 0:  # numpy rounds to nearest even only
+            return None
+        return super()._const(operands, fn, numpy=numpy)
+
+
+class AddFOp(_RoundedFloatBinaryOp):
     """Floating-point addition.
 
     ```mlir
@@ -769,7 +788,7 @@ class AddFOp(_FloatBinaryOp):
     """
 
     name = "arith.addf"
-    traits = [Commutative] + _FLOAT_BINARY
+    traits = [Commutative] + _ROUNDED_FLOAT_BINARY
 
     def fold(self, operands):
         if F.is_float(operands[1], -0.0):
@@ -777,7 +796,7 @@ class AddFOp(_FloatBinaryOp):
         return self._const(operands, np.add)
 
 
-class SubFOp(_FloatBinaryOp):
+class SubFOp(_RoundedFloatBinaryOp):
     """Floating-point subtraction.
 
     ```mlir
@@ -786,7 +805,7 @@ class SubFOp(_FloatBinaryOp):
     """
 
     name = "arith.subf"
-    traits = _FLOAT_BINARY
+    traits = _ROUNDED_FLOAT_BINARY
 
     def fold(self, operands):
         if F.is_float(operands[1], 0.0):
@@ -794,7 +813,7 @@ class SubFOp(_FloatBinaryOp):
         return self._const(operands, np.subtract)
 
 
-class MulFOp(_FloatBinaryOp):
+class MulFOp(_RoundedFloatBinaryOp):
     """Floating-point multiplication.
 
     ```mlir
@@ -804,7 +823,7 @@ class MulFOp(_FloatBinaryOp):
     """
 
     name = "arith.mulf"
-    traits = [Commutative] + _FLOAT_BINARY
+    traits = [Commutative] + _ROUNDED_FLOAT_BINARY
 
     def fold(self, operands):
         if F.is_float(operands[1], 1.0):
@@ -814,7 +833,7 @@ class MulFOp(_FloatBinaryOp):
         return self._const(operands, np.multiply)
 
 
-class DivFOp(_FloatBinaryOp):
+class DivFOp(_RoundedFloatBinaryOp):
     """Floating-point division.
 
     ```mlir
@@ -823,7 +842,7 @@ class DivFOp(_FloatBinaryOp):
     """
 
     name = "arith.divf"
-    traits = _FLOAT_BINARY
+    traits = _ROUNDED_FLOAT_BINARY
 
     def fold(self, operands):
         if F.is_float(operands[1], 1.0):

@@ -225,8 +225,8 @@ class SwitchOp(Op):
         while parser.parse_optional(","):
             vpos = parser.skip_ws()
             v = parser.parse_integer()
-            if not -(1 << (w - 1)) <= v < (1 << w) or (w == 1 and v < -1):
-                raise parser.error(f"case value does not fit in flag type '{flag_type}'", vpos)
+            if not -(1 << (w - 1)) <= v < (1 << w):
+                raise parser.error(f"case value is out of range for '{flag_type}'", vpos)
             values.append(v)
             parser.expect(":")
             dest, ops = parser.parse_successor_and_use_list()
@@ -266,8 +266,9 @@ class SwitchOp(Op):
             for i, v in enumerate(values):
                 printer.write(",")
                 printer.print_new_line()
-                # upstream prints APInt::getLimitedValue(): the unsigned value
-                printer.write(f"  {min(v & ((1 << w) - 1), (1 << 64) - 1)}: ")
+                # upstream prints the APInt as signed, whatever the width (i1 1 is -1)
+                v &= (1 << w) - 1
+                printer.write(f"  {v - (1 << w) if v >> (w - 1) else v}: ")
                 printer.print_successor_and_use_list(self.successors[1 + i], self.case_operands_of(i))
             printer.print_new_line()
         printer.write("]")

@@ -203,7 +203,8 @@ class CallOp(Op):
     no_inline = opt_prop(BaseAttr(UnitAttr, description="unit attribute"))
     operands_ = var_operand(AnyType)
     results_ = var_result(AnyType)
-    assembly_format = "$callee `(` $operands_ `)` attr-dict `:` functional-type($operands_, results)"
+    assembly_format = ("$callee `(` $operands_ `)` (`<` `no_inline` $no_inline^ `>`)? attr-dict `:` "
+                       "functional-type($operands_, results)")
 
     @classmethod
     def build(cls, callee: str | FuncOp, args: Sequence[Any], result_types: Sequence[Any] | None = None,

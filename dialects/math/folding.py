@@ -2,10 +2,10 @@
 
 The drivers take the constant attributes of an op's operands (FloatAttr /
 IntegerAttr scalars or DenseElementsAttr, splat or not) and return the
-folded attribute, or None. Floats are computed with numpy at the type's own
-precision: f32 and f64 only for the libm-style ops (as upstream), f16 and
-bf16 too for the exact ops (abs, ceil, floor, roundeven, copysign, scalar
-classification), which cannot round differently. Integer ops work on the
+folded attribute, or None. The libm-style ops call the C library's f32/f64
+function (log10f / log10), as upstream's folders do, for f32 and f64 only;
+the exact ops (abs, ceil, floor, roundeven, copysign, scalar classification),
+which cannot round differently, fold f16 and bf16 too. Integer ops work on the
 two's complement bit pattern and wrap at the width (index is 64 bits).
 
 Which ops fold, and which inputs are left alone (log of a value with the sign
@@ -15,6 +15,8 @@ MathOps.cpp.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 from typing import Callable
 
@@ -107,18 +109,56 @@ floor = np.floor
 trunc = np.trunc
 roundeven = np.rint  # the default rounding mode is to nearest, ties to even
 copysign = np.copysign
-acos, acosh, asin, asinh = np.arccos, np.arccosh, np.arcsin, np.arcsinh
-atan, atanh = np.arctan, np.arctanh
-cos, cosh, sin, sinh, tan, tanh = np.cos, np.cosh, np.sin, np.sinh, np.tan, np.tanh
-exp, exp2, expm1 = np.exp, np.exp2, np.expm1
-log, log10, log1p, log2 = np.log, np.log10, np.log1p, np.log2
-sqrt = np.sqrt
-cbrt = np.cbrt
+
+
+def _libm(name: str, fallback: Callable) -> Callable:
+    """The C library's `name` (f64) / `namef` (f32), as upstream's folders call
+    them (log10f for f32, log10 for f64), so folds give upstream's bits on the
+    same host; numpy's own kernels can differ by an ulp (log10f(100) is 2,
+    numpy's float32 log10 gave 2.00000024). Without a C library, computes in
+    double and rounds once to the type."""
+    funcs = {}
+    if _LIBM is not None:
+        for suffix, ctype in (("", ctypes.c_double), ("f", ctypes.c_float)):
+            f = getattr(_LIBM, name + suffix, None)
+            if f is not None:
+                f.restype = ctype
+                f.argtypes = None
+                funcs[np.dtype(np.float64 if ctype is ctypes.c_double else np.float32)] = (f, ctype)
+
+    def kernel(*xs: np.ndarray) -> np.ndarray:
+        dtype = xs[0].dtype
+        got = funcs.get(dtype)
+        if got is None:
+            wide = [x.astype(np.float64) for x in xs]
+            return np.asarray(fallback(*wide), dtype=np.float64).astype(dtype)
+        f, ctype = got
+        flat = [f(*(ctype(v) for v in vs)) for vs in zip(*(x.reshape(-1).tolist() for x in xs))]
+        return np.asarray(flat, dtype=dtype).reshape(xs[0].shape)
+    return kernel
+
+
+_LIBM = None
+try:
+    _LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+except OSError:  # no C math library: _libm falls back to numpy in double
+    pass
+
+acos, acosh, asin, asinh = (_libm(n, f) for n, f in (("acos", np.arccos), ("acosh", np.arccosh),
+                                                      ("asin", np.arcsin), ("asinh", np.arcsinh)))
+atan, atanh = _libm("atan", np.arctan), _libm("atanh", np.arctanh)
+cos, cosh, sin, sinh, tan, tanh = (_libm(n, getattr(np, n)) for n in ("cos", "cosh", "sin", "sinh", "tan", "tanh"))
+exp, exp2, expm1 = _libm("exp", np.exp), _libm("exp2", np.exp2), _libm("expm1", np.expm1)
+log, log10, log1p, log2 = (_libm(n, getattr(np, n)) for n in ("log", "log10", "log1p", "log2"))
+sqrt = np.sqrt  # correctly rounded everywhere
+cbrt = _libm("cbrt", np.cbrt)
 
 
 def rsqrt(x: np.ndarray) -> np.ndarray:
     return np.asarray(1, dtype=x.dtype) / np.sqrt(x)
-powf = np.power
+
+
+powf = _libm("pow", np.power)
 
 
 def round_away(x: np.ndarray) -> np.ndarray:
@@ -129,19 +169,14 @@ def round_away(x: np.ndarray) -> np.ndarray:
 
 def atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Upstream folds atan2 of two zeros to NaN (C's atan2 would give +-0 or +-pi)."""
-    return np.where((y == 0) & (x == 0), x.dtype.type(np.nan), np.arctan2(y, x))
+    return np.where((y == 0) & (x == 0), x.dtype.type(np.nan), _atan2(y, x))
 
 
-def _via_f64(fn: Callable[[float], float]) -> FloatFn:
-    """A libm function numpy lacks: computed in double, rounded once to the type."""
-    def kernel(x: np.ndarray) -> np.ndarray:
-        flat = [fn(v) for v in x.astype(np.float64).reshape(-1).tolist()]
-        return np.asarray(flat, dtype=np.float64).reshape(x.shape).astype(x.dtype)
-    return kernel
+_atan2 = _libm("atan2", np.arctan2)
 
 
-erf = _via_f64(math.erf)
-erfc = _via_f64(math.erfc)
+erf = _libm("erf", np.vectorize(math.erf, otypes=[np.float64]))
+erfc = _libm("erfc", np.vectorize(math.erfc, otypes=[np.float64]))
 
 
 def non_negative(x: np.ndarray) -> np.ndarray:

@@ -114,7 +114,7 @@ class _FloatClassificationOp(Op):
     operand_ = operand(FloatLike)
     fastmath = prop(FastMathAttrConstraint, default=_NONE)
     result = result(BoolLike)
-    assembly_format = "$operand_ attr-dict `:` type($operand_)"
+    assembly_format = "$operand_ (`fastmath` `` $fastmath^)? attr-dict `:` type($operand_)"
 
 
 # ----------------------------------------------------------------------------

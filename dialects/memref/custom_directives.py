@@ -5,6 +5,8 @@
   an integer; used by subview, reinterpret_cast and expand_shape.
 - `GlobalMemrefOpTypeAndInitialValue`: `memref<2xf32> = dense<...>` /
   `= uninitialized` of memref.global.
+- `AccessHints`: load/store's `alignment(16) nontemporal(true)`, in either
+  order (upstream's `oilist`); `nontemporal` prints only when true.
 - a bare affine map (`(d0, d1) -> (d1, d0)`) as memref.transpose spells it.
 """
 
@@ -19,11 +21,12 @@ from mlir_py.ir.builtin_attributes import (
     DenseArrayAttr,
     DenseElementsAttr,
     DenseResourceElementsAttr,
+    IntegerAttr,
     TypeAttr,
     UnitAttr,
     _parse_dense,
 )
-from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, RankedTensorType, i64
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, RankedTensorType, i1, i64
 
 if TYPE_CHECKING:
     from mlir_py.ir.operation import Value
@@ -175,3 +178,35 @@ def lookup_nearest_symbol(op, name: str):
 def has_symbol_table_ancestor(op) -> bool:
     from mlir_py.analysis.symbols import nearest_symbol_table
     return nearest_symbol_table(op) is not None
+
+
+# -- AccessHints -----------------------------------------------------------------
+
+
+def parse_access_hints(parser: Parser) -> tuple[IntegerAttr | None, IntegerAttr | None]:
+    alignment = nontemporal = None
+    while True:
+        kw = parser.peek_keyword()
+        if kw == "alignment" and alignment is None:
+            parser.parse_keyword(kw)
+            parser.expect("(")
+            alignment = IntegerAttr(parser.parse_integer(), i64)
+            parser.expect(")")
+        elif kw == "nontemporal" and nontemporal is None:
+            parser.parse_keyword(kw)
+            parser.expect("(")
+            pos = parser.skip_ws()
+            value = parser.parse_attribute()
+            if not (isinstance(value, IntegerAttr) and value.type == i1):
+                raise parser.error("expected a bool attribute for 'nontemporal'", pos)
+            nontemporal = value
+            parser.expect(")")
+        else:
+            return alignment, nontemporal
+
+
+def print_access_hints(printer: Printer, alignment: IntegerAttr | None, nontemporal: IntegerAttr | None) -> None:
+    if alignment is not None:
+        printer.write(f" alignment({alignment.value})")
+    if nontemporal is not None and nontemporal.value:
+        printer.write(" nontemporal(true)")

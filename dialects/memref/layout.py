@@ -139,11 +139,40 @@ def canonicalize_strided_layout(t: MemRefType) -> MemRefType:
     if not t.shape:
         return t
     canonical = strided_linear_map(canonical_strides(t.shape), 0)
-    simplified = m.get_result(0).simplify()
+    simplified = _linear_normal_form(m.get_result(0).simplify(), m.num_dims, m.num_symbols)
     if _same_layout_expr(canonical, m, simplified):
         return MemRefType(t.shape, t.element_type, None, t.memory_space)
     return MemRefType(t.shape, t.element_type,
                       AffineMapAttr(A.AffineMap(m.num_dims, m.num_symbols, [simplified])), t.memory_space)
+
+
+def _linear_normal_form(e: A.AffineExpr, num_dims: int, num_symbols: int) -> A.AffineExpr:
+    """A linear expression rebuilt in the order upstream's flattening
+    simplifyAffineExpr gives (dims, then symbols, then the constant), so
+    `d1 * 3 + d0` and `d0 + d1 * 3` compare equal; others are left as they are."""
+    def linear(x: A.AffineExpr) -> bool:
+        k = x.kind
+        if k is A.AffineExprKind.ADD:
+            return linear(x.lhs) and linear(x.rhs)
+        if k is A.AffineExprKind.MUL:
+            return (x.rhs.kind is A.AffineExprKind.CONSTANT and linear(x.lhs)) or \
+                (x.lhs.kind is A.AffineExprKind.CONSTANT and linear(x.rhs))
+        return k in (A.AffineExprKind.DIM, A.AffineExprKind.SYMBOL, A.AffineExprKind.CONSTANT)
+    if not linear(e):
+        return e
+    zd, zs = [0] * num_dims, [0] * num_symbols
+    const = e.evaluate(zd, zs)
+    out: A.AffineExpr | None = None
+    for i in range(num_dims + num_symbols):
+        unit = [0] * (num_dims + num_symbols)
+        unit[i] = 1
+        c = e.evaluate(unit[:num_dims], unit[num_dims:]) - const
+        if c:
+            term = (A.dim(i) if i < num_dims else A.symbol(i - num_dims)) * c
+            out = term if out is None else out + term
+    if out is None:
+        return A.constant(const)
+    return out + const if const else out
 
 
 def _same_layout_expr(canonical: A.AffineMap, m: A.AffineMap, simplified) -> bool:

@@ -27,7 +27,9 @@ from mlir_py.dialects.memref.constraints import (
 from mlir_py.dialects.memref.custom_directives import (
     has_symbol_table_ancestor,
     lookup_nearest_symbol,
+    parse_access_hints,
     parse_global_type_and_initial_value,
+    print_access_hints,
     print_global_type_and_initial_value,
 )
 from mlir_py.dialects.memref.layout import is_identity_layout
@@ -132,7 +134,7 @@ class AllocOp(Op):
     dimension, then in brackets one per symbol of the layout map.
 
     ```mlir
-    %0 = memref.alloc(%d)[%s] {alignment = 64 : i64} : memref<8x?xf32, affine_map<(d0, d1)[s0] -> (d0 + s0, d1)>>
+    %0 = memref.alloc(%d)[%s] alignment = 64 : memref<8x?xf32, affine_map<(d0, d1)[s0] -> (d0 + s0, d1)>>
     ```
     """
 
@@ -142,7 +144,8 @@ class AllocOp(Op):
     symbol_operands = var_operand(Index)
     alignment = opt_prop(AccessAlignment)
     memref = result(RankedMemRef)
-    assembly_format = "`(`$dynamic_sizes`)` (`` `[` $symbol_operands^ `]`)? attr-dict `:` type($memref)"
+    assembly_format = ("`(`$dynamic_sizes`)` (`` `[` $symbol_operands^ `]`)? (`alignment` `=` $alignment^)? "
+                       "attr-dict `:` type($memref)")
 
     def get_asm_result_name(self) -> str:
         return "alloc"
@@ -167,7 +170,8 @@ class AllocaOp(Op):
     symbol_operands = var_operand(Index)
     alignment = opt_prop(AccessAlignment)
     memref = result(RankedMemRef)
-    assembly_format = "`(`$dynamic_sizes`)` (`` `[` $symbol_operands^ `]`)? attr-dict `:` type($memref)"
+    assembly_format = ("`(`$dynamic_sizes`)` (`` `[` $symbol_operands^ `]`)? (`alignment` `=` $alignment^)? "
+                       "attr-dict `:` type($memref)")
 
     def get_asm_result_name(self) -> str:
         return "alloca"
@@ -186,7 +190,7 @@ class ReallocOp(Op):
     result allocated, keeping the data up to the smaller size.
 
     ```mlir
-    %1 = memref.realloc %0(%n) {alignment = 8 : i64} : memref<64xf32> to memref<?xf32>
+    %1 = memref.realloc %0(%n) alignment = 8 : memref<64xf32> to memref<?xf32>
     ```
     """
 
@@ -196,7 +200,7 @@ class ReallocOp(Op):
     dynamic_result_size = opt_operand(Index)
     alignment = opt_prop(AccessAlignment)
     result = result(Rank1MemRef)
-    assembly_format = ("$source (`(` $dynamic_result_size^ `)`)? attr-dict "
+    assembly_format = ("$source (`(` $dynamic_result_size^ `)`)? (`alignment` `=` $alignment^)? attr-dict "
                        "`:` type($source) `to` type(results)")
 
     def verify_(self):
@@ -327,7 +331,7 @@ class LoadOp(Op):
     hints for the LLVM lowering.
 
     ```mlir
-    %v = memref.load %m[%i, %j] {nontemporal = true} : memref<4x4xf32>
+    %v = memref.load %m[%i, %j] alignment(16) nontemporal(true) : memref<4x4xf32>
     ```
     """
 
@@ -339,7 +343,10 @@ class LoadOp(Op):
     nontemporal = opt_prop(BoolAttrC, default=BoolAttr(False))
     alignment = opt_prop(AccessAlignment)
     result = result(AnyType)
-    assembly_format = "$memref `[` $indices `]` attr-dict `:` type($memref)"
+    assembly_format = ("$memref `[` $indices `]` `` custom<AccessHints>($alignment, $nontemporal) attr-dict "
+                       "`:` type($memref)")
+    parse_AccessHints = classmethod(lambda cls, parser: parse_access_hints(parser))  # noqa: N815 (directive name)
+    print_AccessHints = staticmethod(print_access_hints)  # noqa: N815
 
     @classmethod
     def infer_result_types(cls, operands, props):
@@ -365,7 +372,10 @@ class StoreOp(Op):
     indices = var_operand(Index)
     nontemporal = opt_prop(BoolAttrC, default=BoolAttr(False))
     alignment = opt_prop(AccessAlignment)
-    assembly_format = "$value `,` $memref `[` $indices `]` attr-dict `:` type($memref)"
+    assembly_format = ("$value `,` $memref `[` $indices `]` `` custom<AccessHints>($alignment, $nontemporal) attr-dict "
+                       "`:` type($memref)")
+    parse_AccessHints = classmethod(lambda cls, parser: parse_access_hints(parser))  # noqa: N815 (directive name)
+    print_AccessHints = staticmethod(print_access_hints)  # noqa: N815
 
     def verify_(self):
         return check_index_count(self._operands[1].value.type, len(self._operands) - 2)
@@ -450,7 +460,7 @@ class GlobalOp(Op):
     writes undefined.
 
     ```mlir
-    memref.global "private" constant @c : memref<2xi32> = dense<[1, 4]> {alignment = 64 : i64}
+    memref.global "private" constant @c : memref<2xi32> = dense<[1, 4]> alignment = 64
     ```
     """
 
@@ -463,7 +473,8 @@ class GlobalOp(Op):
     constant = opt_prop(UnitAttrC)
     alignment = opt_prop(AccessAlignment)
     assembly_format = ("($sym_visibility^)? (`constant` $constant^)? $sym_name `:` "
-                       "custom<GlobalMemrefOpTypeAndInitialValue>($type, $initial_value) attr-dict")
+                       "custom<GlobalMemrefOpTypeAndInitialValue>($type, $initial_value) "
+                       "(`alignment` `=` $alignment^)? attr-dict")
 
     @classmethod
     def parse_GlobalMemrefOpTypeAndInitialValue(cls, parser: Parser):  # noqa: N802 (directive name)

@@ -17,7 +17,7 @@ from mlir_py.dialects.memref.view_ops import I64Array, _mixed, _q
 from mlir_py.builtin.constraints import Index
 from mlir_py.definition.opdef import Op, operand, prop, result, var_operand
 from mlir_py.definition.traits import MemoryEffects, OpAsmOpInterface, Pure, Read, ViewLikeOpInterface
-from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr
+from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr, StridedLayoutAttr
 from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, i64
 
 # ----------------------------------------------------------------------------
@@ -65,8 +65,14 @@ def _verify_collapsed_shape(collapsed, expanded, reassoc) -> str | None:
 
 
 def compute_expanded_type(src: MemRefType, shape, reassoc) -> MemRefType | None:
-    """ExpandShapeOp::computeExpandedType (None when the source is not strided)."""
-    if is_identity_layout(src):
+    """ExpandShapeOp::computeExpandedType (None when the source is not strided).
+
+    Upstream asks the layout's isIdentity(), which is also true of a rank-1
+    `strided<[1]>` (its map is `(d0) -> (d0)`): such a source expands to the
+    identity layout."""
+    lay = src.layout
+    if is_identity_layout(src) or (isinstance(lay, StridedLayoutAttr) and tuple(lay.strides) == (1,)
+                                   and lay.offset == 0):
         return MemRefType(tuple(shape), src.element_type, None, src.memory_space)
     so = strides_and_offset(src)
     if so is None:

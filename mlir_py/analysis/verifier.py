@@ -41,11 +41,17 @@ def verify(op: Operation, *, raise_on_error: bool = True) -> bool:
 class _Verifier:
     def __init__(self):
         self.failed = False
+        #: ops an error was reported for (a block's missing terminator is not
+        #: reported when its last op already failed, as upstream stops there)
+        self._failed_ops: set[Operation] = set()
+        #: (block's last op) whose "block with no terminator" waits for it to verify
+        self._pending_no_terminator: list[Operation] = []
         self._order: dict[Block, dict[Operation, int]] = {}
         self._dom = DominanceInfo()
 
     def error(self, op: Operation, message: str, *, op_prefix: bool = True):
         self.failed = True
+        self._failed_ops.add(op)
         msg = f"'{op.name}' op {message}" if op_prefix else message
         return emit("error", op.location, msg, op=op)
 
@@ -68,12 +74,17 @@ class _Verifier:
             kind = region_kind(op, i)
             self._verify_region(op, r, kind)
         if op.regions:
+            pending = len(self._pending_no_terminator)
             for i, r in enumerate(op.regions):
                 for b in r.blocks:
                     o = b._first
                     while o is not None:
                         self._verify_op(o)
                         o = o._next
+            for last in self._pending_no_terminator[pending:]:
+                if last not in self._failed_ops:
+                    self.error(last, f"block with no terminator, has '{last.name}'", op_prefix=False)
+            del self._pending_no_terminator[pending:]
 
     def _verify_region(self, op: Operation, region: Region, kind: str) -> None:
         no_term = NoTerminator in op.traits or kind == RegionKind.GRAPH
@@ -94,7 +105,7 @@ class _Verifier:
                 continue
             if not no_term and op.definition is not None and last.definition is not None \
                     and Terminator not in last.traits:
-                self.error(last, f"block with no terminator, has '{last.name}'", op_prefix=False)
+                self._pending_no_terminator.append(last)
             for s in last.successors:
                 if s.parent is not region:
                     self.error(last, "reference to block defined in another region")
@@ -151,7 +162,7 @@ class _Verifier:
     def _dominance_error(self, user: Operation, idx: int, v) -> None:
         d = self.error(user, f"operand #{idx} does not dominate this use", op_prefix=False)
         if hasattr(v, "op"):
-            d.attach_note("operand defined here", v.op.location)
+            d.attach_note(f"operand defined here ({_relation(user.parent, v.op.parent, 'op')})", v.op.location)
         else:
             d.attach_note(f"operand defined as a block argument (block #{_block_index(v.block)} in a "
                           f"parent region)", v.block.parent.parent.location if v.block.parent and
@@ -234,7 +245,12 @@ class _Verifier:
         n_fixed = sum(1 for r in d.regions if r.kind != VARIADIC)
         has_var = any(r.kind == VARIADIC for r in d.regions)
         if nreg < n_fixed or (not has_var and nreg != n_fixed):
-            self.error(op, f"requires {n_fixed} region{'s' if n_fixed != 1 else ''}")
+            # upstream's ZeroRegions / OneRegion / NRegions / AtLeastNRegions texts
+            if has_var:
+                self.error(op, f"expected {n_fixed} or more regions")
+            else:
+                self.error(op, {0: "requires zero regions", 1: "requires one region"}.get(
+                    n_fixed, f"expected {n_fixed} regions"))
         nsucc = len(op.successors)
         s_fixed = sum(1 for s in d.successors if s.kind != VARIADIC)
         s_var = any(s.kind == VARIADIC for s in d.successors)
@@ -422,3 +438,26 @@ def _block_index(b: Block) -> int:
         i += 1
         cur = cur._prev_block
     return i
+
+
+def _relation(use_block: Block | None, def_block: Block | None, what: str) -> str:
+    """Upstream's wording for where a non-dominating definition is, seen from the use."""
+    if use_block is def_block:
+        return f"{what} in the same block"
+    r1 = use_block.parent if use_block is not None else None
+    r2 = def_block.parent if def_block is not None else None
+    if r1 is r2:
+        return f"{what} in the same region"
+
+    def proper_ancestor(outer, inner) -> bool:
+        while inner is not None:
+            parent_op = inner.parent
+            inner = parent_op.parent.parent if parent_op is not None and parent_op.parent is not None else None
+            if inner is outer:
+                return True
+        return False
+    if proper_ancestor(r2, r1):
+        return f"{what} in a parent region"
+    if proper_ancestor(r1, r2):
+        return f"{what} in a child region"
+    return f"{what} is neither in a parent nor in a child region"

@@ -37,6 +37,8 @@ class ModuleOp(Op):
     ```
     """
 
+    #: the file's `{-# ... #-}` section (mlir_py.text.resources), printed back after the module
+    __slots__ = ("resource_section",)
     name = "builtin.module"
     traits = [IsolatedFromAbove, NoTerminator, SymbolTable, SingleBlock, HasOnlyGraphRegion,
               OpAsmOpInterface]

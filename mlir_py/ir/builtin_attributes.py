@@ -8,6 +8,7 @@ are registered here as keyword parsers.
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 from typing import TYPE_CHECKING, Any
@@ -951,7 +952,51 @@ def _parse_dense_resource(parser: Parser, kw: str) -> Attribute:
     return DenseResourceElementsAttr(handle, parser.parse_type())
 
 
+class DistinctAttr(ParametrizedAttribute):
+    """`distinct[N]<attr>`: an attribute identical only to itself. `N` numbers
+    it within one file; a fresh `uid` per parsed id keeps two equal payloads
+    apart, and the printer renumbers in printing order as upstream does."""
+
+    __slots__ = ()
+    name = "builtin.distinct"
+    parameters = ("referenced", "uid")
+    _uids = itertools.count()
+
+    @classmethod
+    def fresh(cls, referenced: Attribute) -> DistinctAttr:
+        """A new distinct attribute, unequal to every other, wrapping `referenced` (upstream's DistinctAttr::create)."""
+        return cls(referenced, next(cls._uids))
+
+    def print(self, printer: Printer) -> None:
+        printer.write(f"distinct[{printer.distinct_id(self)}]<")
+        if not isinstance(self.referenced, UnitAttr):
+            printer.print_attribute(self.referenced)
+        printer.write(">")
+
+
+def _parse_distinct(parser: Parser, kw: str) -> Attribute:
+    parser.expect("[")
+    pos = parser.skip_ws()
+    n = parser.parse_optional_integer()
+    if n is None or n < 0:
+        raise parser.error("expected distinct ID", pos)
+    parser.expect("]")
+    parser.expect("<")
+    ref = UnitAttr() if parser.parse_optional(">") else None
+    if ref is None:
+        ref = parser.parse_attribute()
+        parser.expect(">")
+    table = parser.distinct_attrs
+    known = table.get(n)
+    if known is None:
+        known = table[n] = DistinctAttr.fresh(ref)
+    elif known.referenced != ref:
+        raise parser.error(f"referenced attribute does not match previous definition: {known.referenced}", pos)
+    return known
+
+
 KEYWORD_ATTRS = {
+    "distinct": _parse_distinct,
     "dense": _parse_dense,
     "array": _parse_dense_array,
     "affine_map": _parse_affine,
@@ -961,4 +1006,5 @@ KEYWORD_ATTRS = {
 }
 
 ATTRIBUTES = [IntegerAttr, FloatAttr, StringAttr, UnitAttr, ArrayAttr, DictionaryAttr, TypeAttr, SymbolRefAttr,
-              DenseArrayAttr, AffineMapAttr, IntegerSetAttr, StridedLayoutAttr, DenseResourceElementsAttr]
+              DenseArrayAttr, AffineMapAttr, IntegerSetAttr, StridedLayoutAttr, DenseResourceElementsAttr,
+              DistinctAttr]

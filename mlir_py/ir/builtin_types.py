@@ -383,7 +383,9 @@ none = NoneType()
 # Keyword parsers
 # ----------------------------------------------------------------------------
 
-_DIMS = re.compile(r"(?:(?:\d+|\?|\[\d+\])x)*")
+#: tokens may be separated by whitespace, as upstream's lexer allows (`4 x ? x f32`)
+_DIMS = re.compile(r"(?:(?:\d+|\?|\[[ \t\r\n]*\d+[ \t\r\n]*\])[ \t\r\n]*x[ \t\r\n]*)*")
+_DIM_SPLIT = re.compile(r"[ \t\r\n]*x[ \t\r\n]*")
 
 
 def parse_dimension_list(parser: Parser, *, allow_dynamic: bool = True, allow_scalable: bool = False
@@ -392,10 +394,11 @@ def parse_dimension_list(parser: Parser, *, allow_dynamic: bool = True, allow_sc
     pos = parser.skip_ws()
     m = _DIMS.match(parser.text, pos)
     shape, scalable = [], []
-    for part in m.group().split("x")[:-1]:
+    for part in _DIM_SPLIT.split(m.group())[:-1]:
+        part = part.replace(" ", "").replace("\t", "").replace("\r", "").replace("\n", "")
         if part == "?":
-            if not allow_dynamic:
-                raise parser.error("expected static shape", pos)
+            if not allow_dynamic:  # upstream then reads `?` as the element type
+                raise parser.error("expected non-function type", pos + m.group().index("?"))
             shape.append(DYNAMIC)
             scalable.append(False)
         elif part.startswith("["):
@@ -423,26 +426,33 @@ def _memory_space(parser: Parser) -> Attribute:
 
 
 def _parse_tensor(parser: Parser, kw: str) -> Attribute:
-    parser.expect("<")
+    parser.expect("<", "in tensor type")
     if parser.parse_optional("*"):
-        parser.expect("x")
+        parser.expect("x", "in dimension list")
         et = parser.parse_type()
-        parser.expect(">")
+        parser.expect(">", "in tensor type")
         return UnrankedTensorType(et)
     shape, _ = parse_dimension_list(parser)
     et = parser.parse_type()
     enc = parser.parse_attribute() if parser.parse_optional(",") else None
-    parser.expect(">")
+    parser.expect(">", "in tensor type")
     return RankedTensorType(shape, et, enc)
 
 
 def _parse_memref(parser: Parser, kw: str) -> Attribute:
-    parser.expect("<")
+    parser.expect("<", "in memref type")
     if parser.parse_optional("*"):
-        parser.expect("x")
+        parser.expect("x", "in dimension list")
         et = parser.parse_type()
-        ms = _memory_space(parser) if parser.parse_optional(",") else None
-        parser.expect(">")
+        ms = None
+        if parser.parse_optional(","):
+            ms = _memory_space(parser)
+            if parser.parse_optional(","):
+                _memory_space(parser)  # upstream reports the error after the second one
+                raise parser.error("multiple memory spaces specified in memref type")
+            parser.expect(">", message="expected ',' or '>'")
+        else:
+            parser.expect(">", message="expected ',' or '>' in memref type")
         return UnrankedMemRefType(et, ms)
     shape, _ = parse_dimension_list(parser)
     et = parser.parse_type()
@@ -458,7 +468,10 @@ def _parse_memref(parser: Parser, kw: str) -> Attribute:
                 ms = _memory_space(parser)
         else:
             ms = a
-    parser.expect(">")
+        if parser.parse_optional(","):
+            _memory_space(parser)
+            raise parser.error("multiple memory spaces specified in memref type")
+    parser.expect(">", message="expected ',' or '>'" if lpos is not None else "expected ',' or '>' in memref type")
     if isinstance(layout, AffineMapAttr) and layout.value.num_dims != len(shape):
         raise parser.error("memref layout mismatch between rank and affine map: "
                            f"{len(shape)} != {layout.value.num_dims}", lpos)
@@ -468,31 +481,32 @@ def _parse_memref(parser: Parser, kw: str) -> Attribute:
 
 
 def _parse_vector(parser: Parser, kw: str) -> Attribute:
-    pos = parser.pos
-    parser.expect("<")
+    pos = parser.pos - len(kw)
+    parser.expect("<", "in vector type")
     shape, scalable = parse_dimension_list(parser, allow_dynamic=False, allow_scalable=True)
     et = parser.parse_type()
-    parser.expect(">")
+    parser.expect(">", "in vector type")
     if any(d <= 0 for d in shape):
-        raise parser.error("vector types must have positive constant sizes", pos)
+        raise parser.error("vector types must have positive constant sizes but got "
+                           + ", ".join(map(str, shape)), pos)
     return VectorType(shape, et, scalable)
 
 
 def _parse_complex(parser: Parser, kw: str) -> Attribute:
-    parser.expect("<")
+    parser.expect("<", "in complex type")
     et = parser.parse_type()
-    parser.expect(">")
+    parser.expect(">", "in complex type")
     return ComplexType(et)
 
 
 def _parse_tuple(parser: Parser, kw: str) -> Attribute:
-    parser.expect("<")
+    parser.expect("<", "in tuple type")
     if parser.parse_optional(">"):
         return TupleType(())
     types = [parser.parse_type()]
     while parser.parse_optional(","):
         types.append(parser.parse_type())
-    parser.expect(">")
+    parser.expect(">", "in tuple type")
     return TupleType(tuple(types))
 
 

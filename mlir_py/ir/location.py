@@ -83,6 +83,23 @@ class FileLineColLoc(Location):
         printer.write(f":{self.line}:{self.column}")
 
 
+class FileLineColRange(Location):
+    """A source range, `"f":16:1 to :20` or `"f":16:1 to 17:3`; a range of
+    one position is a FileLineColLoc (the parser builds that instead)."""
+
+    __slots__ = ()
+    name = "builtin.file_line_col_range"
+    parameters = ("filename", "line", "column", "end_line", "end_column")
+
+    def file_line_col(self):
+        return self.parameters[:3]
+
+    def print_inner(self, printer: Printer) -> None:
+        printer.print_string_literal(self.filename)
+        printer.write(f":{self.line}:{self.column} to ")
+        printer.write(f":{self.end_column}" if self.end_line == self.line else f"{self.end_line}:{self.end_column}")
+
+
 class NameLoc(Location):
     """`loc("name"(child))`: a named location, e.g. a variable name, optionally around a `child` location."""
 
@@ -97,7 +114,7 @@ class NameLoc(Location):
         printer.print_string_literal(self.loc_name)
         if self.child is not None and not isinstance(self.child, UnknownLoc):
             printer.write("(")
-            self.child.print_inner(printer)
+            printer.print_location_inner(self.child)
             printer.write(")")
 
 
@@ -113,9 +130,9 @@ class CallSiteLoc(Location):
 
     def print_inner(self, printer: Printer) -> None:
         printer.write("callsite(")
-        self.callee.print_inner(printer)
+        printer.print_location_inner(self.callee)
         printer.write(" at ")
-        self.caller.print_inner(printer)
+        printer.print_location_inner(self.caller)
         printer.write(")")
 
 
@@ -145,7 +162,7 @@ class FusedLoc(Location):
         for i, loc in enumerate(self.locations):
             if i:
                 printer.write(", ")
-            loc.print_inner(printer)
+            printer.print_location_inner(loc)
         printer.write("]")
 
 

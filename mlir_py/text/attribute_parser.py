@@ -13,7 +13,15 @@ from mlir_py.ir import builtin_attributes as B
 from mlir_py.ir.attributes import Attribute, OpaqueAttr, OpaqueType
 from mlir_py.ir.builtin_attributes import DictionaryAttr, TypeAttr, UnitAttr
 from mlir_py.ir.builtin_types import FloatType, FunctionType, IndexType, IntegerType, f64, i64
-from mlir_py.ir.location import CallSiteLoc, FileLineColLoc, FusedLoc, Location, NameLoc, UnknownLoc
+from mlir_py.ir.location import (
+    CallSiteLoc,
+    FileLineColLoc,
+    FileLineColRange,
+    FusedLoc,
+    Location,
+    NameLoc,
+    UnknownLoc,
+)
 from mlir_py.support.user_errors import describe_exception, must_propagate, raise_site
 from mlir_py.text.lexer import (
     _BARE_ID,
@@ -91,7 +99,7 @@ class AttrTypeParser(Lexer):
             return self._parse_dialect_type()
         m = _BARE_ID.match(text, pos)
         if m is None:
-            raise self.error("expected non-function type")
+            raise self.wrong_token_error("expected non-function type")
         kw = m.group()
         fn = self.ctx.keyword_types.get(kw)
         if fn is not None:
@@ -105,7 +113,7 @@ class AttrTypeParser(Lexer):
                 raise self.error("integer bitwidth is limited to 16777215 bits", pos)
             sign = {"i": "signless", "si": "signed", "ui": "unsigned"}[im.group(1)]
             return IntegerType(width, sign)
-        raise self.error("expected non-function type")
+        raise self.wrong_token_error("expected non-function type")
 
     def _parse_function_type(self) -> Attribute:
         inputs = self.parse_type_list_parens()
@@ -259,13 +267,21 @@ class AttrTypeParser(Lexer):
             if kw == "unit":
                 self.pos = m.end()
                 return B.UnitAttr()
+            if kw == "loc":  # a location as an attribute value
+                loc = self.parse_optional_location()
+                if isinstance(loc, _DeferredLoc):
+                    known = self.attr_aliases.get(loc.alias)
+                    if not isinstance(known, Location):
+                        raise self.error(f"undefined symbol alias id '{loc.alias}'", loc.pos)
+                    loc = known
+                return loc
             fn = self.ctx.keyword_attrs.get(kw)
             if fn is not None:
                 self.pos = m.end()
                 return fn(self, kw)
         if c == "(" or c == "!" or m is not None:
             return B.TypeAttr(self.parse_type())
-        raise self.error("expected attribute value")
+        raise self.wrong_token_error("expected attribute value")
 
     def parse_optional_attribute(self) -> Attribute | None:
         """`parse_attribute` if an attribute can start here, else None and nothing consumed."""
@@ -278,7 +294,7 @@ class AttrTypeParser(Lexer):
         pos = self.pos
         m = _NUMBER.match(self.text, pos)
         if m is None:
-            raise self.error("expected attribute value")
+            raise self.wrong_token_error("expected attribute value")
         self.pos = m.end()
         lit = m.group()
         is_float = m.group(1) is not None
@@ -421,10 +437,7 @@ class AttrTypeParser(Lexer):
         if self.text.startswith('"', pos):
             s = self.parse_string()
             if self.parse_optional(":"):
-                line = self.parse_integer("line number")
-                self.expect(":")
-                col = self.parse_integer("column number")
-                return FileLineColLoc(s, line, col)
+                return self._parse_file_line_col_range(s)
             child = None
             if self.parse_optional("("):
                 child = self.parse_location_inner()
@@ -462,6 +475,32 @@ class AttrTypeParser(Lexer):
             self._nested_deferred_locs = True  # resolved once the whole file is read
             return _DeferredLoc(m2.group(1), m2.start())
         raise self.error("expected location instance", pos)
+
+
+    def _parse_file_line_col_range(self, filename: str) -> Location:
+        """After `"file":`: `line`, `line:col`, `line:col to :col`, `line:col to line:col`."""
+        def number(what: str) -> int:
+            start = self.skip_ws()
+            v = self.parse_optional_integer()
+            if v is None or v < 0:
+                self.pos = start
+                raise self.wrong_token_error(f"expected integer {what} number in FileLineColRange")
+            return v
+        line = number("line")
+        if not self.parse_optional(":"):
+            return FileLineColLoc(filename, line, 0)
+        col = number("column")
+        if self.parse_optional_keyword("to") is None:
+            return FileLineColLoc(filename, line, col)
+        end_line = line
+        if not self.parse_optional(":"):
+            end_line = self.parse_optional_integer()
+            if end_line is None or not self.parse_optional(":"):
+                raise self.wrong_token_error("expected either integer or `:` post `to` in FileLineColRange")
+        end_col = number("column")
+        if (end_line, end_col) == (line, col):
+            return FileLineColLoc(filename, line, col)
+        return FileLineColRange(filename, line, col, end_line, end_col)
 
 
 class _DeferredLoc(Location):

@@ -25,7 +25,8 @@ _SSA_ID = re.compile(r"%([\w$.-]+)(?:#(\d+))?")
 _SP_SSA_ID = re.compile(r"[ \t\r\n]*%([\w$.-]+)(?:#(\d+))?")
 _OP_HEAD = re.compile(r"%([\w$.-]+)[ \t]*=[ \t]*([A-Za-z_][\w$.]*)")
 _CARET_ID = re.compile(r"\^([\w$.-]+)")
-_AT_ID = re.compile(r'@(?:([\w$.-]+)|"((?:[^"\\\n]|\\.)*)")')
+#: upstream's lexer: a letter or `_`, then letters, digits, `_`, `$`, `.`
+_AT_ID = re.compile(r'@(?:([A-Za-z_][\w$.]*)|"((?:[^"\\\n]|\\.)*)")')
 _HASH_ID = re.compile(r"#([\w$.-]+)")
 _EXCL_ID = re.compile(r"!([\w$.-]+)")
 _STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
@@ -51,6 +52,13 @@ class ParseError(Exception):
         super().__init__(message)
         self.message = message
         self.loc = loc
+        #: (message, location) notes, e.g. upstream's "previously defined here"
+        self.notes: list[tuple[str, Location]] = []
+
+    def with_note(self, message: str, loc: Location) -> ParseError:
+        """Attach a note (`previously defined here`, ...) reported after the error; returns self."""
+        self.notes.append((message, loc))
+        return self
 
 
 class Lexer:
@@ -124,8 +132,8 @@ class Lexer:
         self.pos = pos
         return False
 
-    def expect(self, s: str, what: str | None = None) -> None:
-        """Consume `s` or raise ParseError (`expected 's'` plus ` what` when given)."""
+    def expect(self, s: str, what: str | None = None, message: str | None = None) -> None:
+        """Consume punctuation `s`; else "expected 's' WHAT" (or `message`)."""
         text = self.text
         pos = self.pos
         if text.startswith(s, pos):
@@ -139,23 +147,34 @@ class Lexer:
             self.pos = pos + len(s)
             return
         self.pos = pos
-        raise self.error(f"expected '{s}'" + (f" {what}" if what else ""), self._wrong_token_pos(pos))
+        raise self.wrong_token_error(message or f"expected '{s}'" + (f" {what}" if what else ""))
+
+    def wrong_token_error(self, message: str) -> ParseError:
+        """A missing-token error placed as upstream's emitWrongTokenError places
+        it (parseToken, "expected SSA operand", "expected non-function type",
+        ...); errors from keyword/integer/string primitives stay at the token."""
+        return ParseError(message, self.loc_at(self._wrong_token_pos(self.skip_ws())))
 
     def _wrong_token_pos(self, pos: int) -> int:
-        """Where MLIR's emitWrongTokenError reports a missing token: at `pos`,
-        unless that token starts a line; then at the end of the previous token
-        (skipping blank lines and `//` comments)."""
+        """Where MLIR's emitWrongTokenError reports a missing token: just after
+        the previous token (skipping blank lines and `//` comments), so the
+        caret points at what the token should have followed."""
         text = self.text
-        if text[text.rfind("\n", 0, pos) + 1:pos].strip(" \t"):
-            return pos
-        end = pos
+        end = min(pos, len(text))
+        if end == len(text) and end > 0:  # at the end of input, upstream starts one back
+            end -= 1
         while True:
-            while end > 0 and text[end - 1] in " \t\r\n":
+            while end > 0 and text[end - 1] in " \t":
                 end -= 1
-            comment = text.find("//", text.rfind("\n", 0, end) + 1, end)
-            if comment == -1:
+            if end == 0:
+                return pos
+            if text[end - 1] not in "\r\n":
                 return end
-            end = comment
+            end -= 1
+            line_start = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
+            comment = text.find("//", line_start, end)
+            if comment != -1:
+                end = comment
 
     def parse_optional_keyword(self, kw: str | None = None) -> str | None:
         """The next bare identifier (only `kw`, when given), consumed; else None and nothing consumed."""
@@ -251,6 +270,8 @@ class Lexer:
         m = _AT_ID.match(self.text, pos)
         if m is None:
             self.pos = pos
+            if self.text.startswith("@", pos) and not self.text.startswith('@"', pos):
+                raise self.error("@ identifier expected to start with letter or '_'", pos + 1)
             raise self.error("expected valid '@'-identifier for symbol name")
         self.pos = m.end()
         return m.group(1) if m.group(1) is not None else _unescape(m.group(2), self, pos)

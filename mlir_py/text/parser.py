@@ -47,6 +47,7 @@ from mlir_py.text.lexer import (
     ParseError,  # noqa: F401 (re-exported: part of this module's API)
     _to_int,
 )
+from mlir_py.text.resources import ResourceSection, parse_resource_section, set_resources
 
 if TYPE_CHECKING:
     from mlir_py.ir.context import Context
@@ -73,12 +74,14 @@ class _ForwardRef(Value):
 
 
 class _Scope:
-    __slots__ = ("values", "isolated", "forward")
+    __slots__ = ("values", "isolated", "forward", "def_pos")
 
     def __init__(self, isolated: bool):
         self.values: dict[str, list[Value]] = {}
         self.isolated = isolated
         self.forward: dict[tuple[str, int], _ForwardRef] = {}
+        #: where each name was defined, for "previously defined here" notes
+        self.def_pos: dict[str, int] = {}
 
 
 class _BlockScope:
@@ -121,6 +124,9 @@ class Parser(AttrTypeParser):
         self._line_starts: list[int] | None = None
         self.type_aliases: dict[str, Attribute] = {}
         self.attr_aliases: dict[str, Attribute] = {}
+        #: `distinct[N]<...>` by N: one attribute per id within a parse
+        self.distinct_attrs: dict[int, Attribute] = {}
+        self._resources: ResourceSection | None = None
         self._deferred_locs: list[tuple[Operation | BlockArgument, str, int]] = []
         self._scopes: list[_Scope] = [_Scope(True)]
         self._block_scopes: list[_BlockScope] = []
@@ -152,7 +158,7 @@ class Parser(AttrTypeParser):
         m = _SSA_ID.match(self.text, pos)
         if m is None:
             self.pos = pos
-            raise self.error("expected SSA operand")
+            raise self.wrong_token_error("expected SSA operand")
         self.pos = m.end()
         n = m.group(2)
         return UnresolvedOperand((m.group(1), _to_int(n) if n else 0, pos))
@@ -194,8 +200,11 @@ class Parser(AttrTypeParser):
                     raise self.error(f"operation only has {len(vals)} results", u.pos)
                 v = vals[number]
                 if v.type is not type:
-                    raise self.error(f"use of value '%{name}' expects different type than prior uses: "
-                                     f"'{type}' vs '{v.type}'", u.pos)
+                    e = self.error(f"use of value '%{name}' expects different type than prior uses: "
+                                   f"'{type}' vs '{v.type}'", u.pos)
+                    if name in scope.def_pos:
+                        e.with_note("prior use here", self.loc_at(scope.def_pos[name]))
+                    raise e
                 return v
             if scope.isolated:
                 break
@@ -209,7 +218,7 @@ class Parser(AttrTypeParser):
             scope.forward[key] = fr
         elif fr.type is not type:
             raise self.error(f"use of value '%{name}' expects different type than prior uses: "
-                             f"'{type}' vs '{fr.type}'", u.pos)
+                             f"'{type}' vs '{fr.type}'", u.pos).with_note("prior use here", self.loc_at(fr.pos))
         return fr
 
     def resolve_operands(self, us: list[UnresolvedOperand], types: list[Attribute] | Attribute,
@@ -228,8 +237,12 @@ class Parser(AttrTypeParser):
     def _define_values(self, name: str, values: list[Value], pos: int) -> None:
         scope = self._scopes[-1]
         if name in scope.values:
-            raise self.error(f"redefinition of SSA value '%{name}'", pos)
+            e = self.error(f"redefinition of SSA value '%{name}'", pos)
+            if name in scope.def_pos:
+                e.with_note("previously defined here", self.loc_at(scope.def_pos[name]))
+            raise e
         scope.values[name] = values
+        scope.def_pos[name] = pos
         if scope.forward:
             for i, v in enumerate(values):
                 fr = scope.forward.pop((name, i), None)
@@ -328,6 +341,7 @@ class Parser(AttrTypeParser):
         self.expect("{")
         self._push_scope(isolated)
         self._block_scopes.append(_BlockScope())
+        failed = False
         try:
             entry_args = arguments
             if entry_args and self.peek("^"):
@@ -344,6 +358,10 @@ class Parser(AttrTypeParser):
                         a = block.add_argument(t, loc if loc is not None else self.loc_at(u.pos))
                         if isinstance(loc, _DeferredLoc):
                             self._deferred_locs.append((a, loc.alias, loc.pos))
+                        scope = self._scopes[-1]
+                        if u.name in scope.values:
+                            raise self.error(f"region entry argument '%{u.name}' is already in use", u.pos) \
+                                .with_note("previously referenced here", self.loc_at(scope.def_pos[u.name]))
                         self._define_values(u.name, [a], u.pos)
                 self._parse_block_body(block)
             elif entry_args:
@@ -356,9 +374,15 @@ class Parser(AttrTypeParser):
                 if name not in bs.defined:
                     raise self.error("reference to an undefined block", bs.first_use[name])
             return region
+        except BaseException:
+            failed = True
+            raise
         finally:
             self._block_scopes.pop()
-            self._pop_scope()
+            if failed:  # the real error wins: no "undeclared SSA value" check on the way out
+                self._scopes.pop()
+            else:
+                self._pop_scope()
 
     def parse_optional_region(self, arguments=None, *, isolated: bool = False) -> Region | None:
         """`parse_region` if a `{` follows, else None and nothing consumed."""
@@ -493,30 +517,20 @@ class Parser(AttrTypeParser):
             op._loc = base | pos
         return op
 
-    def _op_class(self, name: str, pos: int):
-        cls = self._ops.get(name)
-        if cls is None and not self._allow_unregistered:
-            dialect = name.split(".", 1)[0]
-            if dialect in self.ctx.dialects:
-                raise self.error(f"custom op '{name}' is unknown" if "." in name else
-                                 "operation being parsed with an unregistered dialect", pos)
-            raise self.error(f"operation '{name}' is from an unregistered dialect '{dialect}' "
-                             f"(use --allow-unregistered-dialect)", pos)
-        return cls
-
     def _parse_generic_operation(self) -> Operation:
         pos = self.pos
         name = self.parse_string()
         if not name:
             raise self.error("empty operation name is invalid", pos)
-        if self._ops.get(name) is None and not self._allow_unregistered:
+        cls = self._ops.get(name)
+        if cls is None:
             dialect = name.split(".", 1)[0]
-            if dialect in self.ctx.dialects:
+            if "." in name and dialect in self.ctx.dialects:  # even with --allow-unregistered-dialect
                 raise self.error(f"unregistered operation '{name}' found in dialect ('{dialect}') that does not "
                                  f"allow unknown operations", pos)
-            raise self.error(f"operation '{name}' is from an unregistered dialect '{dialect}' "
-                             f"(use --allow-unregistered-dialect)", pos)
-        cls = self._ops.get(name)
+            if not self._allow_unregistered:
+                raise self.error("operation being parsed with an unregistered dialect. If this is intended, please "
+                                 "use -allow-unregistered-dialect with the MLIR tool used")
         self.expect("(", "to start operand list")
         operands = self.parse_operand_list() if not self.peek(")") else []
         self.expect(")", "to end operand list")
@@ -581,9 +595,8 @@ class Parser(AttrTypeParser):
             if cls is None and "." not in name:
                 cls = self._ops.get(f"builtin.{name}")
         if cls is None:
-            if self._allow_unregistered and "." in name and name.split(".", 1)[0] not in self.ctx.dialects:
-                raise self.error(f"custom op '{name}' is unknown (unregistered ops must use the generic "
-                                 f"form)", pos)
+            if "." in name and name.split(".", 1)[0] not in self.ctx.dialects:
+                raise self.error(f"Dialect `{name.split('.', 1)[0]}' not found for custom op '{name}' ", pos)
             raise self.error(f"custom op '{name}' is unknown", pos)
         parse = _CUSTOM_PARSERS.get(cls)
         if parse is None:
@@ -624,7 +637,7 @@ class Parser(AttrTypeParser):
                 self._parse_alias_definition()
                 continue
             if c == "{" and text.startswith("{-#", pos):
-                self._skip_resource_section()
+                self._parse_resource_section()
                 continue
             block.append(self.parse_operation())
         bs = self._block_scopes.pop()
@@ -639,12 +652,15 @@ class Parser(AttrTypeParser):
         first = block.first_op
         if first is not None and first.next_op is None and isinstance(first, ModuleOp):
             first.detach()
-            return first
-        module = ModuleOp.create(regions=[Region([Block()])], location=self.loc_at(0))
-        body = module.regions[0].first_block
-        for op in list(block.ops):
-            op.detach()
-            body.append(op)
+            module = first
+        else:
+            module = ModuleOp.create(regions=[Region([Block()])], location=self.loc_at(0))
+            body = module.regions[0].first_block
+            for op in list(block.ops):
+                op.detach()
+                body.append(op)
+        if self._resources is not None:
+            set_resources(module, self._resources)
         return module
 
     def _parse_alias_definition(self) -> None:
@@ -674,11 +690,15 @@ class Parser(AttrTypeParser):
                 self.pos = save
             table[name] = self.parse_attribute()
 
-    def _skip_resource_section(self) -> None:
-        end = self.text.find("#-}", self.pos)
-        if end < 0:
+    def _parse_resource_section(self) -> None:
+        if self.text.find("#-}", self.pos) < 0:
             raise self.error("expected '#-}' to end the resource section")
-        self.pos = end + 3
+        self.pos += 3
+        section = parse_resource_section(self)
+        if self._resources is None:
+            self._resources = section
+        else:
+            self._resources.merge(section)
 
     def _resolve_deferred_locs(self, top: Block | None = None) -> None:
         for target, alias, pos in self._deferred_locs:

@@ -17,17 +17,21 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from mlir_py.definition.assembly_format import op_format
 from mlir_py.definition.traits import IsolatedFromAbove, Terminator
 from mlir_py.ir.attributes import Attribute
-from mlir_py.ir.builtin_attributes import AffineMapAttr, IntegerSetAttr, UnitAttr
+from mlir_py.ir.builtin_attributes import AffineMapAttr, DistinctAttr, IntegerSetAttr, UnitAttr
 from mlir_py.ir.builtin_types import FunctionType
+from mlir_py.ir.location import CallSiteLoc, FusedLoc, Location, NameLoc, UnknownLoc
 from mlir_py.ir.operation import Block, Operation, Region, Value
 from mlir_py.support.gcpause import gc_paused
 from mlir_py.support.user_errors import must_propagate, user_code_error
+from mlir_py.text.resources import print_resource_section, resources_of
 
 if TYPE_CHECKING:
     pass
 
 _BARE_ID_FULL = re.compile(r"[A-Za-z_][\w$.]*\Z")
 _NAME_OK = re.compile(r"[\w$.-]+\Z")
+#: a symbol name upstream's lexer reads bare after `@`; others are quoted
+_SYMBOL_OK = re.compile(r"[A-Za-z_][\w$.]*\Z")
 #: a name hint the printer may use: an MLIR suffix-id that is not a number and not
 #: `argN` (the parser drops those, so printing them would not be a fixed point)
 _HINT_OK = re.compile(r"(?!arg\d+\Z)[A-Za-z_$.-][\w$.-]*\Z")
@@ -67,9 +71,25 @@ class Printer:
         self._block_names: dict[Block, str] = {}
         self._attr_strings: dict[Attribute, str] = {}
         self._aliases: dict[Attribute, str] = {}
+        self._distinct_ids: dict[Attribute, int] = {}
         #: "dialect." prefix that ops in the region being printed may drop;
         #: _UNSET until a region or the top level sets it
         self._strip: Any = _UNSET
+
+    def distinct_id(self, a: Attribute) -> int:
+        """`distinct[N]` ids are renumbered 0, 1, ... in printing order, as upstream does."""
+        n = self._distinct_ids.get(a)
+        if n is None:
+            n = self._distinct_ids[a] = len(self._distinct_ids)
+        return n
+
+    def print_location_inner(self, loc: Attribute) -> None:
+        """A location nested in another: its alias if it has one."""
+        alias = self._aliases.get(loc)
+        if alias is not None:
+            self.write("#" + alias)
+        else:
+            loc.print_inner(self)
 
     def getvalue(self) -> str:
         """Everything written so far, as one string."""
@@ -107,48 +127,99 @@ class Printer:
         self._strip = "builtin."
         self.print_op(op)
         self.write("\n")
+        self.write(print_resource_section(op, resources_of(op)))
         return self.getvalue()
 
     def _collect_aliases(self, root: Operation) -> None:
-        found: dict[Attribute, None] = {}
+        """Aliases as upstream's printer gives them: affine maps and sets,
+        locations and distinct attributes used as attribute values (nested
+        ones too); printed sorted by nesting depth, then by alias name, then by
+        first appearance, and numbered per name in that order."""
+        found: dict[Attribute, tuple[str, int]] = {}
 
-        def visit(a: Any) -> None:
-            if isinstance(a, (AffineMapAttr, IntegerSetAttr)):
-                found.setdefault(a, None)
-            elif isinstance(a, Attribute):
-                params = getattr(a, "parameters", None)
-                if params:
-                    for p in params:
-                        if isinstance(p, Attribute):
-                            visit(p)
-                        elif isinstance(p, tuple):
-                            for q in p:
-                                if isinstance(q, Attribute):
-                                    visit(q)
+        def kind_of(a: Any) -> str | None:
+            if isinstance(a, AffineMapAttr):
+                return "map"
+            if isinstance(a, IntegerSetAttr):
+                return "set"
+            if isinstance(a, Location):
+                return "loc"
+            if isinstance(a, DistinctAttr) and not isinstance(a.referenced, UnitAttr):
+                return "distinct"
+            return None
+
+        def children(a: Any) -> list:
+            if isinstance(a, CallSiteLoc):
+                return [a.callee, a.caller]
+            if isinstance(a, FusedLoc):
+                return list(a.locations) + ([a.metadata] if a.metadata is not None else [])
+            if isinstance(a, NameLoc):
+                return [] if a.child is None or isinstance(a.child, UnknownLoc) else [a.child]
+            out = []
+            for p in getattr(a, "parameters", None) or ():
+                if isinstance(p, Attribute):
+                    out.append(p)
+                elif isinstance(p, tuple):
+                    out.extend(q for q in p if isinstance(q, Attribute))
+            return out
+
+        def visit(a: Any) -> int:
+            """The alias depth of `a`'s printed form (-1: no alias inside)."""
+            got = found.get(a)
+            if got is not None:
+                return got[1]
+            depth = max((visit(c) for c in children(a)), default=-1)
+            kind = kind_of(a)
+            if kind is None:
+                return depth
+            found[a] = (kind, depth + 1)
+            return depth + 1
 
         seen: set[int] = set()
-        # visit in printing order (dictionaries print sorted) so alias numbers
-        # follow first appearance, as MLIR's printer assigns them
-        for op in root.walk(post_order=False):
-            # properties an op's custom form spells inline (memref.transpose's map) get no alias
-            inline = () if self.generic else getattr(op, "properties_printed_inline", ())
+
+        def visit_once(a: Any) -> None:
+            if id(a) not in seen:
+                seen.add(id(a))
+                visit(a)
+
+        def visit_dicts(op: Operation, inline) -> None:
             for d in (op.properties, op.attributes):
                 for k in sorted(d) if len(d) > 1 else d:
-                    if inline and d is op.properties and k in inline:
-                        continue
-                    a = d[k]
-                    if id(a) not in seen:
-                        seen.add(id(a))
-                        visit(a)
-            for r in op.results:
-                if id(r.type) not in seen:
-                    seen.add(id(r.type))
-                    visit(r.type)
-        counts = {"map": 0, "set": 0}
-        for a in found:
-            kind = "map" if isinstance(a, AffineMapAttr) else "set"
-            n = counts[kind]
-            counts[kind] += 1
+                    if not (inline and d is op.properties and k in inline):
+                        visit_once(d[k])
+
+        if self.generic:
+            # upstream's alias walk for the generic form: nested regions first,
+            # then operand and result types, then the attributes
+            def visit_generic(op: Operation) -> None:
+                for r in op.regions:
+                    for b in r.blocks:
+                        for a in b.args:
+                            visit_once(a.type)
+                        for o in b.ops:
+                            visit_generic(o)
+                for v in op.operands:
+                    visit_once(v.type)
+                for r in op.results:
+                    visit_once(r.type)
+                visit_dicts(op, ())
+            visit_generic(root)
+        else:
+            # visit in printing order (dictionaries print sorted) so alias numbers
+            # follow first appearance, as MLIR's printer assigns them
+            for op in root.walk(post_order=False):
+                # properties an op's custom form spells inline (memref.transpose's map) get no alias
+                visit_dicts(op, getattr(op, "properties_printed_inline", ()))
+                for r in op.results:
+                    visit_once(r.type)
+        attrs = list(found)
+        order = sorted(range(len(attrs)), key=lambda i: (found[attrs[i]][1], found[attrs[i]][0], i))
+        counts: dict[str, int] = {}
+        for i in order:
+            a = attrs[i]
+            kind = found[a][0]
+            n = counts.get(kind, 0)
+            counts[kind] = n + 1
             self._aliases[a] = kind if n == 0 else f"{kind}{n}"
 
     # ------------------------------------------------------------------
@@ -602,7 +673,7 @@ class Printer:
 
     def print_symbol_name(self, s: str) -> None:
         """`@name`, quoted (`@"a b"`) when it is not a bare identifier."""
-        if _NAME_OK.match(s) and not s[0].isdigit():
+        if _SYMBOL_OK.match(s):
             self.write("@" + s)
         else:
             self.write("@" + quote_string(s))

@@ -247,7 +247,7 @@ def test_branch_operand_mismatch(ctx):
 def test_parse_errors(ctx):
     with pytest.raises(ParseError, match="expected non-empty function body"):
         parse_source(ctx, "func.func @f() {}", "t.mir")
-    with pytest.raises(ParseError, match="case value does not fit in flag type 'i8'"):
+    with pytest.raises(ParseError, match="case value is out of range for 'i8'"):
         parse_source(ctx, "func.func @f(%a: i8) {\n cf.switch %a : i8, [ default: ^bb1, 300: ^bb1 ]\n"
                           "^bb1:\n return\n}", "t.mir")
 

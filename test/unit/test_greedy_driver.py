@@ -283,10 +283,10 @@ def test_dead_ops_erased_effects_kept():
   %x = gd.add %a, %b : i32
   %l = gd.load : i32
   %m = gd.alloc : i32
-  %u = "gd.unknown"(%a) : (i32) -> i32
+  %u = "unreg.unknown"(%a) : (i32) -> i32
   gd.store %a : i32
   gd.yield""")
-    assert body_text(m).splitlines()[1:] == ['%u = "gd.unknown"(%a) : (i32) -> i32', "gd.store %a : i32",
+    assert body_text(m).splitlines()[1:] == ['%u = "unreg.unknown"(%a) : (i32) -> i32', "gd.store %a : i32",
                                              "gd.yield"]
 
 
@@ -479,7 +479,7 @@ def test_block_with_two_predecessors_not_merged():
 
 def test_dead_block_arguments_erased_through_cond_br_and_loops():
     m, changed, _ = run("""
-  %c = "gd.cond"() : () -> i1
+  %c = "unreg.cond"() : () -> i1
   gd.cond_br %c, ^bb1(%a, %b : i32, i32), ^bb2(%b : i32)
 ^bb1(%u: i32, %v: i32):
   gd.store %v : i32

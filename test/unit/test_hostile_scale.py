@@ -17,9 +17,9 @@ import pytest
 from mlir_py.dialects.cf import canonicalize as cf_canon
 from mlir_py.tools import mir_opt
 
-from mlir_py import diagnostics
 from mlir_py.analysis.dominance import DominanceInfo, DominatorTree
 from mlir_py.analysis.verifier import verify
+from mlir_py.ir import diagnostics
 from mlir_py.ir.context import Context
 from mlir_py.ir.operation import Block, Region
 from mlir_py.pass_manager import PassManager

