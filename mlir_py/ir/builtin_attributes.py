@@ -31,6 +31,7 @@ from mlir_py.ir.builtin_types import (
 )
 
 if TYPE_CHECKING:
+    from mlir_py.text.attribute_parser import AttrTypeParser
     from mlir_py.text.parser import Parser
     from mlir_py.text.printer import Printer
 
@@ -81,7 +82,7 @@ class IntegerAttr(ParametrizedAttribute):
         return (wrap_int(int(value), type), type)
 
     @classmethod
-    def checked(cls, value: int, type: Attribute, parser: Parser | None = None, pos: int | None = None):
+    def checked(cls, value: int, type: Attribute, parser: AttrTypeParser | None = None, pos: int | None = None):
         """`IntegerAttr(value, type)`, or an error (ParseError at `pos` when given a parser, else ValueError) when
         out of range.
         """
@@ -290,7 +291,8 @@ class FloatAttr(ParametrizedAttribute):
         return inst
 
     @classmethod
-    def from_bits(cls, bits: int, type: FloatType, parser: Parser | None = None, pos: int | None = None):
+    def from_bits(cls, bits: int, type: FloatType, parser: AttrTypeParser | None = None,
+                  pos: int | None = None):
         """The FloatAttr of a hexadecimal literal's bits; raises (ParseError with a parser, else ValueError) when
         too wide.
         """
@@ -730,6 +732,7 @@ def _parse_dense(parser: Parser, kw: str, type: Attribute | None = None) -> Attr
             raise parser.error(f"inferred shape of elements literal ([0]) does not match type ({_shape_str(t)})",
                                start)
         return DenseElementsAttr(np.zeros(t.shape, dtype=dtype), t)
+    assert literal is not None, "an empty literal returned above"
     shape, flat = literal
     values = []
     for v, pos in flat:

@@ -274,6 +274,8 @@ class AttrTypeParser(Lexer):
                     if not isinstance(known, Location):
                         raise self.error(f"undefined symbol alias id '{loc.alias}'", loc.pos)
                     loc = known
+                if loc is None:
+                    raise self.error("expected location", self.pos)
                 return loc
             fn = self.ctx.keyword_attrs.get(kw)
             if fn is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mlir_py.ir.location import FileLineColLoc, Location
 
 if TYPE_CHECKING:
-    from mlir_py.text.parser import Parser
+    pass
 
 _WS = re.compile(r"(?:[ \t\r\n]+|//[^\n]*)*")
 _BARE_ID = re.compile(r"[A-Za-z_][\w$.]*")
@@ -336,7 +336,7 @@ def _to_int(s: str) -> int:
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
 
 
-def _unescape(s: str, parser: Parser | None = None, pos: int = 0) -> str:
+def _unescape(s: str, parser: Lexer | None = None, pos: int = 0) -> str:
     if "\\" not in s:
         return s
     # as in MLIR, `\XX` is a byte: escaped UTF-8 sequences are their characters, and

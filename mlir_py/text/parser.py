@@ -500,7 +500,7 @@ class Parser(AttrTypeParser):
                                  f"{num_results} to bind", pos)
             i = 0
             for name, count, p in result_names:
-                self._define_values(name, op.results[i:i + count], p)
+                self._define_values(name, op.results[i:i + count], p)  # pyright: ignore[reportArgumentType]
                 i += count
         c = text[self.pos:self.pos + 1]
         loc = None if c == "\n" or c == "" else self.parse_optional_location()
@@ -574,7 +574,7 @@ class Parser(AttrTypeParser):
             for k, pd in cls.definition.props.items():
                 if pd.default is not None and pd.kind == "single" and k not in props:
                     props[k] = pd.default
-            op = cls.__new__(cls)
+            op = object.__new__(cls)
         else:
             op = Operation.__new__(Operation)
         Operation.__init__(op, name, values, ftype.results, props, attrs, regions, successors, None)
