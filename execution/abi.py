@@ -164,7 +164,8 @@ def memref_spec(t: Attribute) -> MemRefSpec | str:
     if dt is None:
         return f"element type {t.element_type} has no numpy dtype"
     if t.memory_space is not None:
-        return f"memory space {t.memory_space} is not host memory"
+        ms = t.memory_space
+        return f"memory space {getattr(ms, 'value', ms)} is not host memory"
     lay = t.layout
     if lay is None or (isinstance(lay, AffineMapAttr) and lay.value.is_identity()):
         return MemRefSpec(text, dt, tuple(t.shape), None, 0)

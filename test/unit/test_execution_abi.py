@@ -289,3 +289,30 @@ def test_concurrent_calls_get_their_own_scratch(engine):
     for t in threads:
         t.join()
     assert not errors
+
+
+@pytest.mark.parametrize("type_text, dtype", [
+    ("memref<2xi1>", np.bool_), ("memref<2xi8>", np.int8), ("memref<2xsi16>", np.int16),
+    ("memref<2xui32>", np.uint32), ("memref<2xindex>", np.int64), ("memref<2xf16>", np.float16),
+    ("memref<2xf64>", np.float64), ("memref<2xcomplex<f32>>", np.complex64),
+])
+def test_element_dtypes(type_text, dtype):
+    import mlir_py as mp
+    from mlir_py.execution.abi import signature_of
+    ft = mp.parse_type(mp.Context.with_available_dialects(), f"({type_text}) -> ()")
+    assert signature_of("f", ft).inputs[0].dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("type_text, reason", [
+    ("memref<2xbf16>", "element type bf16 has no numpy dtype"),
+    ("memref<2xf32, 1>", "memory space 1 is not host memory"),
+    ("memref<2xf32, affine_map<(d0) -> (d0 * 2)>>", "is not strided"),
+    ("vector<4xf32>", "is not supported (scalars:"),
+    ("i128", "is not supported"),
+])
+def test_unsupported_types(type_text, reason):
+    import mlir_py as mp
+    from mlir_py.execution.abi import signature_of
+    ft = mp.parse_type(mp.Context.with_available_dialects(), f"({type_text}) -> ()")
+    with pytest.raises(UnsupportedSignatureError, match=r"@f: argument 0 of type .*" + reason.replace("(", r"\(")):
+        signature_of("f", ft)
