@@ -54,3 +54,31 @@ def array_from(d, dtype, rank: int) -> np.ndarray:
     buf = (ctypes.c_char * max(n * item, item)).from_address(d.aligned + d.offset * item)
     flat = np.frombuffer(buf, dtype=dtype)
     return np.lib.stride_tricks.as_strided(flat, shape=shape, strides=strides).copy()
+
+
+class Jit:
+    """A module lowered, translated by the llvm branch's `mlir_py.target.llvmir`,
+    verified by llvmlite and compiled with MCJIT; `fn` gives ctypes callables of
+    its `_mlir_ciface_` wrappers (the engine stays alive with this object)."""
+
+    def __init__(self, text: str):
+        import llvmlite.binding as llvm
+        from mlir_py.target.llvmir import translate_module_to_llvmir
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        self.ir = translate_module_to_llvmir(lower(text))
+        mod = llvm.parse_assembly(self.ir)
+        mod.verify()
+        tm = llvm.Target.from_default_triple().create_target_machine()
+        self.engine = llvm.create_mcjit_compiler(mod, tm)
+        self.engine.finalize_object()
+
+    def fn(self, name: str, restype, *argtypes):
+        addr = self.engine.get_function_address(f"_mlir_ciface_{name}")
+        assert addr, f"no _mlir_ciface_{name} in the module"
+        return ctypes.CFUNCTYPE(restype, *argtypes)(addr)
+
+
+def free(ptr: int) -> None:
+    """Release a buffer the compiled code allocated with malloc."""
+    ctypes.CDLL(None).free(ctypes.c_void_p(ptr))
