@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from mlir_py.dialects.scf.for_while import YieldOp
-from mlir_py.dialects.scf.region_branch import check_edge
+from mlir_py.dialects.scf.region_branch import verify_edges
 from mlir_py.dialects.scf.syntax import ensure_terminator, terminator_of
 
 from mlir_py.builtin.constraints import I1, DenseArrayOf, Index, UnitAttrC
@@ -120,13 +120,8 @@ class IfOp(Op):
         if self.results and self.elseRegion.is_empty():
             return "must have an else block if defining values"
         types = [r.type for r in self.results]
-        for r in self.regions:
-            t = terminator_of(r)
-            if isinstance(t, YieldOp):
-                err = check_edge(t, f"Operation {self.name}", t.operands, types)
-                if err:
-                    return err
-        return None
+        yields = [t for t in map(terminator_of, self.regions) if isinstance(t, YieldOp)]
+        return verify_edges(self, [(t, f"Operation {self.name}", t.operands, types) for t in yields])
 
 
 class IndexSwitchOp(Op):
@@ -229,8 +224,8 @@ class IndexSwitchOp(Op):
                 return ""
             for i, (v, ty) in enumerate(zip(t.operands, types)):
                 if v.type is not ty:
-                    d = self.emit_op_error(f"expected result #{i} of each region to be {ty}")
-                    d.attach_note(f"{what} returns {v.type} here", t.location)
+                    d = self.emit_op_error(f"expected result #{i} of each region to be '{ty}'")
+                    d.attach_note(f"{what} returns '{v.type}' here", t.location)
                     return ""
         return None
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from mlir_py.dialects.scf.region_branch import check_edge, first_error
+from mlir_py.dialects.scf.region_branch import verify_edges
 from mlir_py.dialects.scf.syntax import (
     constant_int,
+    custom_op_error,
     ensure_terminator,
     parse_assignment_list,
     print_initialization_list,
@@ -145,7 +146,7 @@ class ForOp(Op):
             inner, outer = parse_assignment_list(parser)
             types = parser.parse_arrow_type_list()
         if len(inner) != len(types):
-            raise parser.error("mismatch in number of loop-carried values and defined values")
+            raise custom_op_error(parser, cls.name, "mismatch in number of loop-carried values and defined values")
         t = parser.parse_type() if parser.parse_optional(":") else index
         operands = [parser.resolve_operand(lb, t), parser.resolve_operand(ub, t), parser.resolve_operand(st, t)]
         operands += parser.resolve_operands(outer, types)
@@ -199,12 +200,13 @@ class ForOp(Op):
         if len(term.operands) != len(iter_types):
             return (f"different number of region iter_args and yielded values: {len(iter_types)} != "
                     f"{len(term.operands)}")
-        return first_error(
-            check_edge(None, "Region #0", self.initArgs, iter_types),
-            check_edge(None, f"Operation {self.name}", self.initArgs, [r.type for r in self.results]),
-            check_edge(term, "Region #0", term.operands, iter_types),
-            check_edge(term, f"Operation {self.name}", term.operands, [r.type for r in self.results]),
-        )
+        res_types = [r.type for r in self.results]
+        return verify_edges(self, [
+            (None, "Region #0", self.initArgs, iter_types),
+            (None, f"Operation {self.name}", self.initArgs, res_types),
+            (term, "Region #0", term.operands, iter_types),
+            (term, f"Operation {self.name}", term.operands, res_types),
+        ])
 
 
 class WhileOp(Op):
@@ -261,15 +263,15 @@ class WhileOp(Op):
         inner, outer = [], []
         if parser.peek("("):
             inner, outer = parse_assignment_list(parser)
-        parser.expect(":")
         tpos = parser.skip_ws()
+        parser.expect(":")
         ft = parser.parse_type()
         if not isinstance(ft, FunctionType):
             raise parser.error("invalid kind of type specified: expected builtin.function, but found "
                                f"'{ft}'", tpos)
         if len(ft.inputs) != len(outer):
-            raise parser.error(f"expected as many input types as operands (expected {len(outer)} got "
-                               f"{len(ft.inputs)})", tpos)
+            raise custom_op_error(parser, cls.name, f"expected as many input types as operands (expected "
+                                  f"{len(outer)} got {len(ft.inputs)})", tpos)
         operands = parser.resolve_operands(outer, list(ft.inputs))
         before = parser.parse_region([(a, t, None) for a, t in zip(inner, ft.inputs)])
         parser.parse_keyword("do")
@@ -301,12 +303,12 @@ class WhileOp(Op):
             return _terminator_error(self, yld, "expects the 'after' region to terminate with 'scf.yield'")
         before_types = [a.type for a in self.before_body.args]
         after_types = [a.type for a in self.after_body.args]
-        return first_error(
-            check_edge(None, "Region #0", self.inits, before_types),
-            check_edge(cond, "Region #1", cond.args, after_types),
-            check_edge(cond, f"Operation {self.name}", cond.args, [r.type for r in self.results]),
-            check_edge(yld, "Region #0", yld.operands, before_types),
-        )
+        return verify_edges(self, [
+            (None, "Region #0", self.inits, before_types),
+            (cond, f"Operation {self.name}", cond.args, [r.type for r in self.results]),
+            (cond, "Region #1", cond.args, after_types),
+            (yld, "Region #0", yld.operands, before_types),
+        ])
 
 
 def _terminator_error(op: Op, term: Any, message: str) -> str:
@@ -355,8 +357,8 @@ class YieldOp(Op):
     """
 
     name = "scf.yield"
-    traits = [Pure, ReturnLike, Terminator,
-              _ParentOneOf("scf.execute_region", "scf.for", "scf.if", "scf.index_switch", "scf.while")]
+    traits = [_ParentOneOf("scf.execute_region", "scf.for", "scf.if", "scf.index_switch", "scf.while"), Pure,
+              ReturnLike, Terminator]
     results_ = var_operand(AnyType)
     assembly_format = "attr-dict ($results_^ `:` type($results_))?"
 

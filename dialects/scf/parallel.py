@@ -185,8 +185,8 @@ class ParallelOp(Op):
             return f"expects number of results: {nres} to be the same as number of initial values: {ninit}"
         for i, (r, v) in enumerate(zip(self.results, reduce.operands_)):
             if r.type is not v.type:
-                reduce.emit_op_error(f"expects type of {i}-th reduction operand: {v.type} to be the same as the "
-                                     f"{i}-th result type: {r.type}")
+                reduce.emit_op_error(f"expects type of {i}-th reduction operand: '{v.type}' to be the same as the "
+                                     f"{i}-th result type: '{r.type}'")
                 return ""
         return None
 
@@ -206,7 +206,7 @@ class ReduceOp(Op):
     """
 
     name = "scf.reduce"
-    traits = [Terminator, HasParent("scf.parallel"), RecursiveMemoryEffects]
+    traits = [HasParent("scf.parallel"), Terminator, RecursiveMemoryEffects]
     operands_ = var_operand(AnyType)
     reductions = var_region()
     assembly_format = "(`(` $operands_^ `:` type($operands_) `)`)? $reductions attr-dict"
@@ -228,7 +228,7 @@ class ReduceOp(Op):
             if b.is_empty():
                 return f"{i}-th reduction has an empty body"
             if len(b.args) != 2 or any(a.type is not v.type for a in b.args):
-                return f"expected two block arguments with type {v.type} in the {i}-th reduction region"
+                return f"expected two block arguments with type '{v.type}' in the {i}-th reduction region"
             if not isinstance(b.last_op, ReduceReturnOp):
                 return "reduction bodies must be terminated with an 'scf.reduce.return' op"
         return None
@@ -253,7 +253,7 @@ class ReduceReturnOp(Op):
             return None
         t = b.args[0].type
         if self.result.type is not t:
-            return f"must have type {t} (the type of the reduction inputs)"
+            return f"must have type '{t}' (the type of the reduction inputs)"
         return None
 
 
@@ -454,7 +454,7 @@ class InParallelOp(Op):
     """
 
     name = "scf.forall.in_parallel"
-    traits = [Pure, Terminator, HasParent("scf.forall"), NoTerminator, SingleBlock, HasOnlyGraphRegion]
+    traits = [HasParent("scf.forall"), Pure, Terminator, NoTerminator, SingleBlock, HasOnlyGraphRegion]
     region = region()
 
     @classmethod

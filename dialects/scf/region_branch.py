@@ -34,12 +34,20 @@ def check_edge(source: Operation | None, successor: str, operands: Sequence[Valu
     return None
 
 
-def first_error(*checks: str | None) -> str | None:
-    """The first message among `checks` (upstream stops at the first broken edge)."""
-    for c in checks:
-        if c:
-            return c
+Edge = tuple  # (source op or None for the parent, successor name, operands, input types)
+
+
+def verify_edges(op: Operation, edges: Sequence[Edge]) -> str | None:
+    """Check `edges` in order; at the first broken one emit upstream's error at `op`
+    with a `region branch point` note at the terminator, and return "" (reported)."""
+    for source, successor, operands, inputs in edges:
+        msg = check_edge(source, successor, operands, inputs)
+        if msg:
+            d = op.emit_error(f"'{op.name}' op {msg}")
+            if source is not None:
+                d.attach_note("region branch point", source.location)
+            return ""
     return None
 
 
-__all__ = ["check_edge", "first_error", "point_name"]
+__all__ = ["check_edge", "point_name", "verify_edges"]

@@ -91,6 +91,15 @@ def ensure_terminator(region: Region, make_terminator: Callable[[], Operation]) 
         block.append(make_terminator())
 
 
+def custom_op_error(parser: Parser, opname: str, message: str, pos: int | None = None):
+    """A parse error worded as upstream's OpAsmParser::emitError (`custom op 'scf.for' ...`), at `pos` or
+    else at the op name (upstream's getNameLoc)."""
+    if pos is None:
+        i = parser.text.rfind(opname, 0, parser.pos)
+        pos = i if i >= 0 else parser.pos
+    return parser.error(f"custom op '{opname}' {message}", pos)
+
+
 def constant_int(v: Value) -> int | None:
     """The integer a constant-like op defines for `v` (upstream's getConstantIntValue), else None."""
     owner = getattr(v, "owner", None)
@@ -113,6 +122,7 @@ def terminator_of(region: Region) -> Operation | None:
 
 
 __all__ = [
-    "constant_bool", "constant_int", "ensure_terminator", "parse_assignment_list", "parse_dynamic_index_list",
+    "constant_bool", "constant_int", "custom_op_error", "ensure_terminator", "parse_assignment_list",
+    "parse_dynamic_index_list",
     "print_dynamic_index_list", "print_initialization_list", "terminator_of",
 ]
