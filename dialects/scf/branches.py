@@ -55,6 +55,11 @@ class IfOp(Op):
     elseRegion = region()
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.canonicalize import IF_PATTERNS
+        return IF_PATTERNS
+
+    @classmethod
     def build(cls, condition: Value, result_types: Sequence[Any] = (), *, with_else: bool = False,
               location: Any = None) -> IfOp:
         """An if with a `then` block (and an `else` block when `with_else` or there are
@@ -148,6 +153,11 @@ class IndexSwitchOp(Op):
     results_ = var_result(AnyType)
     defaultRegion = region()
     caseRegions = var_region()
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.canonicalize import INDEX_SWITCH_PATTERNS
+        return INDEX_SWITCH_PATTERNS
 
     @classmethod
     def build(cls, arg: Value, cases: Sequence[int], result_types: Sequence[Any] = (), *,
@@ -254,6 +264,11 @@ class ExecuteRegionOp(Op):
     no_inline = opt_prop(UnitAttrC)
     results_ = var_result(AnyType)
     region = region()
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.canonicalize import EXECUTE_REGION_PATTERNS
+        return EXECUTE_REGION_PATTERNS
 
     @classmethod
     def build(cls, result_types: Sequence[Any] = (), *, location: Any = None) -> ExecuteRegionOp:

@@ -85,6 +85,11 @@ class ForOp(Op):
     region = region()
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.canonicalize import FOR_PATTERNS
+        return FOR_PATTERNS
+
+    @classmethod
     def build(cls, lower: Value, upper: Value, step: Value, iter_args: Sequence[Value] = (), *,
               unsigned: bool = False, location: Any = None) -> ForOp:
         """A loop whose body block takes the induction variable and one argument per
