@@ -11,7 +11,9 @@ ones lowering benefits from):
   is removed;
 - `scf.execute_region`: inlined into its parent when it has one block, or
   when the parent is a function or another execute_region (unless `no_inline`);
-- `scf.index_switch` on a constant runs the matching region inline.
+- `scf.index_switch` on a constant runs the matching region inline;
+- `scf.parallel`: a dimension that never runs removes the loop, one that runs
+  once disappears (RemoveEmptyParallelLoops, CollapseSingleIterationLoops).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mlir_py.dialects.arith import SelectOp
 from mlir_py.dialects.cf import BranchOp
 from mlir_py.dialects.scf.branches import ExecuteRegionOp, IfOp, IndexSwitchOp
 from mlir_py.dialects.scf.for_while import ForOp, YieldOp
+from mlir_py.dialects.scf.parallel import ParallelOp, ReduceOp, ReduceReturnOp
 from mlir_py.dialects.scf.syntax import constant_bool, constant_int
 
 from mlir_py.definition.traits import CallableOpInterface
@@ -303,5 +306,87 @@ IF_PATTERNS = [remove_static_condition, remove_unused_results, convert_trivial_i
 EXECUTE_REGION_PATTERNS = [inline_single_block_execute, inline_multi_block_execute]
 INDEX_SWITCH_PATTERNS = [fold_constant_case]
 
-__all__ = ["EXECUTE_REGION_PATTERNS", "FOR_PATTERNS", "IF_PATTERNS", "INDEX_SWITCH_PATTERNS",
+
+
+# -- scf.parallel -------------------------------------------------------------------------------
+
+
+def _index_trip_count(lb: Value, ub: Value, step: Value) -> int | None:
+    """Iterations of one index dimension with constant bounds and step (upstream's constantTripCount)."""
+    if lb is ub:
+        return 0
+    lo, hi, st = constant_int(lb), constant_int(ub), constant_int(step)
+    if lo is None or hi is None:
+        return None
+    if hi <= lo:
+        return 0
+    if st is None or st <= 0:
+        return None
+    return -((lo - hi) // st)
+
+
+@pattern(ParallelOp)
+def remove_empty_parallel_loops(op: Operation, rw: PatternRewriter) -> bool:
+    """A dimension with equal bounds runs nothing: the loop is its init values."""
+    assert isinstance(op, ParallelOp)
+    if not any(lb is ub for lb, ub in zip(op.lowerBound, op.upperBound)):
+        return False
+    rw.replace_op(op, list(op.initVals))
+    return True
+
+
+@pattern(ParallelOp)
+def collapse_single_iteration_loops(op: Operation, rw: PatternRewriter) -> bool:
+    """Dimensions that run once disappear (their induction variable becomes the lower
+    bound); a dimension that never runs removes the loop; with no dimension left, the
+    body and the reductions (applied to the init values) run inline."""
+    assert isinstance(op, ParallelOp)
+    keep: list[tuple[Value, Value, Value]] = []
+    args: list[Value | None] = []
+    for lb, ub, st in zip(op.lowerBound, op.upperBound, op.step):
+        n = _index_trip_count(lb, ub, st)
+        if n == 0:
+            rw.replace_op(op, list(op.initVals))
+            return True
+        if n == 1:
+            args.append(lb)
+            continue
+        keep.append((lb, ub, st))
+        args.append(None)
+    if len(keep) == len(args):
+        return False
+    body = op.body
+    reduce = body.last_op
+    if not isinstance(reduce, ReduceOp):
+        return False
+    if not keep:
+        rw.inline_block_before(body, op, [a for a in args if a is not None])
+        results = []
+        for init, value, region in zip(op.initVals, reduce.operands_, reduce.reductions):
+            block = region.first_block
+            assert block is not None
+            ret = block.last_op
+            assert isinstance(ret, ReduceReturnOp)
+            results.append(ret.result)
+            rw.inline_block_before(block, reduce, [init, value])
+            rw.erase_op(ret)
+        rw.erase_op(reduce)
+        rw.replace_op(op, results)
+        return True
+    new = ParallelOp.build([k[0] for k in keep], [k[1] for k in keep], [k[2] for k in keep], list(op.initVals))
+    new.attributes.update(op.attributes)
+    rw.set_insertion_point(op)
+    rw.insert(new)
+    nb = new.body
+    if nb.last_op is not None:
+        rw.erase_op(nb.last_op)
+    it = iter(nb.args)
+    rw.merge_blocks(body, nb, [a if a is not None else next(it) for a in args])
+    rw.replace_op(op, list(new.results))
+    return True
+
+
+PARALLEL_PATTERNS = [remove_empty_parallel_loops, collapse_single_iteration_loops]
+
+__all__ = ["EXECUTE_REGION_PATTERNS", "FOR_PATTERNS", "IF_PATTERNS", "INDEX_SWITCH_PATTERNS", "PARALLEL_PATTERNS",
            "replace_op_with_region"]

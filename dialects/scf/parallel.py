@@ -87,6 +87,11 @@ class ParallelOp(Op):
     region = region()
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.canonicalize import PARALLEL_PATTERNS
+        return PARALLEL_PATTERNS
+
+    @classmethod
     def build(cls, lower: Sequence[Value], upper: Sequence[Value], steps: Sequence[Value],
               inits: Sequence[Value] = (), *, location: Any = None) -> ParallelOp:
         """A loop nest whose body block takes one index per loop. Without inits the body
