@@ -13,7 +13,8 @@ ones lowering benefits from):
   when the parent is a function or another execute_region (unless `no_inline`);
 - `scf.index_switch` on a constant runs the matching region inline;
 - `scf.parallel`: a dimension that never runs removes the loop, one that runs
-  once disappears (RemoveEmptyParallelLoops, CollapseSingleIterationLoops).
+  once disappears (RemoveEmptyParallelLoops, CollapseSingleIterationLoops);
+  a parallel loop directly nesting another becomes one (MergeNestedParallelLoops).
 """
 
 from __future__ import annotations
@@ -386,7 +387,38 @@ def collapse_single_iteration_loops(op: Operation, rw: PatternRewriter) -> bool:
     return True
 
 
-PARALLEL_PATTERNS = [remove_empty_parallel_loops, collapse_single_iteration_loops]
+@pattern(ParallelOp)
+def merge_nested_parallel_loops(op: Operation, rw: PatternRewriter) -> bool:
+    """A parallel loop whose body is only another one with bounds independent of the
+    outer induction variables, neither with reductions, is one loop over both spaces."""
+    assert isinstance(op, ParallelOp)
+    outer = op.body
+    inner = outer.first_op
+    if not isinstance(inner, ParallelOp) or inner.next_op is not outer.last_op:
+        return False
+    if op.initVals or inner.initVals:
+        return False
+    bounds = list(inner.lowerBound) + list(inner.upperBound) + list(inner.step)
+    if any(any(v is a for a in outer.args) for v in bounds):
+        return False
+    new = ParallelOp.build(list(op.lowerBound) + list(inner.lowerBound), list(op.upperBound) +
+                           list(inner.upperBound), list(op.step) + list(inner.step))
+    new.attributes.update(op.attributes)
+    rw.set_insertion_point(op)
+    rw.insert(new)
+    nb = new.body
+    n = len(outer.args)
+    for a, b in zip(outer.args, nb.args[:n]):
+        rw.replace_all_uses_with(a, b)
+    term = nb.last_op
+    assert term is not None
+    rw.erase_op(term)
+    rw.merge_blocks(inner.body, nb, list(nb.args[n:]))
+    rw.replace_op(op, [])
+    return True
+
+
+PARALLEL_PATTERNS = [remove_empty_parallel_loops, collapse_single_iteration_loops, merge_nested_parallel_loops]
 
 __all__ = ["EXECUTE_REGION_PATTERNS", "FOR_PATTERNS", "IF_PATTERNS", "INDEX_SWITCH_PATTERNS", "PARALLEL_PATTERNS",
            "replace_op_with_region"]
