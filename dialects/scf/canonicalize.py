@@ -14,22 +14,27 @@ ones lowering benefits from):
 - `scf.index_switch` on a constant runs the matching region inline;
 - `scf.parallel`: a dimension that never runs removes the loop, one that runs
   once disappears (RemoveEmptyParallelLoops, CollapseSingleIterationLoops);
-  a parallel loop directly nesting another becomes one (MergeNestedParallelLoops).
+  a parallel loop directly nesting another becomes one (MergeNestedParallelLoops);
+- `scf.forall`: constant bounds become static, the induction variable of a
+  dimension that runs once becomes its lower bound, and unless mapped,
+  such dimensions (or the whole loop, or one that never runs) disappear.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from mlir_py.dialects.arith import SelectOp
+from mlir_py.dialects.arith import ConstantOp, SelectOp
 from mlir_py.dialects.cf import BranchOp
 from mlir_py.dialects.scf.branches import ExecuteRegionOp, IfOp, IndexSwitchOp
 from mlir_py.dialects.scf.for_while import ForOp, YieldOp
-from mlir_py.dialects.scf.parallel import ParallelOp, ReduceOp, ReduceReturnOp
+from mlir_py.dialects.scf.parallel import ForallOp, ParallelOp, ReduceOp, ReduceReturnOp
 from mlir_py.dialects.scf.syntax import constant_bool, constant_int
 
+from mlir_py.definition.opdef import _segment_attr
 from mlir_py.definition.traits import CallableOpInterface
-from mlir_py.ir.builtin_types import IntegerType
+from mlir_py.ir.builtin_attributes import DenseArrayAttr
+from mlir_py.ir.builtin_types import DYNAMIC, IntegerType, i64, index
 from mlir_py.ir.operation import Operation, Region, Value
 from mlir_py.rewrite.pattern import PatternRewriter, pattern
 
@@ -420,5 +425,122 @@ def merge_nested_parallel_loops(op: Operation, rw: PatternRewriter) -> bool:
 
 PARALLEL_PATTERNS = [remove_empty_parallel_loops, collapse_single_iteration_loops, merge_nested_parallel_loops]
 
+
+# -- scf.forall ---------------------------------------------------------------------------------
+
+
+@pattern(ForallOp)
+def fold_constant_forall_bounds(op: Operation, rw: PatternRewriter) -> bool:
+    """Bounds given by constant ops become static (ForallOpControlOperandsFolder)."""
+    assert isinstance(op, ForallOp)
+    groups = [("staticLowerBound", op.dynamicLowerBound), ("staticUpperBound", op.dynamicUpperBound),
+              ("staticStep", op.dynamicStep)]
+    if not any(constant_int(v) is not None for _, dyn in groups for v in dyn):
+        return False
+    props = dict(op.properties)
+    operands: list[Value] = []
+    sizes: list[int] = []
+    for name, dyn in groups:
+        it = iter(dyn)
+        static: list[int] = []
+        kept: list[Value] = []
+        for x in op.properties[name].values:
+            if x != DYNAMIC:
+                static.append(x)
+                continue
+            v = next(it)
+            c = constant_int(v)
+            static.append(DYNAMIC if c is None else c)
+            if c is None:
+                kept.append(v)
+        props[name] = DenseArrayAttr(i64, tuple(static))
+        operands += kept
+        sizes.append(len(kept))
+    outs = list(op.outputs)
+    props["operandSegmentSizes"] = _segment_attr(sizes + [len(outs)])
+
+    def change() -> None:
+        op.set_operands(operands + outs)
+        op.properties.clear()
+        op.properties.update(props)
+    rw.modify_op_in_place(op, change)
+    return True
+
+
+def _forall_dims(op: ForallOp) -> list[tuple[int | Value, int | Value, int | Value, int | None]]:
+    """Per loop: lower bound, upper bound, step, and the trip count when static."""
+    out = []
+    for lb, ub, st in zip(op.mixed(op.staticLowerBound, op.dynamicLowerBound),
+                          op.mixed(op.staticUpperBound, op.dynamicUpperBound),
+                          op.mixed(op.staticStep, op.dynamicStep)):
+        n = None
+        if isinstance(lb, int) and isinstance(ub, int):
+            n = 0 if ub <= lb else (-((lb - ub) // st) if isinstance(st, int) and st > 0 else None)
+        out.append((lb, ub, st, n))
+    return out
+
+
+@pattern(ForallOp)
+def replace_constant_forall_ivs(op: Operation, rw: PatternRewriter) -> bool:
+    """The induction variable of a dimension that runs once is its lower bound."""
+    assert isinstance(op, ForallOp)
+    changed = False
+    for iv, (lb, _, _, n) in zip(op.induction_vars, _forall_dims(op)):
+        if n == 1 and iv.has_uses():
+            rw.set_insertion_point(op)
+            c = lb if isinstance(lb, Value) else rw.create(ConstantOp, lb, index).result
+            rw.replace_all_uses_with(iv, c)
+            changed = True
+    return changed
+
+
+@pattern(ForallOp)
+def fold_single_or_zero_iteration_dims(op: Operation, rw: PatternRewriter) -> bool:
+    """Unless mapped to processing units: a dimension that never runs leaves the outputs;
+    dimensions that run once disappear; with none left the body runs inline."""
+    assert isinstance(op, ForallOp)
+    m = op.properties.get("mapping")
+    if m is not None and len(m):
+        return False
+    dims = _forall_dims(op)
+    if any(n == 0 for *_, n in dims):
+        rw.replace_op(op, list(op.outputs))
+        return True
+    if not any(n == 1 for *_, n in dims):
+        return False
+    ivs = op.induction_vars
+    rw.set_insertion_point(op)
+    kept = [(d, iv) for d, iv in zip(dims, ivs) if d[3] != 1]
+    if not kept:
+        if op.results:
+            return False  # the in_parallel ops would have to become plain inserts
+        args = [d[0] if isinstance(d[0], Value) else rw.create(ConstantOp, d[0], index).result for d in dims]
+        term = op.body.last_op
+        assert term is not None
+        rw.inline_block_before(op.body, op, args)
+        rw.erase_op(term)
+        rw.replace_op(op, [])
+        return True
+    new = ForallOp.build([d[0] for d, _ in kept], [d[1] for d, _ in kept], [d[2] for d, _ in kept],
+                         list(op.outputs), m)
+    new.attributes.update(op.attributes)
+    rw.insert(new)
+    nb = new.body
+    term = nb.last_op
+    assert term is not None
+    rw.erase_op(term)
+    it = iter(nb.args)
+    args = [next(it) if d[3] != 1 else (d[0] if isinstance(d[0], Value) else
+                                         rw.create(ConstantOp, d[0], index).result) for d in dims]
+    args += list(it)
+    rw.merge_blocks(op.body, nb, args)
+    rw.replace_op(op, list(new.results))
+    return True
+
+
+FORALL_PATTERNS = [fold_constant_forall_bounds, replace_constant_forall_ivs, fold_single_or_zero_iteration_dims]
+
+
 __all__ = ["EXECUTE_REGION_PATTERNS", "FOR_PATTERNS", "IF_PATTERNS", "INDEX_SWITCH_PATTERNS", "PARALLEL_PATTERNS",
+           "FORALL_PATTERNS",
            "replace_op_with_region"]

@@ -292,6 +292,11 @@ class ForallOp(Op):
     region = region()
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.canonicalize import FORALL_PATTERNS
+        return FORALL_PATTERNS
+
+    @classmethod
     def build(cls, lower: Sequence[int | Value], upper: Sequence[int | Value], steps: Sequence[int | Value],
               outputs: Sequence[Value] = (), mapping: Any = None, *, location: Any = None) -> ForallOp:
         """Each bound is an int (static) or an index Value (dynamic). The body block takes
