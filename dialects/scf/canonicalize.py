@@ -5,7 +5,8 @@ ones lowering benefits from):
   (ForOpIterArgsFolder); loops that never run are replaced by their inits,
   loops that run once by their body, and loops whose body only yields values
   from outside by those values (SimplifyTrivialLoops);
-- `scf.if`: a constant condition inlines the taken region (RemoveStaticCondition);
+- `scf.if`: a constant condition inlines the taken region (RemoveStaticCondition),
+  and the condition's own value is known inside each region (see `if_patterns.py`);
   unused results are dropped; results whose two yielded values come from
   outside become `arith.select` (ConvertTrivialIfToSelect); an empty `else`
   is removed;
@@ -28,6 +29,12 @@ from mlir_py.dialects.arith import ConstantOp, SelectOp
 from mlir_py.dialects.cf import BranchOp
 from mlir_py.dialects.scf.branches import ExecuteRegionOp, IfOp, IndexSwitchOp
 from mlir_py.dialects.scf.for_while import ForOp, YieldOp
+from mlir_py.dialects.scf.if_patterns import (
+    combine_ifs,
+    propagate_condition,
+    replace_yield_with_condition_or_value,
+    swap_negated_condition,
+)
 from mlir_py.dialects.scf.parallel import ForallOp, ParallelOp, ReduceOp, ReduceReturnOp
 from mlir_py.dialects.scf.syntax import constant_bool, constant_int
 
@@ -221,7 +228,8 @@ def convert_trivial_if_to_select(op: Operation, rw: PatternRewriter) -> bool:
             direct.append(t)
         else:
             direct.append(rw.create(SelectOp, op.condition, t, e).result)
-    rest = iter(_rebuild_if(op, rw, inside).results if any(inside) else ())
+    # the if stays (its regions may have effects), yielding only what could not be hoisted
+    rest = iter(_rebuild_if(op, rw, inside).results)
     replacements = [v if v is not None else next(rest) for v in direct]
     rw.replace_op(op, replacements)
     return True
@@ -308,7 +316,10 @@ def fold_constant_case(op: Operation, rw: PatternRewriter) -> bool:
 
 
 FOR_PATTERNS = [fold_forwarded_iter_args, simplify_trivial_loops]
-IF_PATTERNS = [remove_static_condition, remove_unused_results, convert_trivial_if_to_select, remove_empty_else]
+# in upstream's order (equal benefits apply in registration order); the `if (!c)` swap is upstream's fold
+IF_PATTERNS = [swap_negated_condition, combine_ifs, propagate_condition, convert_trivial_if_to_select,
+               remove_empty_else, remove_static_condition, remove_unused_results,
+               replace_yield_with_condition_or_value]
 EXECUTE_REGION_PATTERNS = [inline_single_block_execute, inline_multi_block_execute]
 INDEX_SWITCH_PATTERNS = [fold_constant_case]
 
