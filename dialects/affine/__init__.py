@@ -28,7 +28,16 @@ from mlir_py.definition.dialect import Dialect
 
 OPS = _LOOP_OPS + _APPLY_OPS + _MEMORY_OPS
 
-DIALECT = Dialect("affine", ops=OPS,
+
+
+def _materialize_constant(value, type, loc=None):
+    """Constants of folded affine ops are arith.constant ops, as upstream."""
+    from mlir_py.dialects.arith import DIALECT as ARITH
+    hook = ARITH.materialize_constant
+    return hook(value, type, loc) if hook is not None else None
+
+
+DIALECT = Dialect("affine", ops=OPS, materialize_constant=_materialize_constant,
                   description="Loops, conditions and accesses with affine index expressions.")
 AFFINE = DIALECT
 

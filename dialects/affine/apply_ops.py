@@ -12,11 +12,10 @@ from mlir_py.dialects.affine.syntax import (
 )
 from mlir_py.dialects.affine.validity import is_valid_dim, is_valid_symbol
 
-from mlir_py.builtin.constraints import Index
+from mlir_py.builtin.constraints import AffineMapAttrC, DenseArrayOf, Index
 from mlir_py.definition.constraints import AnyOf, BaseAttr
-from mlir_py.definition.opdef import Op, opt_prop, prop, result, var_operand, var_result, operand
+from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result, var_operand, var_result
 from mlir_py.definition.traits import Pure
-from mlir_py.builtin.constraints import AffineMapAttrC, DenseArrayOf
 from mlir_py.ir.builtin_attributes import AffineMapAttr, BoolAttr, DenseArrayAttr, IntegerAttr, UnitAttr
 from mlir_py.ir.builtin_types import i32, i64, index
 
@@ -56,6 +55,11 @@ class _MapOp(Op):
         """The map as an AffineMap."""
         return self.map.value
 
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.affine.canonicalize import patterns_for
+        return patterns_for(cls.name)
+
     def _verify_counts(self) -> str | None:
         amap = self.map.value
         if len(self.operands) != amap.num_inputs:
@@ -73,6 +77,10 @@ class ApplyOp(_MapOp):
     """
 
     name = "affine.apply"
+
+    def fold(self, operands):
+        from mlir_py.dialects.affine.canonicalize import fold_apply
+        return fold_apply(self, operands)
 
     def verify_(self):
         err = self._verify_counts()
@@ -99,6 +107,10 @@ class MinOp(_MapOp):
 
     name = "affine.min"
 
+    def fold(self, operands):
+        from mlir_py.dialects.affine.canonicalize import fold_min_max
+        return fold_min_max(self, operands, True)
+
     def verify_(self):
         if not self.map.value.results:
             return "affine map expect at least one result"
@@ -114,6 +126,10 @@ class MaxOp(_MapOp):
     """
 
     name = "affine.max"
+
+    def fold(self, operands):
+        from mlir_py.dialects.affine.canonicalize import fold_min_max
+        return fold_min_max(self, operands, False)
 
     def verify_(self):
         if not self.map.value.results:
@@ -147,7 +163,8 @@ def print_basis(printer: Printer, values, static: DenseArrayAttr) -> None:
 
 def _verify_basis(op, static: DenseArrayAttr, dynamic) -> str | None:
     if sum(1 for x in static.values if x == DYNAMIC) != len(dynamic):
-        return "mismatch between dynamic and static basis (kDynamic marker but no corresponding dynamic basis entry) -- this can only happen due to an incorrect fold/rewrite"
+        return ("mismatch between dynamic and static basis (kDynamic marker but no corresponding dynamic basis "
+                "entry) -- this can only happen due to an incorrect fold/rewrite")
     if any(x != DYNAMIC and x <= 0 for x in static.values):
         return "no zero or negative basis elements may be static"
     return None

@@ -12,14 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from mlir_py.dialects.affine.syntax import (
     expr_of_ssa_ids,
     name_pos,
     parse_affine_expr_of_ssa_ids,
     parse_affine_map_of_ssa_ids,
     parse_dim_and_symbol_list,
-    print_affine_map_of_ssa_ids,
     print_dim_and_symbol_list,
     resolve_deduplicated,
 )
@@ -34,8 +32,8 @@ from mlir_py.definition.traits import (
     LoopLikeOpInterface,
     OpAsmOpInterface,
     Pure,
-    RecursiveMemoryEffects,
     RecursivelySpeculatable,
+    RecursiveMemoryEffects,
     RegionBranchOpInterface,
     ReturnLike,
     SingleBlockImplicitTerminator,
@@ -220,6 +218,15 @@ class ForOp(Op):
                                              ("upperBoundMap", self.upper_bound_map)) if _is_inline_bound(amap))
 
     # -- interfaces ----------------------------------------------------------
+
+    def fold(self, operands):
+        from mlir_py.dialects.affine.canonicalize import fold_for
+        return fold_for(self)
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.affine.canonicalize import patterns_for
+        return patterns_for(cls.name)
 
     def get_speculatability(self) -> str:
         # A unit step terminates for any bounds; other steps are not reasoned about (upstream).

@@ -55,6 +55,11 @@ class LoadOp(Op):
 
     name = "affine.load"
     properties_printed_inline = ("map",)
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.affine.canonicalize import patterns_for
+        return patterns_for(cls.name)
     traits = [MemoryEffects(Read("memref"))]
     memref = operand(AnyRankedMemRef)
     indices = var_operand(AnyType)
@@ -95,6 +100,11 @@ class StoreOp(Op):
 
     name = "affine.store"
     properties_printed_inline = ("map",)
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.affine.canonicalize import patterns_for
+        return patterns_for(cls.name)
     traits = [MemoryEffects(Write("memref"))]
     value = operand(AnyType)
     memref = operand(AnyRankedMemRef)
@@ -146,6 +156,11 @@ class VectorLoadOp(Op):
 
     name = "affine.vector_load"
     properties_printed_inline = ("map",)
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.affine.canonicalize import patterns_for
+        return patterns_for(cls.name)
     traits = [MemoryEffects(Read("memref"))]
     memref = operand(AnyRankedMemRef)
     indices = var_operand(AnyType)
@@ -190,6 +205,11 @@ class VectorStoreOp(Op):
 
     name = "affine.vector_store"
     properties_printed_inline = ("map",)
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.affine.canonicalize import patterns_for
+        return patterns_for(cls.name)
     traits = [MemoryEffects(Write("memref"))]
     value = operand(AnyVector)
     memref = operand(AnyRankedMemRef)
@@ -241,6 +261,11 @@ class PrefetchOp(Op):
 
     name = "affine.prefetch"
     properties_printed_inline = ("map",)
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.affine.canonicalize import patterns_for
+        return patterns_for(cls.name)
     traits = [MemoryEffects(Read("memref"), Write("memref"))]
     memref = operand(AnyRankedMemRef)
     indices = var_operand(AnyType)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from mlir_py.ir.affine_expr import AffineExpr, AffineMap
 from mlir_py.ir import affine_parser
-from mlir_py.ir.affine_expr import dim, symbol
+from mlir_py.ir.affine_expr import AffineExpr, AffineMap, dim, symbol
 from mlir_py.ir.affine_parser import AffineParseError, SSAAffineMap
 from mlir_py.ir.builtin_attributes import AffineMapAttr
 from mlir_py.ir.builtin_types import index
@@ -58,7 +57,10 @@ def _ssa_map(parser: Parser, parse) -> tuple[AffineMap, list[UnresolvedOperand],
 
 def parse_affine_map_of_ssa_ids(parser: Parser, delimiter: str = "[") -> tuple[AffineMap, list[UnresolvedOperand]]:
     """`[%i + 1, symbol(%n)]`: the map and its operands (dims, then symbols), unresolved."""
-    amap, dims, syms = _ssa_map(parser, lambda text, pos: affine_parser.parse_affine_map_of_ssa_ids(text, pos, delimiter))
+    def parse(text: str, pos: int) -> SSAAffineMap:
+        return affine_parser.parse_affine_map_of_ssa_ids(text, pos, delimiter)
+
+    amap, dims, syms = _ssa_map(parser, parse)
     return amap, dims + syms
 
 
