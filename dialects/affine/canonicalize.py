@@ -19,9 +19,9 @@ from mlir_py.dialects.affine.map_utils import (
     constant_index,
 )
 
-from mlir_py.ir.affine_expr import AffineConstantExpr, AffineDimExpr, AffineMap, AffineSymbolExpr, constant
+from mlir_py.ir.affine_expr import AffineConstantExpr, AffineDimExpr, AffineMap, AffineSymbolExpr, IntegerSet, constant
 from mlir_py.ir.affine_flatten import flatten_affine_expr
-from mlir_py.ir.builtin_attributes import AffineMapAttr, DenseArrayAttr, IntegerAttr
+from mlir_py.ir.builtin_attributes import AffineMapAttr, DenseArrayAttr, IntegerAttr, IntegerSetAttr
 from mlir_py.ir.builtin_types import i32, index
 from mlir_py.ir.operation import Operation
 from mlir_py.rewrite.pattern import FunctionPattern, PatternRewriter
@@ -229,6 +229,23 @@ def fold_for(op):
     if op.results and op.get_constant_trip_count() == 0:
         return list(op.inits)
     return list(op.results) if changed else None
+
+
+def fold_if(op):
+    """Compose producer applies into the condition and canonicalize it with its operands (in place)."""
+    iset = op.condition.value
+    operands = list(op.operands)
+    if any(getattr(getattr(v, "op", None), "name", None) == "affine.apply" for v in operands):
+        amap = AffineMap(iset.num_dims, iset.num_symbols, iset.constraints)
+        amap, operands = compose_affine_map_and_operands(amap, operands)
+        iset = IntegerSet(amap.num_dims, amap.num_symbols, amap.results, iset.eq_flags)
+    iset, operands = canonicalize_map_and_operands(iset, operands)
+    if iset is op.condition.value and len(operands) == len(op.operands) and \
+            all(a is b for a, b in zip(operands, op.operands)):
+        return None
+    op.set_operands(operands)
+    op.properties["condition"] = IntegerSetAttr(iset)
+    return list(op.results)
 
 
 def fold_empty_loop(op: Operation, rw: PatternRewriter) -> bool:

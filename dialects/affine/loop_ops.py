@@ -571,6 +571,10 @@ class IfOp(Op):
     def integer_set(self):
         return self.condition.value
 
+    def fold(self, operands):
+        from mlir_py.dialects.affine.canonicalize import fold_if
+        return fold_if(self)
+
     @classmethod
     def parse(cls, parser: Parser):
         pos = parser.skip_ws()

@@ -109,3 +109,31 @@ def test_compose_then_fold_through_a_chain():
     assert "affine_map<()[s0, s1] -> (s1 + s0 floordiv 3)>" in out, out
     assert "affine.apply #map()[%arg1, %arg0]" in out, out
     assert out.count("affine.apply") == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(_pure_trees(), _VALUES)
+def test_lower_affine_expansion_folds_to_the_value(tree, values):
+    """lower-affine's arith sequences (floordiv/ceildiv/mod corrections included), applied to arguments
+    that are then replaced by constants and folded by arith, give what the expression evaluates to."""
+    from mlir_py.dialects.arith import ConstantOp
+
+    from mlir_py.ir.builtin_attributes import IntegerAttr
+    from mlir_py.ir.builtin_types import index
+
+    amap = AffineMap(NUM_DIMS, NUM_SYMS, [_build(tree)])
+    text = ("func.func @f(%a: index, %b: index, %c: index, %d: index) -> index {\n"
+            f"  %r = affine.apply affine_map<{amap}>(%a, %b)[%c, %d]\n  return %r : index\n}}\n")
+    module = mp.parse(CTX, text)
+    PassManager().add("lower-affine").run(module)
+    assert "affine." not in str(module)
+    body = module.regions[0].first_block.first_op.regions[0].first_block
+    for arg, v in zip(body.args, values):
+        c = ConstantOp(IntegerAttr(v, index))
+        body.prepend(c)
+        arg.replace_all_uses_with(c.result)
+    PassManager().add("canonicalize").run(module)
+    producer = body.last_op.operands[0].op
+    assert producer.name == "arith.constant", str(module)
+    dims, syms = values[:NUM_DIMS], values[NUM_DIMS:]
+    assert producer.properties["value"].value == _reference(tree, dims, syms)
