@@ -240,19 +240,10 @@ def _lower_to_llvm(module: Operation) -> None:
 
 
 def _translate(module: Operation) -> str:
-    from mlir_py.target.llvmir import translate_to_llvm_ir
+    from mlir_py.target.llvmir import translate_module_to_llvmir
 
-    from mlir_py.ir.diagnostics import DiagnosticCollector
-    with DiagnosticCollector() as diags:
-        try:
-            text = translate_to_llvm_ir(module)
-        except CompilationError:
-            raise
-        except Exception as e:  # noqa: BLE001
-            from mlir_py.ir.diagnostics import DiagnosticError
-            if isinstance(e, DiagnosticError):
-                raise CompilationError("translation to LLVM IR failed", e.diagnostics) from None
-            raise
-    if diags.errors:
-        raise CompilationError("translation to LLVM IR failed", diags.errors)
-    return text
+    from mlir_py.ir.diagnostics import DiagnosticError
+    try:
+        return translate_module_to_llvmir(module)
+    except DiagnosticError as e:
+        raise CompilationError("translation to LLVM IR failed", e.diagnostics) from None

@@ -184,7 +184,7 @@ def _run(argv: list[str]) -> int:
         FunctionNotFoundError,
         UnsupportedSignatureError,
     )
-    args = build_arg_parser().parse_args(argv)
+    args = build_arg_parser().parse_args(_join_negative_scalars(argv))
     check_input_path(args.input)
     if args.output is not None:
         check_output_path(args.output)
@@ -227,6 +227,24 @@ def _run(argv: list[str]) -> int:
     else:
         _print(results)
     return 0
+
+
+def _join_negative_scalars(argv: list[str]) -> list[str]:
+    """`--arg-scalar -1.5:f32` as `--arg-scalar=-1.5:f32`: argparse would take the
+    value for an option because it starts with '-'."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--":
+            out += argv[i:]
+            break
+        if argv[i] == "--arg-scalar" and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"--arg-scalar={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 def _argument_source(e, items: list[tuple[str, str]]) -> str:
