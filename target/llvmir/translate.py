@@ -38,6 +38,7 @@ from mlir_py.target.llvmir.types import (
     constant_literal,
     int_literal,
     llvm_name,
+    quote_string,
 )
 
 from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr, StringAttr, UnitAttr
@@ -181,6 +182,7 @@ class ModuleTranslator:
         out: list[str] = []
         if self.module_name:
             out.append(f"; ModuleID = '{self.module_name}'")
+            out.append(f"source_filename = {quote_string(self.module_name)}")
         out.extend(self.types.definitions())
         out.extend(globals_)
         out.extend(functions)
