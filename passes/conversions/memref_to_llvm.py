@@ -35,7 +35,7 @@ from mlir_py.passes.conversions.llvm_type_converter import (
 
 from mlir_py.definition.traits import SingleBlock
 from mlir_py.ir.attributes import Attribute
-from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr, UnitAttr
 from mlir_py.ir.builtin_types import (
     FloatType,
     IndexType,
@@ -276,6 +276,13 @@ def _alignment(op: Operation) -> int | None:
     return int(a.value) if a is not None else None
 
 
+def _mark_nontemporal(op: Operation, access: Operation) -> None:
+    """memref's `nontemporal = true` becomes the llvm access's `nontemporal` unit property."""
+    nt = op.properties.get("nontemporal")
+    if nt is not None and nt.value:
+        access.properties["nontemporal"] = UnitAttr()
+
+
 def lower_load(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
     t = _memref_type(op.operands[0])
@@ -284,7 +291,9 @@ def lower_load(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter)
         return False
     b = LLVMBuilder(rw)
     ptr = strided_element_ptr(b, tc, t, adaptor.operands[0], list(adaptor.operands[1:]))
-    rw.replace_op(op, [b.load(ptr, rt, alignment=_alignment(op))])
+    value = b.load(ptr, rt, alignment=_alignment(op))
+    _mark_nontemporal(op, value.op)
+    rw.replace_op(op, [value])
     return True
 
 
@@ -295,7 +304,25 @@ def lower_store(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter
         return False
     b = LLVMBuilder(rw)
     ptr = strided_element_ptr(b, tc, t, adaptor.operands[1], list(adaptor.operands[2:]))
-    rw.replace_op(op, b.store(adaptor.operands[0], ptr, alignment=_alignment(op)))
+    store = b.store(adaptor.operands[0], ptr, alignment=_alignment(op))
+    _mark_nontemporal(op, store)
+    rw.replace_op(op, store)
+    return True
+
+
+def lower_prefetch(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """`llvm.intr.prefetch` of the element's address (rw, locality hint, data/instruction cache)."""
+    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
+    t = _memref_type(op.operands[0])
+    if tc.convert_type(t) is None:
+        return False
+    b = LLVMBuilder(rw)
+    ptr = strided_element_ptr(b, tc, t, adaptor.operands[0], list(adaptor.operands[1:]))
+    i32 = IntegerType(32)
+    p = op.properties
+    rw.replace_op(op, b.insert_op(op_class("llvm.intr.prefetch")(
+        ptr, rw=IntegerAttr(int(bool(p["isWrite"].value)), i32), hint=IntegerAttr(int(p["localityHint"].value), i32),
+        cache=IntegerAttr(int(bool(p["isDataCache"].value)), i32))))
     return True
 
 
@@ -869,7 +896,7 @@ def memref_to_llvm_patterns(use_aligned_alloc: bool = False) -> list:
     return [
         P(_lower_alloc(use_aligned_alloc), "memref.alloc"), P(lower_alloca, "memref.alloca"),
         P(lower_dealloc, "memref.dealloc"), P(lower_load, "memref.load"), P(lower_store, "memref.store"),
-        P(lower_dim, "memref.dim"), P(lower_rank, "memref.rank"), P(lower_copy, "memref.copy"),
+        P(lower_prefetch, "memref.prefetch"), P(lower_dim, "memref.dim"), P(lower_rank, "memref.rank"), P(lower_copy, "memref.copy"),
         P(lower_subview, "memref.subview"), P(lower_reinterpret_cast, "memref.reinterpret_cast"),
         P(lower_cast, "memref.cast"), P(lower_transpose, "memref.transpose"),
         P(lower_expand_shape, "memref.expand_shape"), P(lower_collapse_shape, "memref.collapse_shape"),
