@@ -896,7 +896,8 @@ def memref_to_llvm_patterns(use_aligned_alloc: bool = False) -> list:
     return [
         P(_lower_alloc(use_aligned_alloc), "memref.alloc"), P(lower_alloca, "memref.alloca"),
         P(lower_dealloc, "memref.dealloc"), P(lower_load, "memref.load"), P(lower_store, "memref.store"),
-        P(lower_prefetch, "memref.prefetch"), P(lower_dim, "memref.dim"), P(lower_rank, "memref.rank"), P(lower_copy, "memref.copy"),
+        P(lower_prefetch, "memref.prefetch"), P(lower_dim, "memref.dim"), P(lower_rank, "memref.rank"),
+        P(lower_copy, "memref.copy"),
         P(lower_subview, "memref.subview"), P(lower_reinterpret_cast, "memref.reinterpret_cast"),
         P(lower_cast, "memref.cast"), P(lower_transpose, "memref.transpose"),
         P(lower_expand_shape, "memref.expand_shape"), P(lower_collapse_shape, "memref.collapse_shape"),
