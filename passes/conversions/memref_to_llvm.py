@@ -42,7 +42,6 @@ from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr, UnitAttr
 from mlir_py.ir.builtin_types import (
     FloatType,
-    IndexType,
     IntegerType,
     MemRefType,
     RankedTensorType,
@@ -56,9 +55,6 @@ from mlir_py.rewrite.conversion import (
     OpAdaptor,
     apply_partial_conversion,
 )
-
-INDEX = IndexType()
-
 
 # ---------------------------------------------------------------------------
 # Allocation
