@@ -11,9 +11,6 @@ import os
 import llvmlite.binding as llvm
 import numpy as np
 import pytest
-
-import mlir_py as mp
-from mlir_py.ir.diagnostics import DiagnosticError
 from mlir_py.target.llvmir import translate_module_to_llvmir
 from mlir_py.target.llvmir.codegen import (
     TargetOptions,
@@ -22,6 +19,9 @@ from mlir_py.target.llvmir.codegen import (
     optimize_module,
     parse_and_verify,
 )
+
+import mlir_py as mp
+from mlir_py.ir.diagnostics import DiagnosticError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RNG = np.random.default_rng(20261203)
@@ -176,7 +176,7 @@ def test_jit_struct_insert_and_extract():
 
 
 MEMORY = """
-llvm.mlir.global internal constant @weights(dense<[0.5, -1.25, 2.0, 3.5]> : tensor<4xf32>) {addr_space = 0 : i32} : !llvm.array<4 x f32>
+llvm.mlir.global internal constant @weights(dense<[0.5, -1.25, 2.0, 3.5]> : tensor<4xf32>) : !llvm.array<4 x f32>
 llvm.func @axpy(%x: !llvm.ptr, %y: !llvm.ptr, %n: i64) {
   %c0 = llvm.mlir.constant(0 : i64) : i64
   %c1 = llvm.mlir.constant(1 : i64) : i64
@@ -282,6 +282,7 @@ def test_constants_are_bit_exact():
 
 def test_python_builders_make_translatable_functions():
     from mlir_py.dialects import llvm as L
+
     from mlir_py.ir.builtin_attributes import IntegerAttr
     from mlir_py.ir.builtin_types import f64, i64
     from mlir_py.ir.operation import Block, Region
