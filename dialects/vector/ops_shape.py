@@ -213,6 +213,12 @@ class ExtractOp(Op):
                 return b
             if not isinstance(b.type, VectorType) and not isinstance(self.result.type, VectorType):
                 return b
+        if isinstance(src, FromElementsOp):
+            strides = [1] * src.dest.type.rank
+            for i in range(len(strides) - 2, -1, -1):
+                strides[i] = strides[i + 1] * src.dest.type.shape[i + 1]
+            if len(pos) == len(strides):
+                return src.elements[sum(p * st for p, st in zip(pos, strides))]
         if isinstance(src, InsertOp) and src.position == pos and src.value_to_store.type is self.result.type:
             return src.value_to_store
         if isinstance(src, ExtractOp) and DYNAMIC not in src.position and POISON_INDEX not in src.position:
@@ -529,11 +535,12 @@ class ShapeCastOp(Op):
                 return inner.source
             self.set_operand(0, inner.source)
             return self.result
-        b = defining(src, BroadcastOp)
-        if b is not None and not isinstance(b.source.type, VectorType):
-            self.set_operand(0, b.source)  # shape_cast(broadcast(scalar)) -> broadcast(scalar)
-            return None
         return None
+
+    @classmethod
+    def get_canonicalization_patterns(cls):
+        from mlir_py.dialects.vector.canonicalize import shape_cast_of_broadcast
+        return [shape_cast_of_broadcast]
 
 
 class TransposeOp(Op):

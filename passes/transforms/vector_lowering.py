@@ -235,8 +235,8 @@ def lower_multi_reduction(op, rw) -> bool:
     dims = sorted(set(op.dims))
     par = [i for i in range(st.rank) if i not in dims]
     kind = op.kind_name
-    if not dims:
-        rw.replace_op(op, [combine(rw, kind, src, op.acc)])
+    if not dims:  # as upstream's fold: reducing no dimension gives the source
+        rw.replace_op(op, [src])
         return True
     order = par + dims
     if order != list(range(st.rank)):

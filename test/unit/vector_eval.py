@@ -145,6 +145,8 @@ def _vector_op(op, name, g):  # noqa: C901
     if name == "vector.reduction":
         r = _reduce(op.kind_name, g[0].reshape(-1))
         return [_KIND[op.kind_name](r, g[1]) if len(g) > 1 else r]
+    if name == "vector.multi_reduction" and not op.dims:
+        return [g[0]]
     if name == "vector.multi_reduction":
         return [_KIND[op.kind_name](_reduce(op.kind_name, g[0], axis=tuple(op.dims)), g[1])]
     if name == "vector.outerproduct":
