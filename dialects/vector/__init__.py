@@ -38,6 +38,7 @@ from mlir_py.dialects.vector.ops_shape import (
     ShapeCastOp,
     StepOp,
     TransposeOp,
+    VectorScaleOp,
 )
 
 from mlir_py.definition.dialect import Dialect
@@ -61,5 +62,5 @@ __all__ = [
     "BitCastOp", "BroadcastOp", "ConstantMaskOp", "ContractionOp", "CreateMaskOp", "ExtractOp",
     "ExtractStridedSliceOp", "FMAOp", "FromElementsOp", "GatherOp", "InsertOp", "InsertStridedSliceOp", "LoadOp",
     "MaskedLoadOp", "MaskedStoreOp", "MultiDimReductionOp", "OuterProductOp", "PrintOp", "ReductionOp",
-    "ScatterOp", "ShapeCastOp", "StepOp", "StoreOp", "TransferReadOp", "TransferWriteOp", "TransposeOp",
+    "ScatterOp", "ShapeCastOp", "StepOp", "StoreOp", "TransferReadOp", "TransferWriteOp", "TransposeOp", "VectorScaleOp",
 ]

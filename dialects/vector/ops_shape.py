@@ -33,7 +33,7 @@ from mlir_py.dialects.vector.common import (
 from mlir_py.builtin.constraints import DenseArrayOf, Index
 from mlir_py.definition.constraints import AnyType, Predicate
 from mlir_py.definition.opdef import Op, operand, prop, result, var_operand
-from mlir_py.definition.traits import AllTypesMatch, Pure
+from mlir_py.definition.traits import AllTypesMatch, OpAsmOpInterface, Pure
 from mlir_py.ir.builtin_attributes import DenseArrayAttr, DenseElementsAttr
 from mlir_py.ir.builtin_types import DYNAMIC, FloatType, IndexType, IntegerType, VectorType, i64
 
@@ -725,6 +725,24 @@ class StepOp(Op):
     assembly_format = "attr-dict `:` type($result)"
 
 
+class VectorScaleOp(Op):
+    """The runtime multiple of the scalable dimensions (`vector<[4]xf32>` holds
+    `4 * vscale` lanes); 1 on targets without scalable vectors.
+
+    ```mlir
+    %vscale = vector.vscale
+    ```
+    """
+
+    name = "vector.vscale"
+    traits = [Pure, OpAsmOpInterface]
+    res = result(Index)
+    assembly_format = "attr-dict"
+
+    def get_asm_result_name(self) -> str:
+        return "vscale"
+
+
 class CreateMaskOp(Op):
     """A mask that is set in the box `[0, %bound_i)` of each dimension (bounds
     are clamped to the vector's size).
@@ -792,4 +810,4 @@ class ConstantMaskOp(Op):
 
 
 OPS = [BroadcastOp, ExtractOp, InsertOp, ExtractStridedSliceOp, InsertStridedSliceOp, ShapeCastOp, TransposeOp,
-       BitCastOp, FromElementsOp, StepOp, CreateMaskOp, ConstantMaskOp]
+       BitCastOp, FromElementsOp, StepOp, VectorScaleOp, CreateMaskOp, ConstantMaskOp]
