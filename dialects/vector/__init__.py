@@ -62,5 +62,6 @@ __all__ = [
     "BitCastOp", "BroadcastOp", "ConstantMaskOp", "ContractionOp", "CreateMaskOp", "ExtractOp",
     "ExtractStridedSliceOp", "FMAOp", "FromElementsOp", "GatherOp", "InsertOp", "InsertStridedSliceOp", "LoadOp",
     "MaskedLoadOp", "MaskedStoreOp", "MultiDimReductionOp", "OuterProductOp", "PrintOp", "ReductionOp",
-    "ScatterOp", "ShapeCastOp", "StepOp", "StoreOp", "TransferReadOp", "TransferWriteOp", "TransposeOp", "VectorScaleOp",
+    "ScatterOp", "ShapeCastOp", "StepOp", "StoreOp", "TransferReadOp", "TransferWriteOp", "TransposeOp",
+    "VectorScaleOp",
 ]
