@@ -123,7 +123,7 @@ def _parse_scalar(text: str, spec, what: str):
             raise ValueError
         return int(value, 0)
     except ValueError:
-        raise ToolError(f"{what}: --arg-scalar {text} is not a {spec.type_text} value") from None
+        raise ToolError(f"{what}: --arg-scalar {text} is not a valid {spec.type_text} value") from None
 
 
 def _call_arguments(fn, items: list[tuple[str, str]]) -> list:
@@ -134,7 +134,7 @@ def _call_arguments(fn, items: list[tuple[str, str]]) -> list:
         spec = sig.inputs[i] if i < len(sig.inputs) else None
         if flag == "--arg":
             if spec is not None and not spec.is_memref:
-                raise ToolError(f"{what} is a {spec.type_text} scalar: give it with --arg-scalar, not --arg {text}")
+                raise ToolError(f"{what} is a scalar ({spec.type_text}): give it with --arg-scalar, not --arg {text}")
             values.append(_load_npy(text))
         else:
             if spec is None:  # too many: the call reports the count

@@ -153,9 +153,9 @@ def test_scalar_and_array_mix_ups(capsys, tmp_path, mlp_inputs):
     np.save(tmp_path / "x.npy", np.ones(3, np.float32))
     assert "argument 1 of @axpb has type f32, but --arg-scalar 2:i32 is i32" in \
         _error(capsys, src, "-e", "axpb", "--arg", tmp_path / "x.npy", "--arg-scalar", "2:i32", "--arg-scalar", "1")
-    assert "argument 2 of @axpb: --arg-scalar 1.5 is not a i32 value" in \
+    assert "argument 2 of @axpb: --arg-scalar 1.5 is not a valid i32 value" in \
         _error(capsys, src, "-e", "axpb", "--arg", tmp_path / "x.npy", "--arg-scalar", "2", "--arg-scalar", "1.5")
-    assert "argument 2 of @axpb is a i32 scalar: give it with --arg-scalar" in \
+    assert "argument 2 of @axpb is a scalar (i32): give it with --arg-scalar" in \
         _error(capsys, src, "-e", "axpb", "--arg", tmp_path / "x.npy", "--arg-scalar", "2", "--arg", px)
     assert "argument 2 of @axpb = 4294967296 is out of range for i32" in \
         _error(capsys, src, "-e", "axpb", "--arg", tmp_path / "x.npy", "--arg-scalar", "2", "--arg-scalar",
