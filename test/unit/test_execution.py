@@ -393,3 +393,36 @@ def test_no_leak_over_10000_calls(engine):
     gc.collect()
     assert Allocation.live == live
     assert _rss_bytes() - rss < 8 * 2**20
+
+
+AFFINE_MATMUL = """
+func.func @matmul(%a: memref<24x20xf32>, %b: memref<20x18xf32>, %c: memref<24x18xf32>) {
+  affine.for %i = 0 to 24 {
+    affine.for %j = 0 to 18 {
+      affine.for %k = 0 to 20 {
+        %x = affine.load %a[%i, %k] : memref<24x20xf32>
+        %y = affine.load %b[%k, %j] : memref<20x18xf32>
+        %z = affine.load %c[%i, %j] : memref<24x18xf32>
+        %p = arith.mulf %x, %y : f32
+        %s = arith.addf %z, %p : f32
+        affine.store %s, %c[%i, %j] : memref<24x18xf32>
+      }
+    }
+  }
+  return
+}
+"""
+
+
+@pytest.mark.parametrize("tile", [None, 8])
+def test_affine_matmul_naive_and_tiled(tile):
+    module = mp.parse(mp.Context.with_available_dialects(), AFFINE_MATMUL)
+    if tile is not None:  # tiles of 8 leave partial tiles (24x18x20): min/max bounds
+        from mlir_py.pass_manager import PassManager
+        assert PassManager.parse(f"builtin.module(func.func(affine-loop-tile{{tile-size={tile}}}))").run(module)
+        assert "to min #map" in str(module)
+    fn = ExecutionEngine(module).lookup("matmul")
+    a, b, c = rand(24, 20), rand(20, 18), rand(24, 18)
+    want = c + a @ b
+    fn(a, b, c)
+    np.testing.assert_allclose(c, want, rtol=1e-4, atol=1e-5)
