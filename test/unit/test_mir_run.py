@@ -150,7 +150,7 @@ def test_scalar_and_array_mix_ups(capsys, tmp_path, mlp_inputs):
         in _error(capsys, MLP, "--arg", px, "--arg-scalar", "2", "--arg", pb)
     src = tmp_path / "s.mir"
     src.write_text(SCALARS)
-    np.save(tmp_path / "x.npy", np.ones(3, np.float32))
+    np.save(tmp_path / "x.npy", rng.standard_normal(3).astype(np.float32))
     assert "argument 1 of @axpb has type f32, but --arg-scalar 2:i32 is i32" in \
         _error(capsys, src, "-e", "axpb", "--arg", tmp_path / "x.npy", "--arg-scalar", "2:i32", "--arg-scalar", "1")
     assert "argument 2 of @axpb: --arg-scalar 1.5 is not a valid i32 value" in \
