@@ -222,7 +222,7 @@ class ModuleTranslator:
         elif linkage != "external":
             words.append(linkage)
         vis = p.get("visibility_")
-        if vis is not None and vis.value:
+        if vis is not None and vis.value and linkage not in ("private", "internal"):  # local symbols: default
             words.append({1: "hidden", 2: "protected"}[vis.value])
         if "dso_local" in p:
             words.append("dso_local")
@@ -414,7 +414,7 @@ class ModuleTranslator:
         if linkage != "external":
             head.append(linkage)
         vis = p.get("visibility_")
-        if vis is not None and vis.value:
+        if vis is not None and vis.value and linkage not in ("private", "internal"):
             head.append({1: "hidden", 2: "protected"}[vis.value])
         if "dso_local" in p:
             head.append("dso_local")
