@@ -319,3 +319,44 @@ def test_ops_outside_the_llvm_dialect_are_diagnostics_at_the_op():
     with pytest.raises(DiagnosticError) as e:
         translate_module_to_llvmir(m)
     assert "test.mir:2:8: error: 'arith.addi' op cannot be translated to LLVM IR" in str(e.value)
+
+
+INTRINSICS = """
+llvm.func @carry(%a: i32, %b: i32) -> i32 {
+  %s = "llvm.intr.uadd.with.overflow"(%a, %b) : (i32, i32) -> !llvm.struct<(i32, i1)>
+  %o = llvm.extractvalue %s[1] : !llvm.struct<(i32, i1)>
+  %r = llvm.zext %o : i1 to i32
+  llvm.return %r : i32
+}
+llvm.func @angle(%y: f64, %x: f64) -> f64 {
+  %a = llvm.intr.atan2(%y, %x) : (f64, f64) -> f64
+  %b = llvm.intr.sqrt(%x) : (f64) -> f64
+  %c = llvm.intr.maxnum(%a, %b) : (f64, f64) -> f64
+  llvm.return %c : f64
+}
+llvm.func @bits(%a: i32) -> i32 {
+  %z = "llvm.intr.ctlz"(%a) <{is_zero_poison = false}> : (i32) -> i32
+  %p = llvm.intr.ctpop(%a) : (i32) -> i32
+  %r = llvm.intr.umin(%z, %p) : (i32, i32) -> i32
+  %s = llvm.sub %z, %p : i32
+  %m = "llvm.intr.abs"(%s) <{is_int_min_poison = false}> : (i32) -> i32
+  %t = llvm.add %r, %m : i32
+  llvm.return %t : i32
+}
+"""
+
+
+def test_jit_intrinsics_match_numpy():
+    jit = Jit(INTRINSICS)
+    carry = jit.fn("carry", ctypes.c_int32, ctypes.c_uint32, ctypes.c_uint32)
+    for a, b in RNG.integers(0, 2**32, (30, 2), dtype=np.uint64):
+        assert carry(int(a), int(b)) == int(int(a) + int(b) >= 2**32)
+    angle = jit.fn("angle", ctypes.c_double, ctypes.c_double, ctypes.c_double)
+    ys, xs = RNG.normal(size=20), RNG.uniform(0, 4, 20)
+    np.testing.assert_allclose([angle(y, x) for y, x in zip(ys, xs)], np.fmax(np.arctan2(ys, xs), np.sqrt(xs)),
+                               rtol=1e-14)
+    bits = jit.fn("bits", ctypes.c_int32, ctypes.c_uint32)
+    for a in RNG.integers(0, 2**32, 30, dtype=np.uint64):
+        a = int(a)
+        z, p = 32 - a.bit_length(), bin(a).count("1")
+        assert bits(a) == min(z, p) + abs(z - p)
