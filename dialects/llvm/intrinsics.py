@@ -71,6 +71,9 @@ _UNARY_F = [
     ("FloorOp", "floor", "Round toward negative infinity."), ("CeilOp", "ceil", "Round toward positive infinity."),
     ("FTruncOp", "trunc", "Round toward zero."), ("RoundOp", "round", "Round half away from zero."),
     ("RoundEvenOp", "roundeven", "Round half to even."), ("RintOp", "rint", "Round in the current mode."),
+    ("Exp10Op", "exp10", "10 to the x."), ("AsinOp", "asin", "Arc sine."), ("AcosOp", "acos", "Arc cosine."),
+    ("AtanOp", "atan", "Arc tangent."), ("SinhOp", "sinh", "Hyperbolic sine."),
+    ("CoshOp", "cosh", "Hyperbolic cosine."),
     ("NearbyintOp", "nearbyint", "Round in the current mode without inexact."),
 ]
 _BINARY_F = [
@@ -79,11 +82,16 @@ _BINARY_F = [
     ("MaxNumOp", "maxnum", "IEEE maxNum: the non-NaN operand if one is NaN."),
     ("MinimumOp", "minimum", "IEEE 754-2019 minimum: NaN if either is NaN; -0 < +0."),
     ("MaximumOp", "maximum", "IEEE 754-2019 maximum: NaN if either is NaN; -0 < +0."),
+    ("Atan2Op", "atan2", "Arc tangent of a/b in the quadrant of (b, a)."),
 ]
 _UNARY_I = [("CtPopOp", "ctpop", "Number of set bits."), ("BitReverseOp", "bitreverse", "Reverses the bits."),
             ("ByteSwapOp", "bswap", "Reverses the bytes.")]
 _BINARY_I = [("SMaxOp", "smax", "Signed maximum."), ("SMinOp", "smin", "Signed minimum."),
-             ("UMaxOp", "umax", "Unsigned maximum."), ("UMinOp", "umin", "Unsigned minimum.")]
+             ("UMaxOp", "umax", "Unsigned maximum."), ("UMinOp", "umin", "Unsigned minimum."),
+             ("SAddSatOp", "sadd.sat", "Signed addition, saturating."),
+             ("UAddSatOp", "uadd.sat", "Unsigned addition, saturating."),
+             ("SSubSatOp", "ssub.sat", "Signed subtraction, saturating."),
+             ("USubSatOp", "usub.sat", "Unsigned subtraction, saturating.")]
 
 _ops: list[type] = []
 for _n, _m, _w in _UNARY_F:
@@ -94,6 +102,46 @@ for _n, _m, _w in _UNARY_I:
     _ops.append(_int_unary(_n, _m, _w))
 for _n, _m, _w in _BINARY_I:
     _ops.append(_int_binary(_n, _m, _w))
+
+def _with_overflow(cls_name: str, mnemonic: str, what: str) -> type:
+    return _make(cls_name, f"{mnemonic}.with.overflow", what,
+                 f'%r = "llvm.intr.{mnemonic}.with.overflow"(%a, %b) : (i32, i32) -> !llvm.struct<(i32, i1)>',
+                 {"a": operand(IntLike), "b": operand(IntLike), "res": result(AnyType)}, [Pure], None, (0,))
+
+
+for _n, _m, _w in [("SAddWithOverflowOp", "sadd", "Signed addition and whether it overflowed."),
+                   ("UAddWithOverflowOp", "uadd", "Unsigned addition and whether it overflowed."),
+                   ("SSubWithOverflowOp", "ssub", "Signed subtraction and whether it overflowed."),
+                   ("USubWithOverflowOp", "usub", "Unsigned subtraction and whether it overflowed."),
+                   ("SMulWithOverflowOp", "smul", "Signed multiplication and whether it overflowed."),
+                   ("UMulWithOverflowOp", "umul", "Unsigned multiplication and whether it overflowed.")]:
+    _ops.append(_with_overflow(_n, _m, _w))
+
+
+def _funnel(cls_name: str, mnemonic: str, what: str) -> type:
+    return _make(cls_name, mnemonic, what, f"%r = llvm.intr.{mnemonic}(%a, %b, %c) : (i32, i32, i32) -> i32",
+                 {"a": operand(IntLike), "b": operand(IntLike), "c": operand(IntLike), "res": result(IntLike)},
+                 [Pure, SameOperandsAndResultType], _FN)
+
+
+_ops.append(_funnel("FshlOp", "fshl", "Funnel shift left: the high half of (a:b) << c."))
+_ops.append(_funnel("FshrOp", "fshr", "Funnel shift right: the low half of (a:b) >> c."))
+_ops.append(_make("IsFPClassOp", "is.fpclass", "Whether the value is in one of the classes of the `bit` mask "
+                  "(1: sNaN, 2: qNaN, 4: -inf, ... 512: +inf).",
+                  '%r = "llvm.intr.is.fpclass"(%x) <{bit = 3 : i32}> : (f32) -> i1',
+                  {"in_": operand(FloatLikeC), "bit": prop(I32Attr), "res": result(I1Like)}, [Pure], None, (0,)))
+_ops.append(_make("FPToSISatOp", "fptosi.sat", "Float to signed integer, saturating (NaN is 0).",
+                  '%r = "llvm.intr.fptosi.sat"(%x) : (f32) -> i32',
+                  {"in_": operand(FloatLikeC), "res": result(IntLike)}, [Pure], None, ("res", 0)))
+_ops.append(_make("FPToUISatOp", "fptoui.sat", "Float to unsigned integer, saturating (NaN is 0).",
+                  '%r = "llvm.intr.fptoui.sat"(%x) : (f32) -> i32',
+                  {"in_": operand(FloatLikeC), "res": result(IntLike)}, [Pure], None, ("res", 0)))
+_ops.append(_make("LroundOp", "lround", "Round half away from zero to an integer.",
+                  "%r = llvm.intr.lround(%x) : (f32) -> i64",
+                  {"val": operand(FloatLikeC), "res": result(IntLike)}, [Pure], _FN, ("res", 0)))
+_ops.append(_make("StepVectorOp", "stepvector", "The vector <0, 1, 2, ...>.",
+                  "%r = llvm.intr.stepvector : vector<4xi32>", {"res": result(AnyType)}, [Pure],
+                  "attr-dict `:` type($res)", ("res",)))
 
 PowIOp = _make("PowIOp", "powi", "Float to an integer power.", "%r = llvm.intr.powi(%x, %n) : (f32, i32) -> f32",
                {"val": operand(FloatLikeC), "power": operand(AnyInt),

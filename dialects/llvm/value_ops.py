@@ -203,6 +203,10 @@ class GlobalOp(Op):
             parser.parse_keyword()
             props["linkage"] = LinkageAttr(LINKAGES[kw])
         kw = parser.peek_keyword()
+        if kw in ("hidden", "protected"):
+            parser.parse_keyword()
+            props["visibility_"] = Visibility.attr(kw)
+            kw = parser.peek_keyword()
         if kw in ("unnamed_addr", "local_unnamed_addr"):
             parser.parse_keyword()
             props["unnamed_addr"] = UnnamedAddr.attr(kw)
@@ -234,6 +238,9 @@ class GlobalOp(Op):
     def print(self, printer: Printer) -> None:
         p = self.properties
         printer.write(" " + p["linkage"].case_names[0])
+        vis = p.get("visibility_")
+        if vis is not None and vis.value:
+            printer.write(" " + Visibility.name_of(vis))
         ua = p.get("unnamed_addr")
         if ua is not None and ua.value:
             printer.write(" " + UnnamedAddr.name_of(ua))

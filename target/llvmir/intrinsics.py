@@ -59,6 +59,7 @@ EXTRA_ARGS: dict[str, Callable[[Any], list[tuple[str, str]]]] = {
     "llvm.intr.memmove": _i1("isVolatile"),
     "llvm.intr.memset": _i1("isVolatile"),
     "llvm.intr.prefetch": _i32("rw", "hint", "cache"),
+    "llvm.intr.is.fpclass": _i32("bit"),
 }
 
 #: ops whose alignment becomes an `align N` attribute on their pointer operand (index)

@@ -39,11 +39,16 @@ _FLOATS = {"f16": "half", "bf16": "bfloat", "f32": "float", "f64": "double", "f8
 _IDENT = re.compile(r"[-a-zA-Z$._][-a-zA-Z$._0-9]*\Z")
 
 
+def quote_string(s: str) -> str:
+    """A double-quoted LLVM string, non-printable and quote characters escaped as `\\XX`."""
+    return '"' + "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else f"\\{ord(c):02X}" for c in s) + '"'
+
+
 def llvm_name(name: str) -> str:
     """A global or type name, quoted when LLVM's bare identifier syntax cannot spell it."""
     if _IDENT.match(name):
         return name
-    return '"' + "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else f"\\{ord(c):02X}" for c in name) + '"'
+    return quote_string(name)
 
 
 class TypeTranslator:
