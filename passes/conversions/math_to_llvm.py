@@ -3,7 +3,8 @@
 `math.sqrt` -> `llvm.intr.sqrt`, `math.exp` -> `llvm.intr.exp`, ... with the
 fast-math flags carried over; `expm1`, `log1p` and `rsqrt` are built from
 exp/log/sqrt as upstream builds them; `ctlz`/`cttz` pass `false` for
-"zero is poison", `absi` likewise. Functions without an LLVM intrinsic
+"zero is poison", `absi` likewise; `isnan`/`isinf`/`isfinite`/`isnormal` are
+`llvm.intr.is.fpclass` with the matching class mask. Functions without an LLVM intrinsic
 (tanh, erf, atan, cbrt, ...) are not touched here: `convert-math-to-libm`
 turns them into calls to the C library (`tanhf`, `erf`, ...), as upstream
 splits the work. Scalars and 1-D vectors lower directly, n-D vectors are
@@ -75,6 +76,23 @@ def _poison_flag(src: str, dst: str, flag: str) -> FunctionConversionPattern:
     return FunctionConversionPattern(lower, src)
 
 
+#: math's floating-point class tests -> the `llvm.intr.is.fpclass` mask (bits: 1 sNaN, 2 qNaN, 4 -inf,
+#: 8 -normal, 16 -subnormal, 32 -0, 64 +0, 128 +subnormal, 256 +normal, 512 +inf)
+FPCLASS: dict[str, int] = {"math.isnan": 0x3, "math.isinf": 0x204, "math.isfinite": 0x1F8, "math.isnormal": 0x108}
+
+
+def _fpclass(src: str, mask: int) -> FunctionConversionPattern:
+    def lower(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+        t = rw.type_converter.convert_type(op.results[0].type)
+        if t is None:
+            return False
+        rw.replace_op(op, [build_elementwise(rw, "llvm.intr.is.fpclass", adaptor.operands, t,
+                                             {"bit": IntegerAttr(mask, IntegerType(32))})])
+        return True
+    lower.__name__ = f"lower_{src.split('.', 1)[1]}"
+    return FunctionConversionPattern(lower, src)
+
+
 def _one_like(b: LLVMBuilder, t: Attribute) -> Value:
     """1.0 of the (1-D vector or scalar) float type `t`."""
     if isinstance(t, VectorType):
@@ -125,11 +143,12 @@ def math_to_llvm_patterns() -> list:
     pats += [_intrinsic(s, d, False) for s, d in INT_INTRINSICS.items()]
     pats += [_poison_flag(s, d, f) for s, (d, f) in POISON_FLAG_INTRINSICS.items()]
     pats += [_composite("expm1", _expm1), _composite("log1p", _log1p), _composite("rsqrt", _rsqrt)]
+    pats += [_fpclass(s, m) for s, m in FPCLASS.items()]
     return pats
 
 
 #: the math ops this pass lowers; the others are left for convert-math-to-libm
-HANDLED = set(INTRINSICS) | set(INT_INTRINSICS) | set(POISON_FLAG_INTRINSICS) | {
+HANDLED = set(INTRINSICS) | set(INT_INTRINSICS) | set(POISON_FLAG_INTRINSICS) | set(FPCLASS) | {
     "math.expm1", "math.log1p", "math.rsqrt"}
 
 
