@@ -1,14 +1,15 @@
 """`convert-math-to-llvm`: math ops that LLVM has an intrinsic for.
 
-`math.sqrt` -> `llvm.intr.sqrt`, `math.exp` -> `llvm.intr.exp`, ... with the
-fast-math flags carried over; `expm1`, `log1p` and `rsqrt` are built from
-exp/log/sqrt as upstream builds them; `ctlz`/`cttz` pass `false` for
-"zero is poison", `absi` likewise; `isnan`/`isinf`/`isfinite`/`isnormal` are
-`llvm.intr.is.fpclass` with the matching class mask. Functions without an LLVM intrinsic
-(tanh, erf, atan, cbrt, ...) are not touched here: `convert-math-to-libm`
-turns them into calls to the C library (`tanhf`, `erf`, ...), as upstream
-splits the work. Scalars and 1-D vectors lower directly, n-D vectors are
-unrolled.
+`math.sqrt` -> `llvm.intr.sqrt`, `math.tanh` -> `llvm.intr.tanh`, ... with
+the fast-math flags carried over (current LLVM has intrinsics for the
+trigonometric and hyperbolic functions too; its backend calls libm for
+them). `expm1`, `log1p` and `rsqrt` are built from exp/log/sqrt as upstream
+builds them; `ctlz`/`cttz`/`absi` pass `false` for "zero / INT_MIN is
+poison"; `isnan`/`isinf`/`isfinite`/`isnormal` are `llvm.intr.is.fpclass`
+with the matching class mask. Functions without an intrinsic (erf, erfc,
+cbrt, acosh, asinh, atanh) are left to `convert-math-to-libm`, which calls
+the C library (`erff`, `cbrt`, ...), as upstream splits the work. Scalars
+and 1-D vectors lower directly, n-D vectors are unrolled.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ INTRINSICS: dict[str, str] = {
     "math.exp2": "llvm.intr.exp2", "math.floor": "llvm.intr.floor", "math.fma": "llvm.intr.fma",
     "math.log": "llvm.intr.log", "math.log10": "llvm.intr.log10", "math.log2": "llvm.intr.log2",
     "math.powf": "llvm.intr.pow", "math.round": "llvm.intr.round", "math.roundeven": "llvm.intr.roundeven",
-    "math.sqrt": "llvm.intr.sqrt", "math.trunc": "llvm.intr.trunc",
+    "math.sqrt": "llvm.intr.sqrt", "math.trunc": "llvm.intr.trunc", "math.fpowi": "llvm.intr.powi",
+    "math.tan": "llvm.intr.tan", "math.tanh": "llvm.intr.tanh", "math.sinh": "llvm.intr.sinh",
+    "math.cosh": "llvm.intr.cosh", "math.asin": "llvm.intr.asin", "math.acos": "llvm.intr.acos",
+    "math.atan": "llvm.intr.atan", "math.atan2": "llvm.intr.atan2",
 }
 #: integer intrinsics without fast-math flags
 INT_INTRINSICS: dict[str, str] = {"math.ctpop": "llvm.intr.ctpop"}
