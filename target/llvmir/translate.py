@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from mlir_py.dialects.llvm.attributes import FASTMATH_CASES, gep_flags_str
 from mlir_py.dialects.llvm.memory_ops import DYNAMIC_INDEX
 from mlir_py.dialects.llvm.types import (
@@ -41,7 +42,14 @@ from mlir_py.target.llvmir.types import (
     quote_string,
 )
 
-from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr, StringAttr, UnitAttr
+from mlir_py.ir.builtin_attributes import (
+    ArrayAttr,
+    DenseElementsAttr,
+    DenseResourceElementsAttr,
+    IntegerAttr,
+    StringAttr,
+    UnitAttr,
+)
 from mlir_py.ir.builtin_types import FloatType, IntegerType, VectorType
 from mlir_py.ir.diagnostics import Diagnostic, DiagnosticError
 from mlir_py.ir.operation import Block, Operation, Value
@@ -210,6 +218,8 @@ class ModuleTranslator:
             init = self.evaluate_initializer(op, region)
         elif value is not None:
             try:
+                if isinstance(value, DenseResourceElementsAttr):
+                    value = self.resource_elements(op, value)
                 init = constant_literal(value, t, self.types)
             except UnsupportedType as e:
                 raise TranslationError(op, f"global initializer {value} cannot be translated to LLVM IR "
@@ -252,6 +262,24 @@ class ModuleTranslator:
         if align is not None:
             text += f", align {align.value}"
         return text
+
+    def resource_elements(self, op: Operation, attr: DenseResourceElementsAttr) -> DenseElementsAttr:
+        """The elements of a `dense_resource<handle>` blob of the file's resource section."""
+        from mlir_py.text.resources import resources_of
+        section = resources_of(self.module)
+        blob = section.dialect.get("builtin", {}).get(attr.handle) if section is not None else None
+        if blob is None:
+            raise TranslationError(op, f"dense resource '{attr.handle}' has no blob in the resource section")
+        text = blob.strip('"')
+        et = attr.type.element_type
+        dtypes = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
+        dtype = dtypes.get(str(et)) if isinstance(et, FloatType) else \
+            {1: np.bool_, 8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}.get(getattr(et, "width", 0))
+        if not text.startswith("0x") or dtype is None:
+            raise TranslationError(op, f"dense resource '{attr.handle}' of {attr.type} cannot be translated")
+        data = bytes.fromhex(text[2:])[4:]  # the first 4 bytes are the blob's alignment
+        arr = np.frombuffer(data, dtype=dtype).reshape(attr.type.shape)
+        return DenseElementsAttr(arr, attr.type)
 
     def evaluate_initializer(self, gop: Operation, region: Any) -> str:
         """Fold the initializer region's ops to one LLVM constant."""
@@ -346,6 +374,8 @@ class ModuleTranslator:
         if name == "llvm.mlir.addressof":
             return "@" + llvm_name(op.properties["global_name"].root)
         value = op.properties["value"]
+        if isinstance(value, DenseResourceElementsAttr):
+            value = self.resource_elements(op, value)
         try:
             return constant_literal(value, t, self.types)
         except UnsupportedType as e:
