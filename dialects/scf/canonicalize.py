@@ -53,8 +53,9 @@ def replace_op_with_region(rw: PatternRewriter, op: Operation, region: Region, a
     assert block is not None
     term = block.last_op
     assert term is not None
-    results = list(term.operands)
     rw.inline_block_before(block, op, list(args))
+    # read after inlining: a yielded block argument is now the value bound to it
+    results = list(term.operands)
     rw.replace_op(op, results)
     rw.erase_op(term)
 
