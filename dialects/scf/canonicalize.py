@@ -145,7 +145,8 @@ def fold_forwarded_iter_args(op: Operation, rw: PatternRewriter) -> bool:
     else:
         rw.merge_blocks(op.body, new.body, block_args)
         rw.set_insertion_point(term)
-        rw.insert(YieldOp.create([y for y, f in zip(yielded, forwarded) if not f]))
+        # the yield's operands as remapped by the merge (a yielded block argument is now the new one)
+        rw.insert(YieldOp.create([y for y, f in zip(term.operands, forwarded) if not f]))
         rw.erase_op(term)
     rw.replace_op(op, replacements)
     return True
@@ -385,8 +386,8 @@ def collapse_single_iteration_loops(op: Operation, rw: PatternRewriter) -> bool:
             assert block is not None
             ret = block.last_op
             assert isinstance(ret, ReduceReturnOp)
-            results.append(ret.result)
             rw.inline_block_before(block, reduce, [init, value])
+            results.append(ret.result)  # read after inlining: a returned block argument is now its value
             rw.erase_op(ret)
         rw.erase_op(reduce)
         rw.replace_op(op, results)
