@@ -301,10 +301,11 @@ def inline_multi_block_execute(op: Operation, rw: PatternRewriter) -> bool:
 
 @pattern(IndexSwitchOp)
 def fold_constant_case(op: Operation, rw: PatternRewriter) -> bool:
-    """A switch on a constant runs the matching case (or default) inline."""
+    """A switch on a constant runs the matching case (or default) inline; so does one
+    with no case at all."""
     assert isinstance(op, IndexSwitchOp)
     v = constant_int(op.arg)
-    if v is None:
+    if v is None and op.caseRegions:
         return False
     region = op.defaultRegion
     for c, r in zip(op.cases.values, op.caseRegions):
@@ -323,7 +324,46 @@ IF_PATTERNS = [swap_negated_condition, combine_ifs, propagate_condition, convert
                remove_empty_else, remove_static_condition, remove_unused_results,
                replace_yield_with_condition_or_value]
 EXECUTE_REGION_PATTERNS = [inline_single_block_execute, inline_multi_block_execute]
-INDEX_SWITCH_PATTERNS = [fold_constant_case]
+@pattern(IndexSwitchOp)
+def remove_unused_switch_results(op: Operation, rw: PatternRewriter) -> bool:
+    """Results nobody uses are no longer yielded by any region."""
+    assert isinstance(op, IndexSwitchOp)
+    keep = [r.has_uses() for r in op.results]
+    if all(keep) or not op.results:
+        return False
+    new = IndexSwitchOp.create([op.arg], [r.type for r, k in zip(op.results, keep) if k],
+                               dict(op.properties), dict(op.attributes), [Region() for _ in op.regions])
+    rw.set_insertion_point(op)
+    rw.insert(new)
+    for src, dst in zip(op.regions, new.regions):
+        rw.inline_region_before(src, dst)
+        y = _yield_of(dst)
+        if y is not None:
+            rw.set_insertion_point(y)
+            rw.insert(YieldOp.create([v for v, k in zip(y.operands, keep) if k]))
+            rw.erase_op(y)
+    it = iter(new.results)
+    rw.replace_op(op, [next(it) if k else None for k in keep])
+    return True
+
+
+@pattern(IndexSwitchOp)
+def replace_switch_result_yielded_everywhere(op: Operation, rw: PatternRewriter) -> bool:
+    """A result every region yields the same value for is that value."""
+    assert isinstance(op, IndexSwitchOp)
+    yields = [_yield_of(r) for r in op.regions]
+    if any(y is None for y in yields):
+        return False
+    changed = False
+    for i, r in enumerate(op.results):
+        first = yields[0].operands[i]
+        if r.has_uses() and all(y.operands[i] is first for y in yields):
+            rw.replace_all_uses_with(r, first)
+            changed = True
+    return changed
+
+
+INDEX_SWITCH_PATTERNS = [fold_constant_case, remove_unused_switch_results, replace_switch_result_yielded_everywhere]
 
 
 
