@@ -4,7 +4,8 @@ always hold; the condition is known true in `after`, and so is the same
 comparison of the forwarded values; a loop whose condition is constant false
 runs `before` once, inline; unused results, duplicated results and
 unused `before` arguments are dropped; `scf.condition` forwarding the `before`
-arguments in another order is put in their order.
+arguments in another order is put in their order; an scf.if on the loop's
+condition right before `scf.condition` moves down into `after`.
 
 Each pattern builds a new scf.while and moves the old regions into it; values a
 terminator forwards are read after the blocks have been merged, when a
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from mlir_py.dialects.arith import CmpIOp, ConstantOp
+from mlir_py.dialects.scf.branches import IfOp
 from mlir_py.dialects.scf.for_while import ConditionOp, WhileOp, YieldOp
 from mlir_py.dialects.scf.syntax import constant_bool
 
@@ -287,9 +289,75 @@ def inline_while_false(op, rw: PatternRewriter) -> bool:
     return True
 
 
+def _defined_in_before(op: WhileOp, v: Value) -> bool:
+    b = v.parent_block
+    return b is not None and b.parent is op.before
+
+
+@pattern(WhileOp)
+def move_if_down(op, rw: PatternRewriter) -> bool:
+    """An scf.if on the loop's condition right before `scf.condition` (its results
+    only forwarded, no work in `else`) runs at the start of `after` instead: the
+    values it uses from `before` are forwarded too, `after` sees what `then`
+    yields, and the loop's results what `else` yields."""
+    parts = _parts(op)
+    if parts is None:
+        return False
+    before, after, cond, _ = parts
+    if_op = cond.prev_op
+    if not isinstance(if_op, IfOp) or if_op.condition is not cond.condition:
+        return False
+    eb = if_op.else_block
+    if eb is not None and eb.first_op is not eb.last_op:
+        return False
+    if any(u is not cond for r in if_op.results for u in r.users):
+        return False
+    then_yield = if_op.then_block.last_op
+    else_yield = None if eb is None else eb.last_op
+    if not isinstance(then_yield, YieldOp) or (if_op.results and not isinstance(else_yield, YieldOp)):
+        return False
+    extra: list[Value] = []
+    for nested in if_op.thenRegion.walk():
+        for v in nested.operands:
+            if _defined_in_before(op, v) and not any(v is e for e in extra):
+                extra.append(v)
+    n = len(op.results)
+    new = WhileOp.create(list(op.inits), [r.type for r in op.results] + [v.type for v in extra], {}, None,
+                         [Region(), Region()])
+    rw.set_insertion_point(op)
+    rw.insert(new)
+    rw.inline_region_before(op.before, new.before)
+    rw.inline_region_before(op.after, new.after)
+    new_args = [after.add_argument(v.type, op.location) for v in extra]
+    rw.modify_op_in_place(cond, lambda: cond.set_operands(list(cond.operands) + extra))
+    for v, a in zip(extra, new_args):
+        rw.replace_uses_with_if(v, a, lambda use: _inside(if_op.thenRegion, use.owner))
+    # `after` runs only when the condition holds: there the forwarded if results are the `then` values
+    for k, v in enumerate(list(cond.args[:n])):
+        if getattr(v, "owner", None) is if_op:
+            rw.replace_all_uses_with(after.args[k], then_yield.operands[v.index])
+    rw.erase_op(then_yield)
+    first = after.first_op
+    assert first is not None  # the yield at least
+    rw.inline_block_before(if_op.then_block, first, [])
+    rw.replace_op(if_op, list(else_yield.operands) if isinstance(else_yield, YieldOp) else [])
+    rw.replace_op(op, list(new.results[:n]))
+    return True
+
+
+def _inside(region: Region, op) -> bool:
+    r = op.parent_region
+    while r is not None:
+        if r is region:
+            return True
+        p = r.parent_op
+        r = None if p is None else p.parent_region
+    return False
+
+
 WHILE_PATTERNS = [inline_while_false, remove_invariant_before_args, remove_invariant_condition_values,
                   condition_true_in_after,
                   known_comparison_in_after, remove_unused_results, remove_duplicated_results,
-                  remove_unused_before_args, align_condition_with_before_args]
+                  remove_unused_before_args, align_condition_with_before_args, move_if_down]
 
 __all__ = ["WHILE_PATTERNS"]
