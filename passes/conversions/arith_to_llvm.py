@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from mlir_py.dialects import arith
 from mlir_py.dialects import llvm as L
-from mlir_py.dialects.llvm import LLVMArrayType
+from mlir_py.dialects.llvm import LLVMArrayType, LLVMStructType
 from mlir_py.passes.conversions.llvm_builder import LLVMBuilder
 from mlir_py.passes.conversions.llvm_type_converter import LLVMTypeConverter, llvm_conversion_target
 
@@ -217,16 +217,14 @@ def _lower_index_cast(ext: str) -> Callable:
 
 
 def lower_addui_extended(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    """sum = a + b (wrapping); the carry is `sum < a` unsigned (upstream uses
-    `llvm.intr.uadd.with.overflow`, which computes the same pair)."""
+    """`llvm.intr.uadd.with.overflow` and the two fields of its {sum, carry} struct, as upstream."""
     tc = rw.type_converter
     st, ot = tc.convert_type(op.results[0].type), tc.convert_type(op.results[1].type)
-    if st is None or ot is None:
+    if st is None or ot is None or isinstance(st, LLVMArrayType):
         return False
-    lhs, rhs = adaptor.operands
-    total = build_elementwise(rw, "llvm.add", [lhs, rhs], st, {"overflowFlags": llvm_overflow(None)})
-    carry = build_elementwise(rw, "llvm.icmp", [total, lhs], ot, {"predicate": IntegerAttr(6, IntegerType(64))})
-    rw.replace_op(op, [total, carry])
+    b = LLVMBuilder(rw)
+    pair = b.op("llvm.intr.uadd.with.overflow", adaptor.operands, LLVMStructType.literal([st, ot]))
+    rw.replace_op(op, [b.extractvalue(pair, [0]), b.extractvalue(pair, [1])])
     return True
 
 

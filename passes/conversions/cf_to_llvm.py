@@ -106,8 +106,9 @@ def lower_assert(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     msg = op.properties["msg"].value
     ptr = LLVMPointerType(0)
     name = _string_global(rw, module, "assert_msg", msg)
-    lookup_or_create_function(rw, module, "puts", LLVMFunctionType(IntegerType(32), (ptr,)))
-    lookup_or_create_function(rw, module, "abort", LLVMFunctionType(LLVMVoidType(), ()))
+    if (lookup_or_create_function(rw, module, "puts", LLVMFunctionType(IntegerType(32), (ptr,))) is None
+            or lookup_or_create_function(rw, module, "abort", LLVMFunctionType(LLVMVoidType(), ())) is None):
+        return False
     with rw.insertion_guard():
         rw.set_insertion_point_to_end(fail)
         b = LLVMBuilder(rw, op.location)

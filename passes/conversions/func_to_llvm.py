@@ -302,6 +302,10 @@ def lower_return(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     types = [o.type for o in op.operands]
     if any(tc.convert_type(t) is None for t in types):
         return False
+    if any(isinstance(t, UnrankedMemRefType) for t in types):
+        # its descriptor lives in the callee's stack frame: upstream copies it to the heap for the
+        # caller to free, a protocol not implemented here - refuse rather than return a dangling pointer
+        return rw.notify_match_failure(op, "returning an unranked memref is not supported")
     b = LLVMBuilder(rw)
     vals = _pack_results(b, tc, types, list(adaptor.operands))
     rw.replace_op(op, b.ret(vals))

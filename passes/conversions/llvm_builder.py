@@ -208,12 +208,21 @@ class LLVMBuilder:
         return self._insert(op_class("llvm.return")(list(values)))
 
 
-def lookup_or_create_function(rewriter: Any, module: Operation, name: str, ftype: LLVMFunctionType) -> Operation:
+def lookup_or_create_function(rewriter: Any, module: Operation, name: str, ftype: LLVMFunctionType
+                              ) -> Operation | None:
     """The `llvm.func @name` declared at the start of `module`, created if missing
-    (upstream's LLVM::lookupOrCreateFn for malloc, free, libm functions...)."""
+    (upstream's LLVM::lookupOrCreateFn for malloc, free, libm functions...).
+
+    An existing `llvm.func` of another type is an error at it (upstream's
+    "redefinition of reserved function"), and None is returned: a call to it
+    would not verify."""
     for op in module.regions[0].blocks[0].ops:
         sym = op.properties.get("sym_name")
         if op.name in ("llvm.func", "func.func") and sym is not None and sym.value == name:
+            have = op.properties["function_type"].value
+            if op.name == "llvm.func" and have != ftype:
+                op.emit_error(f"redefinition of reserved function '{name}' of different type '{have}' is prohibited")
+                return None
             return op
     fn = LLVMFuncOp.build(name, ftype, declaration=True)
     with rewriter.insertion_guard():

@@ -1,13 +1,15 @@
 """`convert-math-to-llvm`: math ops that LLVM has an intrinsic for.
 
-`math.sqrt` -> `llvm.intr.sqrt`, `math.exp` -> `llvm.intr.exp`, ... with the
-fast-math flags carried over; `expm1`, `log1p` and `rsqrt` are built from
-exp/log/sqrt as upstream builds them; `ctlz`/`cttz` pass `false` for
-"zero is poison", `absi` likewise. Functions without an LLVM intrinsic
-(tanh, erf, atan, cbrt, ...) are not touched here: `convert-math-to-libm`
-turns them into calls to the C library (`tanhf`, `erf`, ...), as upstream
-splits the work. Scalars and 1-D vectors lower directly, n-D vectors are
-unrolled.
+`math.sqrt` -> `llvm.intr.sqrt`, `math.tanh` -> `llvm.intr.tanh`, ... with
+the fast-math flags carried over (current LLVM has intrinsics for the
+trigonometric and hyperbolic functions too; its backend calls libm for
+them). `expm1`, `log1p` and `rsqrt` are built from exp/log/sqrt as upstream
+builds them; `ctlz`/`cttz`/`absi` pass `false` for "zero / INT_MIN is
+poison"; `isnan`/`isinf`/`isfinite`/`isnormal` are `llvm.intr.is.fpclass`
+with the matching class mask. Functions without an intrinsic (erf, erfc,
+cbrt, acosh, asinh, atanh) are left to `convert-math-to-libm`, which calls
+the C library (`erff`, `cbrt`, ...), as upstream splits the work. Scalars
+and 1-D vectors lower directly, n-D vectors are unrolled.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ INTRINSICS: dict[str, str] = {
     "math.exp2": "llvm.intr.exp2", "math.floor": "llvm.intr.floor", "math.fma": "llvm.intr.fma",
     "math.log": "llvm.intr.log", "math.log10": "llvm.intr.log10", "math.log2": "llvm.intr.log2",
     "math.powf": "llvm.intr.pow", "math.round": "llvm.intr.round", "math.roundeven": "llvm.intr.roundeven",
-    "math.sqrt": "llvm.intr.sqrt", "math.trunc": "llvm.intr.trunc",
+    "math.sqrt": "llvm.intr.sqrt", "math.trunc": "llvm.intr.trunc", "math.fpowi": "llvm.intr.powi",
+    "math.tan": "llvm.intr.tan", "math.tanh": "llvm.intr.tanh", "math.sinh": "llvm.intr.sinh",
+    "math.cosh": "llvm.intr.cosh", "math.asin": "llvm.intr.asin", "math.acos": "llvm.intr.acos",
+    "math.atan": "llvm.intr.atan", "math.atan2": "llvm.intr.atan2",
 }
 #: integer intrinsics without fast-math flags
 INT_INTRINSICS: dict[str, str] = {"math.ctpop": "llvm.intr.ctpop"}
@@ -70,6 +75,23 @@ def _poison_flag(src: str, dst: str, flag: str) -> FunctionConversionPattern:
             return False
         rw.replace_op(op, [build_elementwise(rw, dst, adaptor.operands, t,
                                              {flag: IntegerAttr(0, IntegerType(1))})])
+        return True
+    lower.__name__ = f"lower_{src.split('.', 1)[1]}"
+    return FunctionConversionPattern(lower, src)
+
+
+#: math's floating-point class tests -> the `llvm.intr.is.fpclass` mask (bits: 1 sNaN, 2 qNaN, 4 -inf,
+#: 8 -normal, 16 -subnormal, 32 -0, 64 +0, 128 +subnormal, 256 +normal, 512 +inf)
+FPCLASS: dict[str, int] = {"math.isnan": 0x3, "math.isinf": 0x204, "math.isfinite": 0x1F8, "math.isnormal": 0x108}
+
+
+def _fpclass(src: str, mask: int) -> FunctionConversionPattern:
+    def lower(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+        t = rw.type_converter.convert_type(op.results[0].type)
+        if t is None:
+            return False
+        rw.replace_op(op, [build_elementwise(rw, "llvm.intr.is.fpclass", adaptor.operands, t,
+                                             {"bit": IntegerAttr(mask, IntegerType(32))})])
         return True
     lower.__name__ = f"lower_{src.split('.', 1)[1]}"
     return FunctionConversionPattern(lower, src)
@@ -125,11 +147,12 @@ def math_to_llvm_patterns() -> list:
     pats += [_intrinsic(s, d, False) for s, d in INT_INTRINSICS.items()]
     pats += [_poison_flag(s, d, f) for s, (d, f) in POISON_FLAG_INTRINSICS.items()]
     pats += [_composite("expm1", _expm1), _composite("log1p", _log1p), _composite("rsqrt", _rsqrt)]
+    pats += [_fpclass(s, m) for s, m in FPCLASS.items()]
     return pats
 
 
 #: the math ops this pass lowers; the others are left for convert-math-to-libm
-HANDLED = set(INTRINSICS) | set(INT_INTRINSICS) | set(POISON_FLAG_INTRINSICS) | {
+HANDLED = set(INTRINSICS) | set(INT_INTRINSICS) | set(POISON_FLAG_INTRINSICS) | set(FPCLASS) | {
     "math.expm1", "math.log1p", "math.rsqrt"}
 
 

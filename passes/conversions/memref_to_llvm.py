@@ -107,12 +107,14 @@ def _lower_alloc(use_aligned_alloc: bool):
             alignment = b.constant(align, tc.index_type)
             if not _size_multiple_of(tc, t, el, align):
                 nbytes = _align_up(b, tc, nbytes, alignment)
-            lookup_or_create_function(rw, module, "aligned_alloc",
-                                      LLVMFunctionType(ptr, (tc.index_type, tc.index_type)))
+            if lookup_or_create_function(rw, module, "aligned_alloc",
+                                         LLVMFunctionType(ptr, (tc.index_type, tc.index_type))) is None:
+                return False
             allocated = b.call("aligned_alloc", [alignment, nbytes], [ptr]).results[0]
             aligned = allocated
         else:
-            lookup_or_create_function(rw, module, "malloc", LLVMFunctionType(ptr, (tc.index_type,)))
+            if lookup_or_create_function(rw, module, "malloc", LLVMFunctionType(ptr, (tc.index_type,))) is None:
+                return False
             if align_attr is not None:
                 alignment = b.constant(int(align_attr.value), tc.index_type)
                 total = b.add(nbytes, alignment)
@@ -164,7 +166,8 @@ def lower_dealloc(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrit
     t = op.operands[0].type
     if module is None or not isinstance(t, MemRefType) or tc.convert_type(t) is None:
         return False
-    lookup_or_create_function(rw, module, "free", LLVMFunctionType(LLVMVoidType(), (LLVMPointerType(0),)))
+    if lookup_or_create_function(rw, module, "free", LLVMFunctionType(LLVMVoidType(), (LLVMPointerType(0),))) is None:
+        return False
     b = LLVMBuilder(rw)
     ptr = MemRefDescriptor(b, adaptor.operands[0]).allocated_ptr()
     rw.replace_op(op, b.call("free", [ptr]))

@@ -14,7 +14,12 @@ from typing import Any
 
 from mlir_py.dialects.memref.layout import strides_and_offset
 from mlir_py.passes.conversions.llvm_builder import LLVMBuilder
-from mlir_py.passes.conversions.llvm_type_converter import LLVMTypeConverter, MemRefDescriptor, is_dynamic
+from mlir_py.passes.conversions.llvm_type_converter import (
+    LLVMTypeConverter,
+    MemRefDescriptor,
+    UnrankedMemRefDescriptor,
+    is_dynamic,
+)
 from mlir_py.passes.conversions.memref_addressing import (
     descriptor_sizes,
     icst,
@@ -22,7 +27,7 @@ from mlir_py.passes.conversions.memref_addressing import (
     strided_element_ptr,
 )
 
-from mlir_py.ir.builtin_types import IntegerType, MemRefType
+from mlir_py.ir.builtin_types import IntegerType, MemRefType, UnrankedMemRefType
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.rewrite.conversion import ConversionPatternRewriter, FunctionConversionPattern, OpAdaptor
 
@@ -179,14 +184,29 @@ def lower_reinterpret_cast(op: Operation, adaptor: OpAdaptor, rw: ConversionPatt
 
 
 def lower_cast(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    """Ranked to ranked: the same descriptor (only static knowledge changes)."""
+    """Ranked to ranked: the same descriptor (only static knowledge changes).
+    Ranked to unranked: the descriptor is stored on the stack and the result is
+    {rank, pointer to it}; unranked to ranked loads it back (upstream's lowering)."""
     tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
     src_t, rt = op.operands[0].type, op.results[0].type
-    if not (isinstance(src_t, MemRefType) and isinstance(rt, MemRefType)):
+    src_st, rt_st = tc.convert_type(src_t), tc.convert_type(rt)
+    if src_st is None or rt_st is None:
         return False
-    if tc.convert_type(src_t) is None or tc.convert_type(src_t) != tc.convert_type(rt):
+    b = LLVMBuilder(rw)
+    if isinstance(src_t, MemRefType) and isinstance(rt, MemRefType):
+        if src_st != rt_st:
+            return False
+        rw.replace_op(op, [adaptor.operands[0]])
+    elif isinstance(src_t, MemRefType) and isinstance(rt, UnrankedMemRefType):
+        slot = b.alloca(b.constant(1, tc.index_type), src_st)
+        b.store(adaptor.operands[0], slot)
+        rank = b.constant(len(src_t.shape), tc.index_type)
+        rw.replace_op(op, [UnrankedMemRefDescriptor.build(b, rt_st, rank, slot).value])
+    elif isinstance(src_t, UnrankedMemRefType) and isinstance(rt, MemRefType):
+        ptr = UnrankedMemRefDescriptor(b, adaptor.operands[0]).memref_desc_ptr()
+        rw.replace_op(op, [b.load(ptr, rt_st)])
+    else:
         return False
-    rw.replace_op(op, [adaptor.operands[0]])
     return True
 
 

@@ -228,3 +228,52 @@ func.func @fib(%n: i64) -> i64 {
         seq.append(seq[-1] + seq[-2])
     for n in rng.integers(0, 25, size=6).tolist():
         assert fib(n) == seq[n]
+
+
+def test_extended_arithmetic_and_float_classes(rng):
+    jit = Jit("""
+func.func @ext(%a: i32, %b: i32) -> i64 {
+  %s, %c = arith.addui_extended %a, %b : i32, i1
+  %lo, %hi = arith.mulsi_extended %a, %b : i32
+  %c64 = arith.extui %c : i1 to i64
+  %s64 = arith.extui %s : i32 to i64
+  %h64 = arith.extsi %hi : i32 to i64
+  %l64 = arith.extui %lo : i32 to i64
+  %k = arith.constant 32 : i64
+  %p = arith.shli %h64, %k : i64
+  %prod = arith.ori %p, %l64 : i64
+  %x = arith.xori %prod, %s64 : i64
+  %r = arith.addi %x, %c64 : i64
+  return %r : i64
+}
+func.func @classes(%x: f64) -> i32 {
+  %0 = math.isnan %x : f64
+  %1 = math.isinf %x : f64
+  %2 = math.isfinite %x : f64
+  %3 = math.isnormal %x : f64
+  %a = arith.extui %0 : i1 to i32
+  %b = arith.extui %1 : i1 to i32
+  %c = arith.extui %2 : i1 to i32
+  %d = arith.extui %3 : i1 to i32
+  %c2 = arith.constant 2 : i32
+  %c4 = arith.constant 4 : i32
+  %c8 = arith.constant 8 : i32
+  %b2 = arith.muli %b, %c2 : i32
+  %c3 = arith.muli %c, %c4 : i32
+  %d3 = arith.muli %d, %c8 : i32
+  %s0 = arith.addi %a, %b2 : i32
+  %s1 = arith.addi %s0, %c3 : i32
+  %s2 = arith.addi %s1, %d3 : i32
+  return %s2 : i32
+}""")
+    ext = jit.fn("ext", ctypes.c_int64, ctypes.c_int32, ctypes.c_int32)
+    for a, b in rng.integers(-2**31, 2**31, size=(60, 2)).tolist():
+        ua, ub = a % 2**32, b % 2**32
+        want = ((a * b) ^ ((ua + ub) % 2**32)) + ((ua + ub) >> 32)
+        assert ext(a, b) == np.array([want]).astype(np.int64)[0]
+    classes = jit.fn("classes", ctypes.c_int32, ctypes.c_double)
+    values = [math.nan, math.inf, -math.inf, 0.0, -0.0, 5e-324] + rng.standard_normal(6).tolist()
+    for v in values:
+        normal = math.isfinite(v) and v != 0 and abs(v) >= 2.2250738585072014e-308
+        want = int(math.isnan(v)) + 2 * int(math.isinf(v)) + 4 * int(math.isfinite(v)) + 8 * int(normal)
+        assert classes(v) == want, v
