@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from mlir_py.dialects.scf.for_while import YieldOp
 from mlir_py.dialects.scf.region_branch import verify_edges
-from mlir_py.dialects.scf.syntax import ensure_terminator, terminator_of
+from mlir_py.dialects.scf.syntax import custom_op_error, ensure_terminator, terminator_of
 
 from mlir_py.builtin.constraints import I1, DenseArrayOf, Index, UnitAttrC
 from mlir_py.definition.constraints import AnyType
@@ -172,11 +172,19 @@ class IndexSwitchOp(Op):
     def parse(cls, parser: Parser) -> IndexSwitchOp:
         arg = parser.resolve_operand(parser.parse_operand(), index)
         attrs = parser.parse_optional_attr_dict()
-        types = parser.parse_arrow_type_list() if parser.peek("->") else []
+        types = []
+        if parser.parse_optional("->"):  # ODS `type($results)`: a bare comma-separated list
+            types = [parser.parse_type()]
+            while parser.parse_optional(","):
+                types.append(parser.parse_type())
         values: list[int] = []
         regions: list[Region] = []
         while parser.parse_optional_keyword("case"):
-            values.append(parser.parse_integer())
+            pos = parser.skip_ws()
+            v = parser.parse_optional_integer()
+            if v is None:
+                raise custom_op_error(parser, cls.name, "expected integer value", pos)
+            values.append(v)
             regions.append(parser.parse_region())
         parser.parse_keyword("default")
         default = parser.parse_region()

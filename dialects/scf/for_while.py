@@ -240,6 +240,11 @@ class WhileOp(Op):
     after = region()
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.while_patterns import WHILE_PATTERNS
+        return WHILE_PATTERNS
+
+    @classmethod
     def build(cls, result_types: Sequence[Any], inits: Sequence[Value], *, location: Any = None) -> WhileOp:
         """A loop whose `before` block takes the inits' types and whose `after` block takes
         `result_types`; the caller fills both blocks and their terminators."""
@@ -272,8 +277,8 @@ class WhileOp(Op):
         parser.expect(":")
         ft = parser.parse_type()
         if not isinstance(ft, FunctionType):
-            raise parser.error("invalid kind of type specified: expected builtin.function, but found "
-                               f"'{ft}'", tpos)
+            raise custom_op_error(parser, cls.name, "invalid kind of type specified: expected builtin.function, "
+                                  f"but found '{ft}'", tpos)
         if len(ft.inputs) != len(outer):
             raise custom_op_error(parser, cls.name, f"expected as many input types as operands (expected "
                                   f"{len(outer)} got {len(ft.inputs)})", tpos)
