@@ -23,6 +23,8 @@ from mlir_py.pass_manager import register_pipeline
 #: the passes of `--lower-to-llvm`, in order
 LOWER_TO_LLVM: list[str] = [
     "canonicalize",
+    "lower-affine",
+    "convert-scf-to-cf",
     "convert-math-to-llvm",
     "convert-math-to-libm",
     "finalize-memref-to-llvm",
