@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from mlir_py.execution import ExecutionEngine
 
 SOURCE = Path(__file__).parent / "Inputs" / "vector_exec.mir"
@@ -118,3 +117,14 @@ def test_gather_and_maskedload(engine):
         lanes = np.arange(4) < k
         np.testing.assert_array_equal(out[0], np.where(lanes, base[idx], np.float32(-3.0)))
         np.testing.assert_array_equal(out[1], np.where(lanes, base[1:5], np.float32(-3.0)))
+
+
+def test_vector_print_output():
+    """vector.print goes through printf: the text upstream's runtime prints, in order, on stdout."""
+    import subprocess
+    import sys
+    path = Path(__file__).parent / "Inputs" / "vector_print.mir"
+    code = "import sys; from mlir_py.tools.mir_run import main; sys.exit(main())"
+    r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[:4] == ["( 1.5, -2, 3.25, 4 )", "( ( 1, 2 ), ( 3, 4 ) )", "( 1, 0 )", "7, done"]
