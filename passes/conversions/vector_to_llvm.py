@@ -497,10 +497,12 @@ class ConvertVectorToLLVM(Pass):
     options = [
         Option("reassociate-fp-reductions", bool, False,
                "Allows llvm to reassociate floating-point reductions for speed"),
+        Option("vector-contract-lowering", str, "dot", "control the lowering of `vector.contract` operations",
+               choices=["dot", "outerproduct"]),
     ]
 
     def run_on_operation(self, op) -> None:
-        lower_vector_to_1d(op)
+        lower_vector_to_1d(op, self.vector_contract_lowering)
         tc = LLVMTypeConverter()
         target = llvm_conversion_target()
         target.add_illegal_dialect("vector")
