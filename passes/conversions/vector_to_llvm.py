@@ -441,6 +441,8 @@ def _lower_print(counter: list[int]):
         ptr = b.addressof(name)
         printf = lookup_or_create_function(rw, module, "printf",
                                            L.LLVMFunctionType(i32, [L.LLVMPointerType(0)], True))
+        if printf is None or printf.name != "llvm.func":  # a `printf` of another type is already declared
+            return False
         b._insert(L.CallOp.build(printf, [ptr] + args))
         rw.erase_op(op)
         return True
