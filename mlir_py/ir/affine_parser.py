@@ -34,6 +34,7 @@ __all__ = [
     "AffineParseError",
     "SSAAffineMap",
     "parse_affine_expr",
+    "parse_affine_expr_of_ssa_ids",
     "parse_affine_map",
     "parse_affine_map_of_ssa_ids",
     "parse_affine_map_or_set",
@@ -369,6 +370,18 @@ def parse_affine_map_of_ssa_ids(text: str, start: int = 0, delimiter: str = "[")
     parser._comma_list(delimiter, lambda: exprs.append(parser.parse_expr()), " in affine map")
     return SSAAffineMap(
         AffineMap(len(parser.dim_operands), len(parser.symbol_operands), exprs),
+        tuple(parser.dim_operands),
+        tuple(parser.symbol_operands),
+        parser.end,
+    )
+
+
+def parse_affine_expr_of_ssa_ids(text: str, start: int = 0) -> SSAAffineMap:
+    """Parse one expression of SSA ids (`%i + symbol(%n)`, an affine.parallel bound) as a one-result map."""
+    parser = _AffineParser(text, start, ssa_ids=True)
+    expr = parser.parse_expr()
+    return SSAAffineMap(
+        AffineMap(len(parser.dim_operands), len(parser.symbol_operands), (expr,)),
         tuple(parser.dim_operands),
         tuple(parser.symbol_operands),
         parser.end,

@@ -410,7 +410,19 @@ def parse_dimension_list(parser: Parser, *, allow_dynamic: bool = True, allow_sc
             shape.append(_dimension(parser, part, pos))
             scalable.append(False)
     parser.pos = m.end()
+    if allow_scalable and parser.text.startswith("[", m.end()):
+        _bad_scalable_dimension(parser)
     return tuple(shape), tuple(scalable)
+
+
+def _bad_scalable_dimension(parser: Parser) -> None:
+    # `[4` or `[4]` not followed by `x`: upstream's two messages, each just after the last good token
+    m = re.compile(r"\[[ \t\r\n]*\d*").match(parser.text, parser.pos)
+    assert m is not None
+    end = m.end()
+    if not parser.text.startswith("]", end):
+        raise parser.error("missing ']' closing scalable dimension", end)
+    raise parser.error("expected 'x' in dimension list", end + 1)
 
 
 def _dimension(parser: Parser, digits: str, pos: int) -> int:
@@ -480,6 +492,11 @@ def _parse_memref(parser: Parser, kw: str) -> Attribute:
     return MemRefType(shape, et, layout, ms)
 
 
+#: builtin types that are not vector elements (upstream's VectorElementTypeInterface holds integers, index,
+#: floats and some dialect types such as `!llvm.ptr`)
+_NON_VECTOR_ELEMENT_TYPES = (NoneType, FunctionType, TupleType, ComplexType, ShapedType)
+
+
 def _parse_vector(parser: Parser, kw: str) -> Attribute:
     pos = parser.pos - len(kw)
     parser.expect("<", "in vector type")
@@ -489,6 +506,8 @@ def _parse_vector(parser: Parser, kw: str) -> Attribute:
     if any(d <= 0 for d in shape):
         raise parser.error("vector types must have positive constant sizes but got "
                            + ", ".join(map(str, shape)), pos)
+    if isinstance(et, _NON_VECTOR_ELEMENT_TYPES):  # other dialects' types (`!llvm.ptr`) may be elements
+        raise parser.error("failed to verify 'elementType': VectorElementTypeInterface instance", pos)
     return VectorType(shape, et, scalable)
 
 

@@ -961,8 +961,12 @@ class _Converter:
         mark = rw.journal_position()
         rw.start_op_modification(op)
         res = fold_op(op)
-        if not res:  # no fold, or an in-place one that does not make op legal by itself
+        if res is None:
             rw.rollback(mark)
+            return False
+        if not res:
+            # as upstream: an in-place fold is kept and the changed op is legalized by the patterns
+            rw.finalize_op_modification(op)
             return False
         saved = rw._block, rw._before, rw.default_location
         rw._block, rw._before = op.parent, op

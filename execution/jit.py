@@ -1,0 +1,58 @@
+"""LLVM IR text to callable machine code in this process.
+
+One `JitModule` per compiled module: target/llvmir/codegen.py parses,
+verifies and optimizes the IR at -O0..-O3 for the host CPU (name and
+features, so AVX-512 where the machine has it); MCJIT then compiles it and
+resolves `malloc`, `free` and libm's functions from the process. The
+machine code lives as long as the JitModule.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import functools
+
+import llvmlite.binding as llvm
+from mlir_py.execution.errors import CompilationError
+from mlir_py.target.llvmir.codegen import CodegenError, TargetOptions, optimize_module
+
+__all__ = ["JitModule"]
+
+#: what MCJIT wants: code and data placed anywhere in this process
+_JIT_TARGET = TargetOptions(reloc="default", codemodel="jitdefault")
+
+
+@functools.cache
+def _load_libm() -> None:
+    """Math functions the lowering calls (expf, ...) must resolve in the process."""
+    libm = ctypes.util.find_library("m")
+    if libm:
+        try:
+            llvm.load_library_permanently(libm)
+        except RuntimeError:  # pragma: no cover - already in the process on usual systems
+            pass
+
+
+class JitModule:
+    """Machine code for one LLVM IR module, compiled once."""
+
+    def __init__(self, llvm_ir: str, opt_level: int = 3):
+        if opt_level not in (0, 1, 2, 3):
+            raise ValueError(f"opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
+        _load_libm()
+        try:
+            module, tm = optimize_module(llvm_ir, opt_level, _JIT_TARGET, name="jit")
+        except CodegenError as e:
+            raise CompilationError(f"LLVM rejected the translated module: {e}") from None
+        self.tm = tm
+        self.module = module
+        self.engine = llvm.create_mcjit_compiler(module, tm)
+        self.engine.finalize_object()
+        self.engine.run_static_constructors()
+
+    def address_of(self, name: str) -> int:
+        """The address of function `name`, 0 when the module has none."""
+        return self.engine.get_function_address(name)
+
+    def optimized_ir(self) -> str:
+        return str(self.module)
