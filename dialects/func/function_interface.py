@@ -126,8 +126,10 @@ def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
     return cls.create(properties=props, attributes=attrs, regions=[region])
 
 
-def print_function_op(op: Operation, printer: Printer, *, variadic: bool = False) -> None:
-    """Print everything after the op name, as upstream's printFunctionOp."""
+def print_function_op(op: Operation, printer: Printer, *, variadic: bool = False,
+                      elided: tuple[str, ...] = ()) -> None:
+    """Print everything after the op name, as upstream's printFunctionOp; `elided` names more attributes
+    the caller's syntax spells itself."""
     printer.write(" ")
     vis = op.get_attr("sym_visibility")
     if vis is not None:
@@ -176,7 +178,7 @@ def print_function_op(op: Operation, printer: Printer, *, variadic: bool = False
             printer.write(")")
     shown = dict(op.properties)
     shown.update(op.attributes)
-    printer.print_optional_attr_dict_with_keyword(shown, _ELIDED)
+    printer.print_optional_attr_dict_with_keyword(shown, _ELIDED + elided)
     if not external:
         printer.write(" ")
         printer.print_region(body, print_entry_block_args=False)

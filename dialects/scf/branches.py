@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from mlir_py.dialects.scf.for_while import YieldOp
 from mlir_py.dialects.scf.region_branch import verify_edges
-from mlir_py.dialects.scf.syntax import ensure_terminator, terminator_of
+from mlir_py.dialects.scf.syntax import custom_op_error, ensure_terminator, terminator_of
 
 from mlir_py.builtin.constraints import I1, DenseArrayOf, Index, UnitAttrC
 from mlir_py.definition.constraints import AnyType
@@ -176,7 +176,11 @@ class IndexSwitchOp(Op):
         values: list[int] = []
         regions: list[Region] = []
         while parser.parse_optional_keyword("case"):
-            values.append(parser.parse_integer())
+            pos = parser.skip_ws()
+            v = parser.parse_optional_integer()
+            if v is None:
+                raise custom_op_error(parser, cls.name, "expected integer value", pos)
+            values.append(v)
             regions.append(parser.parse_region())
         parser.parse_keyword("default")
         default = parser.parse_region()

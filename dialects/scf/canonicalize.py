@@ -5,27 +5,43 @@ ones lowering benefits from):
   (ForOpIterArgsFolder); loops that never run are replaced by their inits,
   loops that run once by their body, and loops whose body only yields values
   from outside by those values (SimplifyTrivialLoops);
-- `scf.if`: a constant condition inlines the taken region (RemoveStaticCondition);
+- `scf.if`: a constant condition inlines the taken region (RemoveStaticCondition),
+  and the condition's own value is known inside each region (see `if_patterns.py`);
   unused results are dropped; results whose two yielded values come from
   outside become `arith.select` (ConvertTrivialIfToSelect); an empty `else`
   is removed;
 - `scf.execute_region`: inlined into its parent when it has one block, or
   when the parent is a function or another execute_region (unless `no_inline`);
-- `scf.index_switch` on a constant runs the matching region inline.
+- `scf.index_switch` on a constant runs the matching region inline;
+- `scf.parallel`: a dimension that never runs removes the loop, one that runs
+  once disappears (RemoveEmptyParallelLoops, CollapseSingleIterationLoops);
+  a parallel loop directly nesting another becomes one (MergeNestedParallelLoops);
+- `scf.forall`: constant bounds become static, the induction variable of a
+  dimension that runs once becomes its lower bound, and unless mapped,
+  such dimensions (or the whole loop, or one that never runs) disappear.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from mlir_py.dialects.arith import SelectOp
+from mlir_py.dialects.arith import ConstantOp, SelectOp
 from mlir_py.dialects.cf import BranchOp
 from mlir_py.dialects.scf.branches import ExecuteRegionOp, IfOp, IndexSwitchOp
 from mlir_py.dialects.scf.for_while import ForOp, YieldOp
+from mlir_py.dialects.scf.if_patterns import (
+    combine_ifs,
+    propagate_condition,
+    replace_yield_with_condition_or_value,
+    swap_negated_condition,
+)
+from mlir_py.dialects.scf.parallel import ForallOp, ParallelOp, ReduceOp, ReduceReturnOp
 from mlir_py.dialects.scf.syntax import constant_bool, constant_int
 
+from mlir_py.definition.opdef import _segment_attr
 from mlir_py.definition.traits import CallableOpInterface
-from mlir_py.ir.builtin_types import IntegerType
+from mlir_py.ir.builtin_attributes import DenseArrayAttr
+from mlir_py.ir.builtin_types import DYNAMIC, IntegerType, i64, index
 from mlir_py.ir.operation import Operation, Region, Value
 from mlir_py.rewrite.pattern import PatternRewriter, pattern
 
@@ -212,7 +228,8 @@ def convert_trivial_if_to_select(op: Operation, rw: PatternRewriter) -> bool:
             direct.append(t)
         else:
             direct.append(rw.create(SelectOp, op.condition, t, e).result)
-    rest = iter(_rebuild_if(op, rw, inside).results if any(inside) else ())
+    # the if stays (its regions may have effects), yielding only what could not be hoisted
+    rest = iter(_rebuild_if(op, rw, inside).results)
     replacements = [v if v is not None else next(rest) for v in direct]
     rw.replace_op(op, replacements)
     return True
@@ -299,9 +316,242 @@ def fold_constant_case(op: Operation, rw: PatternRewriter) -> bool:
 
 
 FOR_PATTERNS = [fold_forwarded_iter_args, simplify_trivial_loops]
-IF_PATTERNS = [remove_static_condition, remove_unused_results, convert_trivial_if_to_select, remove_empty_else]
+# in upstream's order (equal benefits apply in registration order); the `if (!c)` swap is upstream's fold
+IF_PATTERNS = [swap_negated_condition, combine_ifs, propagate_condition, convert_trivial_if_to_select,
+               remove_empty_else, remove_static_condition, remove_unused_results,
+               replace_yield_with_condition_or_value]
 EXECUTE_REGION_PATTERNS = [inline_single_block_execute, inline_multi_block_execute]
 INDEX_SWITCH_PATTERNS = [fold_constant_case]
 
-__all__ = ["EXECUTE_REGION_PATTERNS", "FOR_PATTERNS", "IF_PATTERNS", "INDEX_SWITCH_PATTERNS",
+
+
+# -- scf.parallel -------------------------------------------------------------------------------
+
+
+def _index_trip_count(lb: Value, ub: Value, step: Value) -> int | None:
+    """Iterations of one index dimension with constant bounds and step (upstream's constantTripCount)."""
+    if lb is ub:
+        return 0
+    lo, hi, st = constant_int(lb), constant_int(ub), constant_int(step)
+    if lo is None or hi is None:
+        return None
+    if hi <= lo:
+        return 0
+    if st is None or st <= 0:
+        return None
+    return -((lo - hi) // st)
+
+
+@pattern(ParallelOp)
+def remove_empty_parallel_loops(op: Operation, rw: PatternRewriter) -> bool:
+    """A dimension with equal bounds runs nothing: the loop is its init values."""
+    assert isinstance(op, ParallelOp)
+    if not any(lb is ub for lb, ub in zip(op.lowerBound, op.upperBound)):
+        return False
+    rw.replace_op(op, list(op.initVals))
+    return True
+
+
+@pattern(ParallelOp)
+def collapse_single_iteration_loops(op: Operation, rw: PatternRewriter) -> bool:
+    """Dimensions that run once disappear (their induction variable becomes the lower
+    bound); a dimension that never runs removes the loop; with no dimension left, the
+    body and the reductions (applied to the init values) run inline."""
+    assert isinstance(op, ParallelOp)
+    keep: list[tuple[Value, Value, Value]] = []
+    args: list[Value | None] = []
+    for lb, ub, st in zip(op.lowerBound, op.upperBound, op.step):
+        n = _index_trip_count(lb, ub, st)
+        if n == 0:
+            rw.replace_op(op, list(op.initVals))
+            return True
+        if n == 1:
+            args.append(lb)
+            continue
+        keep.append((lb, ub, st))
+        args.append(None)
+    if len(keep) == len(args):
+        return False
+    body = op.body
+    reduce = body.last_op
+    if not isinstance(reduce, ReduceOp):
+        return False
+    if not keep:
+        rw.inline_block_before(body, op, [a for a in args if a is not None])
+        results = []
+        for init, value, region in zip(op.initVals, reduce.operands_, reduce.reductions):
+            block = region.first_block
+            assert block is not None
+            ret = block.last_op
+            assert isinstance(ret, ReduceReturnOp)
+            results.append(ret.result)
+            rw.inline_block_before(block, reduce, [init, value])
+            rw.erase_op(ret)
+        rw.erase_op(reduce)
+        rw.replace_op(op, results)
+        return True
+    new = ParallelOp.build([k[0] for k in keep], [k[1] for k in keep], [k[2] for k in keep], list(op.initVals))
+    new.attributes.update(op.attributes)
+    rw.set_insertion_point(op)
+    rw.insert(new)
+    nb = new.body
+    if nb.last_op is not None:
+        rw.erase_op(nb.last_op)
+    it = iter(nb.args)
+    rw.merge_blocks(body, nb, [a if a is not None else next(it) for a in args])
+    rw.replace_op(op, list(new.results))
+    return True
+
+
+@pattern(ParallelOp)
+def merge_nested_parallel_loops(op: Operation, rw: PatternRewriter) -> bool:
+    """A parallel loop whose body is only another one with bounds independent of the
+    outer induction variables, neither with reductions, is one loop over both spaces."""
+    assert isinstance(op, ParallelOp)
+    outer = op.body
+    inner = outer.first_op
+    if not isinstance(inner, ParallelOp) or inner.next_op is not outer.last_op:
+        return False
+    if op.initVals or inner.initVals:
+        return False
+    bounds = list(inner.lowerBound) + list(inner.upperBound) + list(inner.step)
+    if any(any(v is a for a in outer.args) for v in bounds):
+        return False
+    new = ParallelOp.build(list(op.lowerBound) + list(inner.lowerBound), list(op.upperBound) +
+                           list(inner.upperBound), list(op.step) + list(inner.step))
+    new.attributes.update(op.attributes)
+    rw.set_insertion_point(op)
+    rw.insert(new)
+    nb = new.body
+    n = len(outer.args)
+    for a, b in zip(outer.args, nb.args[:n]):
+        rw.replace_all_uses_with(a, b)
+    term = nb.last_op
+    assert term is not None
+    rw.erase_op(term)
+    rw.merge_blocks(inner.body, nb, list(nb.args[n:]))
+    rw.replace_op(op, [])
+    return True
+
+
+PARALLEL_PATTERNS = [remove_empty_parallel_loops, collapse_single_iteration_loops, merge_nested_parallel_loops]
+
+
+# -- scf.forall ---------------------------------------------------------------------------------
+
+
+@pattern(ForallOp)
+def fold_constant_forall_bounds(op: Operation, rw: PatternRewriter) -> bool:
+    """Bounds given by constant ops become static (ForallOpControlOperandsFolder)."""
+    assert isinstance(op, ForallOp)
+    groups = [("staticLowerBound", op.dynamicLowerBound), ("staticUpperBound", op.dynamicUpperBound),
+              ("staticStep", op.dynamicStep)]
+    if not any(constant_int(v) is not None for _, dyn in groups for v in dyn):
+        return False
+    props = dict(op.properties)
+    operands: list[Value] = []
+    sizes: list[int] = []
+    for name, dyn in groups:
+        it = iter(dyn)
+        static: list[int] = []
+        kept: list[Value] = []
+        for x in op.properties[name].values:
+            if x != DYNAMIC:
+                static.append(x)
+                continue
+            v = next(it)
+            c = constant_int(v)
+            static.append(DYNAMIC if c is None else c)
+            if c is None:
+                kept.append(v)
+        props[name] = DenseArrayAttr(i64, tuple(static))
+        operands += kept
+        sizes.append(len(kept))
+    outs = list(op.outputs)
+    props["operandSegmentSizes"] = _segment_attr(sizes + [len(outs)])
+
+    def change() -> None:
+        op.set_operands(operands + outs)
+        op.properties.clear()
+        op.properties.update(props)
+    rw.modify_op_in_place(op, change)
+    return True
+
+
+def _forall_dims(op: ForallOp) -> list[tuple[int | Value, int | Value, int | Value, int | None]]:
+    """Per loop: lower bound, upper bound, step, and the trip count when static."""
+    out = []
+    for lb, ub, st in zip(op.mixed(op.staticLowerBound, op.dynamicLowerBound),
+                          op.mixed(op.staticUpperBound, op.dynamicUpperBound),
+                          op.mixed(op.staticStep, op.dynamicStep)):
+        n = None
+        if isinstance(lb, int) and isinstance(ub, int):
+            n = 0 if ub <= lb else (-((lb - ub) // st) if isinstance(st, int) and st > 0 else None)
+        out.append((lb, ub, st, n))
+    return out
+
+
+@pattern(ForallOp)
+def replace_constant_forall_ivs(op: Operation, rw: PatternRewriter) -> bool:
+    """The induction variable of a dimension that runs once is its lower bound."""
+    assert isinstance(op, ForallOp)
+    changed = False
+    for iv, (lb, _, _, n) in zip(op.induction_vars, _forall_dims(op)):
+        if n == 1 and iv.has_uses():
+            rw.set_insertion_point(op)
+            c = lb if isinstance(lb, Value) else rw.create(ConstantOp, lb, index).result
+            rw.replace_all_uses_with(iv, c)
+            changed = True
+    return changed
+
+
+@pattern(ForallOp)
+def fold_single_or_zero_iteration_dims(op: Operation, rw: PatternRewriter) -> bool:
+    """Unless mapped to processing units: a dimension that never runs leaves the outputs;
+    dimensions that run once disappear; with none left the body runs inline."""
+    assert isinstance(op, ForallOp)
+    m = op.properties.get("mapping")
+    if m is not None and len(m):
+        return False
+    dims = _forall_dims(op)
+    if any(n == 0 for *_, n in dims):
+        rw.replace_op(op, list(op.outputs))
+        return True
+    if not any(n == 1 for *_, n in dims):
+        return False
+    ivs = op.induction_vars
+    rw.set_insertion_point(op)
+    kept = [(d, iv) for d, iv in zip(dims, ivs) if d[3] != 1]
+    if not kept:
+        if op.results:
+            return False  # the in_parallel ops would have to become plain inserts
+        args = [d[0] if isinstance(d[0], Value) else rw.create(ConstantOp, d[0], index).result for d in dims]
+        term = op.body.last_op
+        assert term is not None
+        rw.inline_block_before(op.body, op, args)
+        rw.erase_op(term)
+        rw.replace_op(op, [])
+        return True
+    new = ForallOp.build([d[0] for d, _ in kept], [d[1] for d, _ in kept], [d[2] for d, _ in kept],
+                         list(op.outputs), m)
+    new.attributes.update(op.attributes)
+    rw.insert(new)
+    nb = new.body
+    term = nb.last_op
+    assert term is not None
+    rw.erase_op(term)
+    it = iter(nb.args)
+    args = [next(it) if d[3] != 1 else (d[0] if isinstance(d[0], Value) else
+                                         rw.create(ConstantOp, d[0], index).result) for d in dims]
+    args += list(it)
+    rw.merge_blocks(op.body, nb, args)
+    rw.replace_op(op, list(new.results))
+    return True
+
+
+FORALL_PATTERNS = [fold_constant_forall_bounds, replace_constant_forall_ivs, fold_single_or_zero_iteration_dims]
+
+
+__all__ = ["EXECUTE_REGION_PATTERNS", "FOR_PATTERNS", "IF_PATTERNS", "INDEX_SWITCH_PATTERNS", "PARALLEL_PATTERNS",
+           "FORALL_PATTERNS",
            "replace_op_with_region"]

@@ -272,8 +272,8 @@ class WhileOp(Op):
         parser.expect(":")
         ft = parser.parse_type()
         if not isinstance(ft, FunctionType):
-            raise parser.error("invalid kind of type specified: expected builtin.function, but found "
-                               f"'{ft}'", tpos)
+            raise custom_op_error(parser, cls.name, "invalid kind of type specified: expected builtin.function, "
+                                  f"but found '{ft}'", tpos)
         if len(ft.inputs) != len(outer):
             raise custom_op_error(parser, cls.name, f"expected as many input types as operands (expected "
                                   f"{len(outer)} got {len(ft.inputs)})", tpos)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from mlir_py.dialects.scf.syntax import (
     constant_int,
+    custom_op_error,
     ensure_terminator,
     parse_assignment_list,
     parse_dynamic_index_list,
@@ -86,6 +87,11 @@ class ParallelOp(Op):
     region = region()
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.canonicalize import PARALLEL_PATTERNS
+        return PARALLEL_PATTERNS
+
+    @classmethod
     def build(cls, lower: Sequence[Value], upper: Sequence[Value], steps: Sequence[Value],
               inits: Sequence[Value] = (), *, location: Any = None) -> ParallelOp:
         """A loop nest whose body block takes one index per loop. Without inits the body
@@ -122,7 +128,7 @@ class ParallelOp(Op):
             pos = parser.skip_ws()
             us = parser.parse_operand_list("(")
             if len(us) != n:
-                raise parser.error(f"expected {n} operands", pos)
+                raise custom_op_error(parser, cls.name, f"expected {n} operands", pos)
             return parser.resolve_operands(us, index)
 
         lbs = bounds("lower")
@@ -286,6 +292,11 @@ class ForallOp(Op):
     region = region()
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.canonicalize import FORALL_PATTERNS
+        return FORALL_PATTERNS
+
+    @classmethod
     def build(cls, lower: Sequence[int | Value], upper: Sequence[int | Value], steps: Sequence[int | Value],
               outputs: Sequence[Value] = (), mapping: Any = None, *, location: Any = None) -> ForallOp:
         """Each bound is an int (static) or an index Value (dynamic). The body block takes
@@ -364,6 +375,9 @@ class ForallOp(Op):
         if parser.parse_optional_keyword("shared_outs"):
             inner, outer = parse_assignment_list(parser)
             types = parser.parse_arrow_type_list() if parser.peek("->") else []
+            if len(types) != len(outer):
+                raise custom_op_error(parser, cls.name, f"number of operands and types do not match: got "
+                                      f"{len(outer)} operands and {len(types)} types", pos)
             operands += parser.resolve_operands(outer, types, pos)
         body = parser.parse_region([(u, index, None) for u in ivs] + [(a, t, None) for a, t in zip(inner, types)])
         ensure_terminator(body, InParallelOp.build)
@@ -430,7 +444,8 @@ class ForallOp(Op):
                 return f"expected {rank} {what} values, got {len(static.values)}"
             ndyn = sum(1 for x in static.values if x == DYNAMIC)
             if ndyn != len(dyn):
-                return f"expected {ndyn} dynamic {what} values"
+                self.emit_error(f"expected {ndyn} dynamic {what} values")  # upstream: no op prefix
+                return ""
         term = terminator_of(self.region)
         if term is not None and term.has_trait(Terminator) and not isinstance(term, InParallelOp):
             d = self.emit_op_error("expects regions to end with 'scf.forall.in_parallel', found "

@@ -1,0 +1,45 @@
+"""`--lower-to-llvm`: the pipeline from the loop-level dialects to pure llvm dialect.
+
+One ordered list of pass names (with options); the alias runs them in this
+order, each on the op it anchors on. A lowering joins the pipeline by
+adding its line where its output is consumed by a later entry: passes that
+produce cf/arith/memref (`lower-affine`, `convert-scf-to-cf`,
+`convert-vector-to-scf`) go before the `*-to-llvm` entries, vector's
+`convert-vector-to-llvm` before `finalize-memref-to-llvm`. Every entry names
+a registered pass: a missing one is an error when the alias is used, never
+skipped.
+
+Order of the llvm part: math first (its libm calls are func calls that
+`convert-func-to-llvm` lowers), then memref, arith, cf; functions last
+(their bodies are already converted, so block signatures and returns see
+llvm types); `reconcile-unrealized-casts` removes the casts the passes left
+between each other, `canonicalize`/`cse` tidy the result.
+"""
+
+from __future__ import annotations
+
+from mlir_py.pass_manager import register_pipeline
+
+#: the passes of `--lower-to-llvm`, in order
+LOWER_TO_LLVM: list[str] = [
+    "canonicalize",
+    "lower-affine",
+    "convert-scf-to-cf",
+    "convert-math-to-llvm",
+    "convert-math-to-libm",
+    "finalize-memref-to-llvm",
+    "convert-arith-to-llvm",
+    "convert-cf-to-llvm",
+    "llvm-request-c-wrappers{public-only}",
+    "convert-func-to-llvm",
+    "reconcile-unrealized-casts",
+    "canonicalize",
+    "cse",
+]
+
+
+@register_pipeline("lower-to-llvm", "Lower func/arith/math/cf/memref (and the layers above them) to the llvm "
+                                    "dialect, with C interface wrappers for public functions")
+def lower_to_llvm(pm) -> None:
+    for p in LOWER_TO_LLVM:
+        pm.add(p)
