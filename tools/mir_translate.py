@@ -2,6 +2,7 @@
 
     mir-translate FILE --mir-to-llvmir [-O0..-O3] [-g] [-o OUT]
     mir-translate FILE --emit=llvm|asm|obj [--target-triple=T] [-O0..-O3] [-g] [-o OUT]
+    mir-translate FILE --emit=c-header [-o OUT.h]
 
 `--mir-to-llvmir` prints the translation as is (optimized only when an -O
 level is given); `--emit` optimizes (default -O2) for the host CPU, or for
@@ -9,6 +10,9 @@ level is given); `--emit` optimizes (default -O2) for the host CPU, or for
 The input must already be in the llvm dialect (`mir-opt --lower-to-llvm`
 gets it there): any other op is `FILE:LINE:COL: error: ... cannot be
 translated to LLVM IR`, exit status 1, as are parse and verifier errors.
+`--emit=c-header` is the exception: it reads the module *before* lowering
+(it needs the memref types) and writes the C declarations of its
+`_mlir_ciface_` entry points (mlir_py.target.c_header, docs/aot.md).
 """
 
 from __future__ import annotations
@@ -40,8 +44,9 @@ def build_arg_parser() -> argparse.ArgumentParser:
     what = ap.add_mutually_exclusive_group()
     what.add_argument("--mir-to-llvmir", "--mlir-to-llvmir", dest="to_llvmir", action="store_true",
                       help="translate to LLVM IR (the default)")
-    what.add_argument("--emit", choices=["llvm", "asm", "obj"],
-                      help="optimized LLVM IR, assembly or an object file")
+    what.add_argument("--emit", choices=["llvm", "asm", "obj", "c-header"],
+                      help="optimized LLVM IR, assembly or an object file; or the C header of the "
+                           "_mlir_ciface_ entry points of a module before lowering")
     ap.add_argument("--target-triple", default=None, help="target triple (default: the host, with its CPU features)")
     ap.add_argument("--mcpu", default=None, help="target CPU (default: the host's, or generic for a triple)")
     ap.add_argument("--mattr", default=None, help="target features, e.g. +avx2,-avx512f")
@@ -89,6 +94,8 @@ def run(argv: list[str]) -> int:
         ok = verify(module)
     if not ok or any(d.severity == "error" for d in diags):
         return _fail(diags)
+    if args.emit == "c-header":
+        return _emit_c_header(module, filename, args.output)
     bad = find_untranslatable_op(module)
     if bad is not None:
         return _fail([Diagnostic("error", bad.location,
@@ -115,6 +122,18 @@ def run(argv: list[str]) -> int:
     except CodegenError as e:
         raise ToolError(f"LLVM: {e}") from None
     output.write(result)
+    return 0
+
+
+def _emit_c_header(module, filename: str, path: str) -> int:
+    from mlir_py.target.c_header import CHeaderError, c_header, header_guard
+    try:
+        text = c_header(module, header_guard(path) if path != "-" else "MLIR_PY_MODULE_H")
+    except CHeaderError as e:
+        if e.location is None:
+            raise ToolError(e.message) from None
+        return _fail([Diagnostic("error", e.location, e.message)])
+    Output(path).write(text)
     return 0
 
 

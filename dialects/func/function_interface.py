@@ -37,13 +37,16 @@ def _func_type(inputs: list, results: list, variadic: bool) -> Any:
 
 
 def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
-                      type_builder: Callable[[list, list, bool], Any] = _func_type) -> Operation:
+                      type_builder: Callable[[list, list, bool], Any] = _func_type,
+                      visibility_keyword: bool = True) -> Operation:
     """Parse everything after the op name into an op of class `cls`.
 
     `type_builder(inputs, results, variadic)` makes the `function_type`
-    value (llvm.func builds its own function type)."""
+    value (llvm.func builds its own function type). Without
+    `visibility_keyword` (llvm.func, whose `private` is a linkage) the
+    visibility is an ordinary entry of the attribute dictionary."""
     props: dict[str, Any] = {}
-    for vis in VISIBILITIES:
+    for vis in VISIBILITIES if visibility_keyword else ():
         if parser.parse_optional_keyword(vis):
             props["sym_visibility"] = StringAttr(vis)
             break
@@ -99,7 +102,7 @@ def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
 
     attr_pos = parser.skip_ws()
     attrs = parser.parse_optional_attr_dict_with_keyword()
-    for disallowed in ("sym_visibility", "sym_name", "function_type"):
+    for disallowed in ("sym_visibility", "sym_name", "function_type")[0 if visibility_keyword else 1:]:
         if disallowed in attrs:
             raise parser.error(f"'{disallowed}' is an inferred attribute and should not be specified in "
                                f"the explicit attribute dictionary", attr_pos)
@@ -127,11 +130,11 @@ def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
 
 
 def print_function_op(op: Operation, printer: Printer, *, variadic: bool = False,
-                      elided: tuple[str, ...] = ()) -> None:
+                      elided: tuple[str, ...] = (), visibility_keyword: bool = True) -> None:
     """Print everything after the op name, as upstream's printFunctionOp; `elided` names more attributes
     the caller's syntax spells itself."""
     printer.write(" ")
-    vis = op.get_attr("sym_visibility")
+    vis = op.get_attr("sym_visibility") if visibility_keyword else None
     if vis is not None:
         printer.write(vis.value + " ")
     printer.print_symbol_name(op.get_attr("sym_name").value)
@@ -178,7 +181,8 @@ def print_function_op(op: Operation, printer: Printer, *, variadic: bool = False
             printer.write(")")
     shown = dict(op.properties)
     shown.update(op.attributes)
-    printer.print_optional_attr_dict_with_keyword(shown, _ELIDED + elided)
+    hidden = _ELIDED if visibility_keyword else tuple(k for k in _ELIDED if k != "sym_visibility")
+    printer.print_optional_attr_dict_with_keyword(shown, hidden + elided)
     if not external:
         printer.write(" ")
         printer.print_region(body, print_entry_block_args=False)

@@ -151,7 +151,8 @@ class LLVMFuncOp(Op):
         if kw in CCONVS:
             parser.parse_keyword()
             props["CConv"] = CConvAttr(CCONVS[kw])
-        op = parse_function_op(cls, parser, allow_variadic=True, type_builder=_llvm_function_type)
+        op = parse_function_op(cls, parser, allow_variadic=True, type_builder=_llvm_function_type,
+                               visibility_keyword=False)
         for k, v in props.items():
             op.properties.setdefault(k, v)
         return op
@@ -171,7 +172,8 @@ class LLVMFuncOp(Op):
             words.append(p["CConv"].case_names[0])
         if words:
             printer.write(" " + " ".join(words))
-        print_function_op(self, printer, variadic=self.type.is_var_arg, elided=_FUNC_ELIDED)
+        print_function_op(self, printer, variadic=self.type.is_var_arg, elided=_FUNC_ELIDED,
+                          visibility_keyword=False)
 
     def verify_(self) -> str | None:
         ft = self.properties.get("function_type")

@@ -38,6 +38,7 @@ from mlir_py.dialects.vector.ops_shape import (
     ShapeCastOp,
     StepOp,
     TransposeOp,
+    VectorScaleOp,
 )
 
 from mlir_py.definition.dialect import Dialect
@@ -62,4 +63,5 @@ __all__ = [
     "ExtractStridedSliceOp", "FMAOp", "FromElementsOp", "GatherOp", "InsertOp", "InsertStridedSliceOp", "LoadOp",
     "MaskedLoadOp", "MaskedStoreOp", "MultiDimReductionOp", "OuterProductOp", "PrintOp", "ReductionOp",
     "ScatterOp", "ShapeCastOp", "StepOp", "StoreOp", "TransferReadOp", "TransferWriteOp", "TransposeOp",
+    "VectorScaleOp",
 ]

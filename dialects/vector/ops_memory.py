@@ -304,6 +304,28 @@ def _verify_transfer(op, base, vector: VectorType, perm: AffineMap, in_bounds, m
     return None
 
 
+def fold_in_bounds(op, index_constants) -> bool:
+    """Mark the dimensions that static sizes and constant indices prove in bounds (upstream's
+    foldTransferInBoundsAttribute); True when something changed."""
+    base = op.base.type
+    vt = op.vector_type
+    ib = op.in_bounds_values
+    changed = False
+    for i, e in enumerate(op.perm.results):
+        if ib[i] or not isinstance(e, AffineDimExpr) or (vt.scalable_dims and vt.scalable_dims[i]):
+            continue
+        size = base.shape[e.position]
+        c = index_constants[e.position]
+        if size < 0 or c is None or not hasattr(c, "value"):
+            continue
+        if c.value + vt.shape[i] <= size:
+            ib[i] = True
+            changed = True
+    if changed:
+        op.in_bounds = _bool_array(ib)
+    return changed
+
+
 def _parse_transfer_attrs(parser: Parser, base, vector: VectorType, attrs: dict) -> dict:
     props = take_props(attrs, _TRANSFER_PROPS)
     if "permutation_map" not in props:
@@ -438,6 +460,11 @@ class TransferReadOp(Op):
             return "requires formal padding and source of the same elemental type"
         return None
 
+    def fold(self, operands):
+        if fold_in_bounds(self, operands[1:1 + len(self.indices)]):
+            return self.vector
+        return None
+
 
 class TransferWriteOp(Op):
     """Writes an n-D vector to a memref (or a tensor, giving a new tensor) at
@@ -549,6 +576,11 @@ class TransferWriteOp(Op):
             return err
         return _verify_transfer(self, base, self.value_to_store.type, self.perm, list(self.in_bounds),
                                 self.mask.type if self.mask is not None else None)
+
+    def fold(self, operands):
+        if fold_in_bounds(self, operands[2:2 + len(self.indices)]):
+            return [] if self.result is None else self.result
+        return None
 
 
 def _segments(sizes):

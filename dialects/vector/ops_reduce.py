@@ -93,6 +93,11 @@ class ReductionOp(Op):
     def kind_name(self) -> str:
         return self.kind.case_names[0]
 
+    @classmethod
+    def get_canonicalization_patterns(cls):
+        from mlir_py.dialects.vector.canonicalize import single_element_reduction
+        return [single_element_reduction]
+
     def verify_(self):
         v, d = self.vector.type, self.dest.type
         if v.element_type is not d:
@@ -161,8 +166,13 @@ class MultiDimReductionOp(Op):
 
     def fold(self, operands):
         if self.source.type.rank == 1 and not self.dims:
-            return self.source
+            return self.source  # as upstream: a reduction over no dimension is its source
         return None
+
+    @classmethod
+    def get_canonicalization_patterns(cls):
+        from mlir_py.dialects.vector.canonicalize import unit_dim_multi_reduction
+        return [unit_dim_multi_reduction]
 
 
 # ----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from mlir_py.dialects.vector.common import (
 from mlir_py.builtin.constraints import DenseArrayOf, Index
 from mlir_py.definition.constraints import AnyType, Predicate
 from mlir_py.definition.opdef import Op, operand, prop, result, var_operand
-from mlir_py.definition.traits import AllTypesMatch, Pure
+from mlir_py.definition.traits import AllTypesMatch, OpAsmOpInterface, Pure
 from mlir_py.ir.builtin_attributes import DenseArrayAttr, DenseElementsAttr
 from mlir_py.ir.builtin_types import DYNAMIC, FloatType, IndexType, IntegerType, VectorType, i64
 
@@ -213,6 +213,12 @@ class ExtractOp(Op):
                 return b
             if not isinstance(b.type, VectorType) and not isinstance(self.result.type, VectorType):
                 return b
+        if isinstance(src, FromElementsOp):
+            strides = [1] * src.dest.type.rank
+            for i in range(len(strides) - 2, -1, -1):
+                strides[i] = strides[i + 1] * src.dest.type.shape[i + 1]
+            if len(pos) == len(strides):
+                return src.elements[sum(p * st for p, st in zip(pos, strides))]
         if isinstance(src, InsertOp) and src.position == pos and src.value_to_store.type is self.result.type:
             return src.value_to_store
         if isinstance(src, ExtractOp) and DYNAMIC not in src.position and POISON_INDEX not in src.position:
@@ -529,11 +535,12 @@ class ShapeCastOp(Op):
                 return inner.source
             self.set_operand(0, inner.source)
             return self.result
-        b = defining(src, BroadcastOp)
-        if b is not None and not isinstance(b.source.type, VectorType):
-            self.set_operand(0, b.source)  # shape_cast(broadcast(scalar)) -> broadcast(scalar)
-            return None
         return None
+
+    @classmethod
+    def get_canonicalization_patterns(cls):
+        from mlir_py.dialects.vector.canonicalize import shape_cast_of_broadcast
+        return [shape_cast_of_broadcast]
 
 
 class TransposeOp(Op):
@@ -718,6 +725,24 @@ class StepOp(Op):
     assembly_format = "attr-dict `:` type($result)"
 
 
+class VectorScaleOp(Op):
+    """The runtime multiple of the scalable dimensions (`vector<[4]xf32>` holds
+    `4 * vscale` lanes); 1 on targets without scalable vectors.
+
+    ```mlir
+    %vscale = vector.vscale
+    ```
+    """
+
+    name = "vector.vscale"
+    traits = [Pure, OpAsmOpInterface]
+    res = result(Index)
+    assembly_format = "attr-dict"
+
+    def get_asm_result_name(self) -> str:
+        return "vscale"
+
+
 class CreateMaskOp(Op):
     """A mask that is set in the box `[0, %bound_i)` of each dimension (bounds
     are clamped to the vector's size).
@@ -785,4 +810,4 @@ class ConstantMaskOp(Op):
 
 
 OPS = [BroadcastOp, ExtractOp, InsertOp, ExtractStridedSliceOp, InsertStridedSliceOp, ShapeCastOp, TransposeOp,
-       BitCastOp, FromElementsOp, StepOp, CreateMaskOp, ConstantMaskOp]
+       BitCastOp, FromElementsOp, StepOp, VectorScaleOp, CreateMaskOp, ConstantMaskOp]

@@ -492,6 +492,11 @@ def _parse_memref(parser: Parser, kw: str) -> Attribute:
     return MemRefType(shape, et, layout, ms)
 
 
+#: builtin types that are not vector elements (upstream's VectorElementTypeInterface holds integers, index,
+#: floats and some dialect types such as `!llvm.ptr`)
+_NON_VECTOR_ELEMENT_TYPES = (NoneType, FunctionType, TupleType, ComplexType, ShapedType)
+
+
 def _parse_vector(parser: Parser, kw: str) -> Attribute:
     pos = parser.pos - len(kw)
     parser.expect("<", "in vector type")
@@ -501,7 +506,7 @@ def _parse_vector(parser: Parser, kw: str) -> Attribute:
     if any(d <= 0 for d in shape):
         raise parser.error("vector types must have positive constant sizes but got "
                            + ", ".join(map(str, shape)), pos)
-    if not isinstance(et, (IntegerType, IndexType, FloatType)):
+    if isinstance(et, _NON_VECTOR_ELEMENT_TYPES):  # other dialects' types (`!llvm.ptr`) may be elements
         raise parser.error("failed to verify 'elementType': VectorElementTypeInterface instance", pos)
     return VectorType(shape, et, scalable)
 

@@ -145,11 +145,26 @@ def _retype_index(attr: Attribute, t: Attribute) -> Attribute:
 def lower_constant(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     """`llvm.mlir.constant` with the same value (index ones retyped to the index width)."""
     t = rw.type_converter.convert_type(op.results[0].type)
-    if t is None or isinstance(t, LLVMArrayType):
+    if t is None:
         return False
-    value = _retype_index(op.properties["value"], t)
-    rw.replace_op(op, [LLVMBuilder(rw).constant(value, t)])
+    value = op.properties["value"]
+    if isinstance(t, LLVMArrayType):  # an n-D vector: an array of 1-D vector constants
+        if not isinstance(value, DenseElementsAttr):
+            return False
+        rw.replace_op(op, [_array_constant(LLVMBuilder(rw), value.array, t)])
+        return True
+    rw.replace_op(op, [LLVMBuilder(rw).constant(_retype_index(value, t), t)])
     return True
+
+
+def _array_constant(b: LLVMBuilder, array, t: Attribute) -> Value:
+    """`array` (numpy, leading dims = the array nest) as poison + insertvalue of 1-D constants."""
+    if not isinstance(t, LLVMArrayType):
+        return b.constant(DenseElementsAttr(array, t), t)
+    acc = b.poison(t)
+    for i in range(t.num_elements):
+        acc = b.insertvalue(acc, _array_constant(b, array[i], t.element_type), [i])
+    return acc
 
 
 def lower_cmpi(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:

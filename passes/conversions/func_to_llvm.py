@@ -271,6 +271,32 @@ def lower_call(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter)
     return True
 
 
+def lower_constant(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """`func.constant @f` is the function's address."""
+    if rw.type_converter.convert_type(op.results[0].type) is None:
+        return False
+    rw.replace_op(op, [LLVMBuilder(rw).addressof(op.properties["value"].value)])
+    return True
+
+
+def lower_call_indirect(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """A call through a function pointer, with the arguments and results of a direct call."""
+    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
+    b = LLVMBuilder(rw)
+    args: list[Value] = []
+    for o, v in list(zip(op.operands, adaptor.operands))[1:]:
+        if tc.convert_type(o.type) is None:
+            return False
+        args += unpack_descriptor(b, tc, o.type, v) if _is_memref(o.type) else [v]
+    rtypes = [r.type for r in op.results]
+    ret = tc.pack_function_results(rtypes)
+    if ret is None:
+        return False
+    call = b.insert_op(L.CallOp.build(adaptor.operands[0], args, [] if not rtypes else [ret]))
+    rw.replace_op(op, _unpack_results(b, tc, rtypes, call.results[0] if rtypes else None))
+    return True
+
+
 def lower_return(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
     types = [o.type for o in op.operands]
@@ -284,7 +310,9 @@ def lower_return(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
 
 def func_to_llvm_patterns() -> list:
     return [FunctionConversionPattern(lower_func, "func.func"), FunctionConversionPattern(lower_call, "func.call"),
-            FunctionConversionPattern(lower_return, "func.return")]
+            FunctionConversionPattern(lower_return, "func.return"),
+            FunctionConversionPattern(lower_constant, "func.constant"),
+            FunctionConversionPattern(lower_call_indirect, "func.call_indirect")]
 
 
 @register_pass

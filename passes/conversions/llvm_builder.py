@@ -71,6 +71,10 @@ class LLVMBuilder:
         self.rw = rewriter
         self.loc = location
 
+    def insert_op(self, op: Operation) -> Operation:
+        """Insert an op built elsewhere (with this builder's location when it has none)."""
+        return self._insert(op)
+
     def _insert(self, op: Operation) -> Operation:
         if self.loc is not None and op.location is None:
             op.location = self.loc

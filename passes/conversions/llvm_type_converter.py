@@ -13,6 +13,7 @@ casts one pass leaves for the next cancel out in `reconcile-unrealized-casts`:
 | `memref<f32>` (rank 0) | `!llvm.struct<(ptr, ptr, i64)>` |
 | `memref<*xf32>` | `!llvm.struct<(i64, ptr)>` (rank, pointer to a ranked descriptor) |
 | `memref<..., 3>` | pointers in address space 3 |
+| `(i32) -> f32` (a function value) | `!llvm.ptr` |
 | llvm types | themselves |
 
 The memref descriptor is MLIR's runtime ABI (DESIGN §5): the pointer
@@ -100,8 +101,8 @@ class LLVMTypeConverter(TypeConverter):
         if isinstance(t, ComplexType):
             el = self.convert_type(t.element_type)
             return None if el is None else LLVMStructType.literal([el, el])
-        if isinstance(t, FunctionType):
-            return self.convert_function_signature(t)[0]
+        if isinstance(t, FunctionType):  # a function value is a pointer to the function
+            return LLVMPointerType(0) if self.convert_function_signature(t)[0] is not None else None
         if is_compatible_type(t):
             return t
         return None

@@ -7,20 +7,14 @@ element size) and calls `malloc` (over-allocating by the alignment and
 rounding the aligned pointer up when an alignment is requested) or, with
 `use-aligned-alloc`, `aligned_alloc`; `dealloc` calls `free` on the
 allocated pointer. Loads and stores address `aligned + offset + sum(i_k *
-stride_k)` with an inbounds GEP. Views (`subview`, `reinterpret_cast`,
-`expand_shape`, `collapse_shape`, `cast`, `view`, `transpose`) only build a
-new descriptor over the same buffer - upstream first rewrites most of them
-with `expand-strided-metadata`; here the descriptor arithmetic is done
-directly, taking every offset, size and stride the result type knows
-statically as a constant. `memref.global` becomes an `llvm.mlir.global`
+stride_k)` with an inbounds GEP. Views only build a new
+descriptor over the same buffer (`memref_views_to_llvm.py`). `memref.global` becomes an `llvm.mlir.global`
 of nested arrays, `get_global` its address in a descriptor whose allocated
 pointer is the 0xdeadbeef marker (it must never be freed). `copy` is a
 `memcpy` when both sides are contiguous and an element loop otherwise.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from mlir_py.dialects import llvm as L
 from mlir_py.dialects.llvm import LLVMArrayType, LLVMFunctionType, LLVMPointerType, LLVMVoidType
@@ -32,18 +26,26 @@ from mlir_py.passes.conversions.llvm_type_converter import (
     is_dynamic,
     llvm_conversion_target,
 )
+from mlir_py.passes.conversions.memref_addressing import (
+    buffer_ptr,
+    descriptor_sizes,
+    element_size_bytes,
+    icst,
+    memref_type,
+    module_of,
+    strided_element_ptr,
+)
+from mlir_py.passes.conversions.memref_views_to_llvm import memref_view_patterns
 
 from mlir_py.definition.traits import SingleBlock
 from mlir_py.ir.attributes import Attribute
-from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr, UnitAttr
 from mlir_py.ir.builtin_types import (
     FloatType,
-    IndexType,
     IntegerType,
     MemRefType,
     RankedTensorType,
     UnrankedMemRefType,
-    VectorType,
 )
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.pass_manager import Option, Pass, register_pass
@@ -54,76 +56,11 @@ from mlir_py.rewrite.conversion import (
     apply_partial_conversion,
 )
 
-INDEX = IndexType()
-
-
-def _module_of(op: Operation) -> Operation | None:
-    p = op.parent_op
-    while p is not None and p.name != "builtin.module":
-        p = p.parent_op
-    return p
-
-
-def icst(b: LLVMBuilder, tc: LLVMTypeConverter, v: int) -> Value:
-    """An index-typed constant: `llvm.mlir.constant(v : i64) : i64` (the llvm verifier wants the
-    attribute's type to be the result's)."""
-    return b.constant(v, tc.index_type)
-
-
-def element_size_bytes(tc: LLVMTypeConverter, t: Attribute) -> int:
-    """The allocation size of an element (what `getelementptr null[1]` measures)."""
-    t = tc.convert_type(t) or t
-    if isinstance(t, IntegerType):
-        return max(1, 1 << max(0, (t.width - 1).bit_length() - 3)) if t.width > 8 else 1
-    if isinstance(t, FloatType):
-        return max(1, t.width // 8)
-    if isinstance(t, VectorType):
-        n = 1
-        for d in t.shape:
-            n *= d
-        raw = n * element_size_bytes(tc, t.element_type)
-        p = 1
-        while p < raw:
-            p *= 2
-        return p
-    if isinstance(t, LLVMPointerType):
-        return 8
-    if isinstance(t, LLVMArrayType):
-        return t.num_elements * element_size_bytes(tc, t.element_type)
-    return 8
-
-
-def _memref_type(v: Value) -> MemRefType:
-    return v.type  # type: ignore[return-value]
-
-
 # ---------------------------------------------------------------------------
 # Allocation
 # ---------------------------------------------------------------------------
 
 
-def descriptor_sizes(b: LLVMBuilder, tc: LLVMTypeConverter, t: MemRefType, dynamic: list[Value]
-                     ) -> tuple[list[Value], list[Value], Value]:
-    """Sizes, row-major strides and the element count of a new buffer (upstream's getMemRefDescriptorSizes)."""
-    dyn = iter(dynamic)
-    sizes = [next(dyn) if is_dynamic(s) else icst(b, tc, s) for s in t.shape]
-    strides: list[Value] = [None] * len(sizes)  # type: ignore[list-item]
-    running = icst(b, tc, 1)
-    static = 1
-    for i in reversed(range(len(sizes))):
-        strides[i] = running
-        use_size = static == 1
-        if is_dynamic(t.shape[i]):
-            static = None  # type: ignore[assignment]
-        elif static is not None:
-            static *= t.shape[i]
-        if use_size:
-            running = sizes[i]
-        elif static is None:
-            running = b.mul(running, sizes[i])
-        else:
-            running = icst(b, tc, static)
-    return sizes, strides, running
 
 
 def _size_in_bytes(b: LLVMBuilder, tc: LLVMTypeConverter, el: Attribute, count: Value) -> Value:
@@ -154,10 +91,10 @@ def _fill_descriptor(b: LLVMBuilder, tc: LLVMTypeConverter, t: MemRefType, alloc
 def _lower_alloc(use_aligned_alloc: bool):
     def lower_alloc(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
         tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-        t = _memref_type(op.results[0])
+        t = memref_type(op.results[0])
         st = tc.convert_type(t)
         el = tc.memref_element_type(t)
-        module = _module_of(op)
+        module = module_of(op)
         if st is None or el is None or module is None or strides_and_offset(t) is None:
             return False
         b = LLVMBuilder(rw)
@@ -208,7 +145,7 @@ def _size_multiple_of(tc: LLVMTypeConverter, t: MemRefType, el: Attribute, align
 
 def lower_alloca(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    t = _memref_type(op.results[0])
+    t = memref_type(op.results[0])
     el = tc.memref_element_type(t)
     if tc.convert_type(t) is None or el is None:
         return False
@@ -223,7 +160,7 @@ def lower_alloca(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
 
 def lower_dealloc(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    module = _module_of(op)
+    module = module_of(op)
     t = op.operands[0].type
     if module is None or not isinstance(t, MemRefType) or tc.convert_type(t) is None:
         return False
@@ -239,63 +176,58 @@ def lower_dealloc(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrit
 # ---------------------------------------------------------------------------
 
 
-def buffer_ptr(b: LLVMBuilder, tc: LLVMTypeConverter, t: MemRefType, desc: Value) -> Value:
-    """The aligned pointer advanced by the offset (a no-op for a static zero offset)."""
-    d = MemRefDescriptor(b, desc)
-    ptr = d.aligned_ptr()
-    so = strides_and_offset(t)
-    off = so[1] if so is not None else None
-    if off == 0:
-        return ptr
-    val = d.offset() if off is None or is_dynamic(off) else icst(b, tc, off)
-    return b.gep(ptr, [val], tc.memref_element_type(t))
-
-
-def strided_element_ptr(b: LLVMBuilder, tc: LLVMTypeConverter, t: MemRefType, desc: Value,
-                        indices: list[Value]) -> Value:
-    """The address of element `indices` (upstream's getStridedElementPtr, inbounds|nuw)."""
-    so = strides_and_offset(t)
-    assert so is not None
-    strides = so[0]
-    base = buffer_ptr(b, tc, t, desc)
-    d = MemRefDescriptor(b, desc)
-    index: Value | None = None
-    for i, idx in enumerate(indices):
-        inc = idx
-        if strides[i] != 1:
-            stride = d.stride(i) if is_dynamic(strides[i]) else icst(b, tc, strides[i])
-            inc = b.mul(inc, stride, nsw=True, nuw=True)
-        index = inc if index is None else b.add(index, inc, nsw=True, nuw=True)
-    if index is None:
-        return base
-    return b.gep(base, [index], tc.memref_element_type(t), inbounds=True, nuw=True)
-
-
 def _alignment(op: Operation) -> int | None:
     a = op.properties.get("alignment")
     return int(a.value) if a is not None else None
 
 
+def _mark_nontemporal(op: Operation, access: Operation) -> None:
+    """memref's `nontemporal = true` becomes the llvm access's `nontemporal` unit property."""
+    nt = op.properties.get("nontemporal")
+    if nt is not None and nt.value:
+        access.properties["nontemporal"] = UnitAttr()
+
+
 def lower_load(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    t = _memref_type(op.operands[0])
+    t = memref_type(op.operands[0])
     rt = tc.convert_type(op.results[0].type)
     if tc.convert_type(t) is None or rt is None:
         return False
     b = LLVMBuilder(rw)
     ptr = strided_element_ptr(b, tc, t, adaptor.operands[0], list(adaptor.operands[1:]))
-    rw.replace_op(op, [b.load(ptr, rt, alignment=_alignment(op))])
+    value = b.load(ptr, rt, alignment=_alignment(op))
+    _mark_nontemporal(op, value.op)
+    rw.replace_op(op, [value])
     return True
 
 
 def lower_store(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    t = _memref_type(op.operands[1])
+    t = memref_type(op.operands[1])
     if tc.convert_type(t) is None or tc.convert_type(op.operands[0].type) is None:
         return False
     b = LLVMBuilder(rw)
     ptr = strided_element_ptr(b, tc, t, adaptor.operands[1], list(adaptor.operands[2:]))
-    rw.replace_op(op, b.store(adaptor.operands[0], ptr, alignment=_alignment(op)))
+    store = b.store(adaptor.operands[0], ptr, alignment=_alignment(op))
+    _mark_nontemporal(op, store)
+    rw.replace_op(op, store)
+    return True
+
+
+def lower_prefetch(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """`llvm.intr.prefetch` of the element's address (rw, locality hint, data/instruction cache)."""
+    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
+    t = memref_type(op.operands[0])
+    if tc.convert_type(t) is None:
+        return False
+    b = LLVMBuilder(rw)
+    ptr = strided_element_ptr(b, tc, t, adaptor.operands[0], list(adaptor.operands[1:]))
+    i32 = IntegerType(32)
+    p = op.properties
+    rw.replace_op(op, b.insert_op(op_class("llvm.intr.prefetch")(
+        ptr, rw=IntegerAttr(int(bool(p["isWrite"].value)), i32), hint=IntegerAttr(int(p["localityHint"].value), i32),
+        cache=IntegerAttr(int(bool(p["isDataCache"].value)), i32))))
     return True
 
 
@@ -367,250 +299,6 @@ def lower_assume_alignment(op: Operation, adaptor: OpAdaptor, rw: ConversionPatt
     return True
 
 
-# ---------------------------------------------------------------------------
-# Views: new descriptors over the same buffer
-# ---------------------------------------------------------------------------
-
-
-def _mixed(op: Operation, static_key: str, dynamic: list[Value]) -> list[int | Value]:
-    it = iter(dynamic)
-    return [next(it) if is_dynamic(s) else int(s) for s in op.properties[static_key].values]
-
-
-def _as_value(b: LLVMBuilder, tc: LLVMTypeConverter, x: int | Value) -> Value:
-    return x if isinstance(x, Value) else icst(b, tc, x)
-
-
-def _new_view(b: LLVMBuilder, tc: LLVMTypeConverter, rt: MemRefType, src: MemRefDescriptor,
-              offset, sizes: list, strides: list) -> Value:
-    """A descriptor of type `rt` over `src`'s pointers; each entry an int, a Value, or a
-    zero-argument function building it, used only where `rt` does not fix the value statically."""
-    so = strides_and_offset(rt)
-    assert so is not None
-    r_strides, r_off = so
-    d = MemRefDescriptor.poison(src.b, tc.convert_type(rt))
-    d.set_allocated_ptr(src.allocated_ptr()).set_aligned_ptr(src.aligned_ptr())
-
-    def val(static: int, x) -> Value:
-        if not is_dynamic(static):
-            return icst(b, tc, static)
-        x = x() if callable(x) else x
-        return _as_value(b, tc, x)
-    d.set_offset(val(r_off, offset))
-    for i in range(len(rt.shape)):
-        d.set_size(i, val(rt.shape[i], sizes[i]))
-        d.set_stride(i, val(r_strides[i], strides[i]))
-    return d.value
-
-
-def _mul(b: LLVMBuilder, tc: LLVMTypeConverter, x, y) -> int | Value:
-    if isinstance(x, int) and isinstance(y, int):
-        return x * y
-    if isinstance(x, int) and x == 1:
-        return y
-    if isinstance(y, int) and y == 1:
-        return x
-    return b.mul(_as_value(b, tc, x), _as_value(b, tc, y))
-
-
-def _add(b: LLVMBuilder, tc: LLVMTypeConverter, x, y) -> int | Value:
-    if isinstance(x, int) and isinstance(y, int):
-        return x + y
-    if isinstance(x, int) and x == 0:
-        return y
-    if isinstance(y, int) and y == 0:
-        return x
-    return b.add(_as_value(b, tc, x), _as_value(b, tc, y))
-
-
-def _src_layout(b: LLVMBuilder, src_t: MemRefType, d: MemRefDescriptor) -> tuple[Any, list]:
-    """The source's offset and strides, static where its type says so (lazily read otherwise)."""
-    so = strides_and_offset(src_t)
-    assert so is not None
-    strides, off = so
-    offset = _Lazy(d.offset) if is_dynamic(off) else off
-    st = [_Lazy(lambda i=i: d.stride(i)) if is_dynamic(s) else s for i, s in enumerate(strides)]
-    return offset, st
-
-
-def _force(x):
-    return x() if callable(x) else x
-
-
-class _Lazy:
-    """A value built on first use only (and once): descriptor fields the result type may make constant."""
-
-    def __init__(self, fn):
-        self.fn, self.value = fn, None
-
-    def __call__(self):
-        if self.value is None:
-            self.value = self.fn()
-        return self.value
-
-
-def _rank_reduction_kept(sizes: list, result_shape) -> list[int] | None:
-    """Which source dims a rank-reducing subview keeps (greedy, as computeRankReductionMask)."""
-    kept, j = [], 0
-    for i, s in enumerate(sizes):
-        rs = result_shape[j] if j < len(result_shape) else None
-        static = s if isinstance(s, int) else None
-        if rs is not None and (static == rs or (static is None and is_dynamic(rs))) and \
-                len(sizes) - i >= len(result_shape) - j:
-            if static == 1 and len(sizes) - i > len(result_shape) - j and not (rs == 1):
-                continue
-            kept.append(i)
-            j += 1
-        elif static == 1:
-            continue
-        else:
-            return None
-    return kept if j == len(result_shape) else None
-
-
-def lower_subview(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t, rt = _memref_type(op.operands[0]), _memref_type(op.results[0])
-    if tc.convert_type(src_t) is None or tc.convert_type(rt) is None or strides_and_offset(rt) is None:
-        return False
-    n = len(src_t.shape)
-    dyn = list(adaptor.operands[1:])
-    seg = op.properties.get("operandSegmentSizes")
-    counts = list(seg.values) if seg is not None else [0, 0, 0, 0]
-    offs_d = dyn[:counts[1]]
-    sizes_d = dyn[counts[1]:counts[1] + counts[2]]
-    strides_d = dyn[counts[1] + counts[2]:]
-    offsets = _mixed(op, "static_offsets", offs_d)
-    sizes = _mixed(op, "static_sizes", sizes_d)
-    steps = _mixed(op, "static_strides", strides_d)
-    kept = list(range(n)) if len(rt.shape) == n else _rank_reduction_kept(sizes, rt.shape)
-    if kept is None:
-        return False
-    b = LLVMBuilder(rw)
-    d = MemRefDescriptor(b, adaptor.operands[0])
-    src_off, src_strides = _src_layout(b, src_t, d)
-
-    def offset():
-        acc = _force(src_off)
-        for i in range(n):
-            if isinstance(offsets[i], int) and offsets[i] == 0:
-                continue
-            acc = _add(b, tc, acc, _mul(b, tc, offsets[i], _force(src_strides[i])))
-        return acc
-    new_strides = [(lambda i=i: _mul(b, tc, _force(src_strides[i]), steps[i])) for i in kept]
-    rw.replace_op(op, [_new_view(b, tc, rt, d, offset, [sizes[i] for i in kept], new_strides)])
-    return True
-
-
-def lower_reinterpret_cast(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t, rt = op.operands[0].type, _memref_type(op.results[0])
-    if not isinstance(src_t, MemRefType) or tc.convert_type(src_t) is None or tc.convert_type(rt) is None:
-        return False
-    dyn = list(adaptor.operands[1:])
-    seg = op.properties.get("operandSegmentSizes")
-    counts = list(seg.values) if seg is not None else [0, 0, 0, 0]
-    offs = _mixed(op, "static_offsets", dyn[:counts[1]])
-    sizes = _mixed(op, "static_sizes", dyn[counts[1]:counts[1] + counts[2]])
-    strides = _mixed(op, "static_strides", dyn[counts[1] + counts[2]:])
-    b = LLVMBuilder(rw)
-    d = MemRefDescriptor(b, adaptor.operands[0])
-    rw.replace_op(op, [_new_view(b, tc, rt, d, offs[0], sizes, strides)])
-    return True
-
-
-def lower_cast(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    """Ranked to ranked: the same descriptor (only static knowledge changes)."""
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t, rt = op.operands[0].type, op.results[0].type
-    if not (isinstance(src_t, MemRefType) and isinstance(rt, MemRefType)):
-        return False
-    if tc.convert_type(src_t) is None or tc.convert_type(src_t) != tc.convert_type(rt):
-        return False
-    rw.replace_op(op, [adaptor.operands[0]])
-    return True
-
-
-def lower_transpose(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t, rt = _memref_type(op.operands[0]), _memref_type(op.results[0])
-    if tc.convert_type(src_t) is None or tc.convert_type(rt) is None:
-        return False
-    perm = [e.position for e in op.properties["permutation"].value.results]
-    b = LLVMBuilder(rw)
-    d = MemRefDescriptor(b, adaptor.operands[0])
-    src_off, src_strides = _src_layout(b, src_t, d)
-    sizes = [(lambda p=p: d.size(p)) for p in perm]
-    strides = [src_strides[p] for p in perm]
-    rw.replace_op(op, [_new_view(b, tc, rt, d, src_off, sizes, strides)])
-    return True
-
-
-def lower_expand_shape(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t, rt = _memref_type(op.operands[0]), _memref_type(op.results[0])
-    if tc.convert_type(src_t) is None or tc.convert_type(rt) is None or strides_and_offset(rt) is None:
-        return False
-    groups = [[int(x.value) for x in g.value] for g in op.properties["reassociation"].value]
-    out = _mixed(op, "static_output_shape", list(adaptor.operands[1:]))
-    b = LLVMBuilder(rw)
-    d = MemRefDescriptor(b, adaptor.operands[0])
-    src_off, src_strides = _src_layout(b, src_t, d)
-    strides: list = [None] * len(rt.shape)
-    for s, g in enumerate(groups):
-        run = src_strides[s]
-        for r in reversed(g):
-            strides[r] = run
-            run = _Lazy(lambda run=run, r=r: _mul(b, tc, _force(run), out[r]))
-    rw.replace_op(op, [_new_view(b, tc, rt, d, src_off, out, strides)])
-    return True
-
-
-def lower_collapse_shape(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t, rt = _memref_type(op.operands[0]), _memref_type(op.results[0])
-    if tc.convert_type(src_t) is None or tc.convert_type(rt) is None or strides_and_offset(rt) is None:
-        return False
-    groups = [[int(x.value) for x in g.value] for g in op.properties["reassociation"].value]
-    b = LLVMBuilder(rw)
-    d = MemRefDescriptor(b, adaptor.operands[0])
-    src_off, src_strides = _src_layout(b, src_t, d)
-    src_sizes = [_Lazy(lambda i=i: d.size(i)) if is_dynamic(s) else s for i, s in enumerate(src_t.shape)]
-    sizes, strides = [], []
-    for g in groups:
-        def size(g=g):
-            acc = 1
-            for i in g:
-                acc = _mul(b, tc, acc, _force(src_sizes[i]))
-            return acc
-        sizes.append(size)
-        inner = next((i for i in reversed(g) if src_t.shape[i] != 1), g[-1]) if g else 0
-        strides.append(src_strides[inner] if g else 1)
-    rw.replace_op(op, [_new_view(b, tc, rt, d, src_off, sizes, strides)])
-    return True
-
-
-def lower_view(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    """`memref.view %buf[%shift][sizes]`: the aligned pointer moved by `shift` bytes, a contiguous layout."""
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    rt = _memref_type(op.results[0])
-    st = tc.convert_type(rt)
-    if tc.convert_type(op.operands[0].type) is None or st is None:
-        return False
-    b = LLVMBuilder(rw)
-    src = MemRefDescriptor(b, adaptor.operands[0])
-    sizes, strides, _ = descriptor_sizes(b, tc, rt, list(adaptor.operands[2:]))
-    d = MemRefDescriptor.poison(b, st)
-    d.set_allocated_ptr(src.allocated_ptr())
-    aligned = b.gep(src.aligned_ptr(), [adaptor.operands[1]], IntegerType(8))
-    d.set_aligned_ptr(aligned).set_offset(icst(b, tc, 0))
-    for i, (s, t) in enumerate(zip(sizes, strides)):
-        d.set_size(i, s)
-        d.set_stride(i, t)
-    rw.replace_op(op, [d.value])
-    return True
-
-
 def lower_alloca_scope(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     """Inline the body between `llvm.intr.stacksave` and `llvm.intr.stackrestore`, so its
     allocas are released when the scope is left (upstream's lowering)."""
@@ -638,75 +326,6 @@ def lower_alloca_scope(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternR
         rw.set_insertion_point_to_end(cont_args)
         rw.insert(L.BrOp([], dest=cont))
     rw.replace_op(op, list(cont_args.args))
-    return True
-
-
-def lower_reshape(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    """`memref.reshape %src(%shape)` to a ranked type: the sizes are the static
-    ones or loaded from `%shape`; the strides are row-major (the layouts are identities)."""
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t, shape_t, rt = op.operands[0].type, op.operands[1].type, op.results[0].type
-    if not (isinstance(src_t, MemRefType) and isinstance(rt, MemRefType)):
-        return False
-    if tc.convert_type(src_t) is None or tc.convert_type(rt) is None or tc.convert_type(shape_t) is None:
-        return False
-    b = LLVMBuilder(rw)
-    src = MemRefDescriptor(b, adaptor.operands[0])
-    shape_el = tc.memref_element_type(shape_t)
-    sizes: list[Value] = []
-    for i, s in enumerate(rt.shape):
-        if not is_dynamic(s):
-            sizes.append(icst(b, tc, s))
-            continue
-        v = b.load(strided_element_ptr(b, tc, shape_t, adaptor.operands[1], [icst(b, tc, i)]), shape_el)
-        w, iw = shape_el.width, tc.index_type.width
-        sizes.append(v if w == iw else b.sext(v, tc.index_type) if w < iw else b.trunc(v, tc.index_type))
-    d = MemRefDescriptor.poison(b, tc.convert_type(rt))
-    d.set_allocated_ptr(src.allocated_ptr()).set_aligned_ptr(src.aligned_ptr()).set_offset(icst(b, tc, 0))
-    stride: Value | None = None
-    for i in reversed(range(len(sizes))):
-        stride = icst(b, tc, 1) if stride is None else b.mul(stride, sizes[i + 1])
-        d.set_size(i, sizes[i])
-        d.set_stride(i, stride)
-    rw.replace_op(op, [d.value])
-    return True
-
-
-def lower_memory_space_cast(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    """The same descriptor with both pointers `addrspacecast` to the new space."""
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t, rt = op.operands[0].type, op.results[0].type
-    if not (isinstance(src_t, MemRefType) and isinstance(rt, MemRefType)):
-        return False
-    st = tc.convert_type(rt)
-    ptr = tc.pointer_type(rt)
-    if tc.convert_type(src_t) is None or st is None or ptr is None:
-        return False
-    b = LLVMBuilder(rw)
-    src = MemRefDescriptor(b, adaptor.operands[0])
-    d = MemRefDescriptor.poison(b, st)
-    d.set_allocated_ptr(b.op("llvm.addrspacecast", [src.allocated_ptr()], ptr))
-    d.set_aligned_ptr(b.op("llvm.addrspacecast", [src.aligned_ptr()], ptr))
-    d.set_offset(src.offset())
-    for i in range(len(rt.shape)):
-        d.set_size(i, src.size(i))
-        d.set_stride(i, src.stride(i))
-    rw.replace_op(op, [d.value])
-    return True
-
-
-def lower_extract_strided_metadata(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    src_t = _memref_type(op.operands[0])
-    base_t = op.results[0].type
-    if tc.convert_type(src_t) is None or tc.convert_type(base_t) is None:
-        return False
-    b = LLVMBuilder(rw)
-    d = MemRefDescriptor(b, adaptor.operands[0])
-    base = MemRefDescriptor.poison(b, tc.convert_type(base_t))
-    base.set_allocated_ptr(d.allocated_ptr()).set_aligned_ptr(d.aligned_ptr()).set_offset(icst(b, tc, 0))
-    rank = len(src_t.shape)
-    rw.replace_op(op, [base.value, d.offset()] + d.sizes() + d.strides() if rank else [base.value, d.offset()])
     return True
 
 
@@ -850,7 +469,7 @@ def lower_global(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
 
 def lower_get_global(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    t = _memref_type(op.results[0])
+    t = memref_type(op.results[0])
     gt = _global_type(tc, t)
     st = tc.convert_type(t)
     if gt is None or st is None:
@@ -865,20 +484,17 @@ def lower_get_global(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRew
 
 
 def memref_to_llvm_patterns(use_aligned_alloc: bool = False) -> list:
+    """The patterns of `finalize-memref-to-llvm`."""
     P = FunctionConversionPattern  # noqa: N806
     return [
         P(_lower_alloc(use_aligned_alloc), "memref.alloc"), P(lower_alloca, "memref.alloca"),
         P(lower_dealloc, "memref.dealloc"), P(lower_load, "memref.load"), P(lower_store, "memref.store"),
-        P(lower_dim, "memref.dim"), P(lower_rank, "memref.rank"), P(lower_copy, "memref.copy"),
-        P(lower_subview, "memref.subview"), P(lower_reinterpret_cast, "memref.reinterpret_cast"),
-        P(lower_cast, "memref.cast"), P(lower_transpose, "memref.transpose"),
-        P(lower_expand_shape, "memref.expand_shape"), P(lower_collapse_shape, "memref.collapse_shape"),
-        P(lower_view, "memref.view"), P(lower_extract_strided_metadata, "memref.extract_strided_metadata"),
+        P(lower_prefetch, "memref.prefetch"), P(lower_dim, "memref.dim"), P(lower_rank, "memref.rank"),
+        P(lower_copy, "memref.copy"), P(lower_alloca_scope, "memref.alloca_scope"),
         P(lower_extract_aligned_pointer, "memref.extract_aligned_pointer_as_index"),
-        P(lower_assume_alignment, "memref.assume_alignment"), P(lower_reshape, "memref.reshape"),
-        P(lower_memory_space_cast, "memref.memory_space_cast"), P(lower_alloca_scope, "memref.alloca_scope"),
+        P(lower_assume_alignment, "memref.assume_alignment"),
         P(lower_global, "memref.global"), P(lower_get_global, "memref.get_global"),
-    ]
+    ] + memref_view_patterns()
 
 
 @register_pass

@@ -114,6 +114,10 @@ class _Function:
     def __init__(self) -> None:
         self.names: dict[Value, str] = {}
         self.labels: dict[Block, str] = {}
+        #: (terminator, successor index) -> the label that edge jumps to, when not the block's own
+        self.edge_labels: dict[tuple[Operation, int], str] = {}
+        #: trampoline blocks: label -> the block label it branches to
+        self.trampolines: dict[Block, list[tuple[str, str]]] = {}
 
 
 class ModuleTranslator:
@@ -474,7 +478,7 @@ class ModuleTranslator:
                     if not entries:
                         raise TranslationError(op, f"block argument #{a.index} of a block without predecessors "
                                                    "cannot become a phi node")
-                    inc = ", ".join(f"[ {self.value(v)}, %{fn.labels[pb]} ]" for pb, v in entries)
+                    inc = ", ".join(f"[ {self.value(v)}, %{pb} ]" for pb, v in entries)
                     lines.append(f"  {fn.names[a]} = phi {self.ty(a.type, op)} {inc}")
             for inner in b.ops:
                 if inner.name in _CONSTANT_OPS:
@@ -485,27 +489,49 @@ class ModuleTranslator:
                 if self.dbg is not None:
                     text += self.dbg.location(inner)
                 lines.append("  " + text)
+            for label, dest in fn.trampolines.get(b, ()):
+                lines.append(f"{label}:")
+                lines.append(f"  br label %{dest}" + (self.dbg.location(b.last_op) if self.dbg is not None else ""))
         lines.append("}")
         self.fn = None
         if self.dbg is not None:
             self.dbg.end_function()
         return "\n".join(lines)
 
-    def _incoming(self, blocks: list[Block]) -> dict[tuple[Block, int], list[tuple[Block, Value]]]:
-        """For each (block, argument index): the (predecessor block, value) of every edge into it."""
-        out: dict[tuple[Block, int], list[tuple[Block, Value]]] = {}
+    def _incoming(self, blocks: list[Block]) -> dict[tuple[Block, int], list[tuple[str, Value]]]:
+        """For each (block, argument index): the (predecessor label, value) of every edge into it.
+
+        A terminator with several edges to one block that has arguments (a switch whose cases pass
+        different values) cannot give one phi different values from one predecessor: each edge after
+        the first goes through a trampoline block of its own, as upstream's legalize-for-export does."""
+        fn = self.fn
+        assert fn is not None
+        out: dict[tuple[Block, int], list[tuple[str, Value]]] = {}
         for b in blocks:
             term = b.last_op
             if term is None:
                 continue
             get = getattr(term, "get_successor_operands", None)
+            seen: set[Block] = set()
             for si, s in enumerate(term.successors):
                 vals = list(get(si)) if get is not None else []
                 if len(vals) != len(s.args):
                     raise TranslationError(term, "successor operands do not match the destination's arguments")
+                source = fn.labels[b]
+                if s in seen and s.args:
+                    source = f"{fn.labels[b]}.e{si}"
+                    fn.edge_labels[(term, si)] = source
+                    fn.trampolines.setdefault(b, []).append((source, fn.labels[s]))
+                seen.add(s)
                 for ai, v in enumerate(vals):
-                    out.setdefault((s, ai), []).append((b, v))
+                    out.setdefault((s, ai), []).append((source, v))
         return out
+
+    def target(self, op: Operation, index: int) -> str:
+        """The label the terminator's successor `index` jumps to (a trampoline or the block)."""
+        fn = self.fn
+        assert fn is not None
+        return fn.edge_labels.get((op, index)) or fn.labels[op.successors[index]]
 
     # -- instructions ---------------------------------------------------------
 
@@ -582,11 +608,9 @@ class ModuleTranslator:
         if name.startswith("llvm.intr."):
             return self._intrinsic(op, lhs)
         if name == "llvm.br":
-            return f"br label %{self.fn.labels[op.successors[0]]}"  # type: ignore[union-attr]
+            return f"br label %{self.target(op, 0)}"
         if name == "llvm.cond_br":
-            t, f = op.successors
-            text = (f"br {self.typed(op.operands[0], op)}, label %{self.fn.labels[t]}, "  # type: ignore[union-attr]
-                    f"label %{self.fn.labels[f]}")  # type: ignore[union-attr]
+            text = f"br {self.typed(op.operands[0], op)}, label %{self.target(op, 0)}, label %{self.target(op, 1)}"
             return text + self._weights(p.get("branch_weights"))
         if name == "llvm.switch":
             return self._switch(op)
@@ -604,13 +628,12 @@ class ModuleTranslator:
         return f", !prof {self.md(node)}"
 
     def _switch(self, op: Operation) -> str:
-        labels = self.fn.labels  # type: ignore[union-attr]
         t = op.operands[0].type
         cases = []
         for i, v in enumerate(op.case_values_list()):  # type: ignore[attr-defined]
-            cases.append(f"{self.ty(t, op)} {int_literal(v, t)}, label %{labels[op.successors[1 + i]]}")
+            cases.append(f"{self.ty(t, op)} {int_literal(v, t)}, label %{self.target(op, 1 + i)}")
         body = " ".join(cases)
-        text = f"switch {self.typed(op.operands[0], op)}, label %{labels[op.successors[0]]} [{body}]"
+        text = f"switch {self.typed(op.operands[0], op)}, label %{self.target(op, 0)} [{body}]"
         return text + self._weights(op.properties.get("branch_weights"))
 
     def _access_suffix(self, op: Operation) -> str:

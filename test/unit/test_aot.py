@@ -8,7 +8,9 @@ from __future__ import annotations
 import pathlib
 import shutil
 import subprocess
+import sys
 
+import numpy as np
 import pytest
 from mlir_py.target.c_header import CHeaderError, c_header, header_guard
 
@@ -73,3 +75,64 @@ def test_header_compiles_as_c(tmp_path):
     r = subprocess.run([CC, "-std=c11", "-Wall", "-Werror", "-fsyntax-only", str(tmp_path / "use.c")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def _tool(name: str) -> str:
+    path = pathlib.Path(sys.executable).with_name(name)
+    return str(path) if path.exists() else (shutil.which(name) or name)
+
+
+def _lcg_matrices(seed: int, shapes):
+    """The matrices examples/aot/main.c draws (its generator, in Python)."""
+    state, out = seed, []
+    for rows, cols in shapes:
+        values = []
+        for _ in range(rows * cols):
+            state = (state * 1664525 + 1013904223) % 2**32
+            values.append(((state >> 8) - 8388608) / 8388608)
+        out.append(np.array(values, np.float32).reshape(rows, cols))
+    return out
+
+
+def _run(cmd, **kw):
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
+    assert r.returncode == 0, f"{' '.join(map(str, cmd))}\n{r.stdout}\n{r.stderr}"
+    return r.stdout
+
+
+@needs_cc
+def test_example_program_links_the_object_and_the_shared_library(tmp_path):
+    src = ROOT / "examples" / "aot"
+    lowered, obj, header = tmp_path / "matmul.llvm.mir", tmp_path / "matmul.o", tmp_path / "matmul.h"
+    _run([_tool("mir-opt"), "--lower-to-llvm", src / "matmul.mir", "-o", lowered])
+    _run([_tool("mir-translate"), lowered, "--emit=obj", "-O3", "-o", obj])
+    _run([_tool("mir-translate"), src / "matmul.mir", "--emit=c-header", "-o", header])
+    exe = tmp_path / "matmul_demo"
+    _run([CC, "-O2", "-Wall", "-Werror", "-I", tmp_path, src / "main.c", obj, "-o", exe, "-lm"])
+    m, k, n, seed = 6, 9, 4, 31337
+    out = _run([exe, m, k, n, seed]).splitlines()
+    assert out[-1].startswith("max abs difference from C: ")
+    got = np.array([[float(v) for v in line.split()] for line in out[:-1]], np.float32)
+    a, b = _lcg_matrices(seed, [(m, k), (k, n)])
+    np.testing.assert_allclose(got, a @ b, rtol=1e-5, atol=1e-6)
+    # the same object as a shared library
+    lib = tmp_path / "libmatmul.so"
+    _run([CC, "-shared", obj, "-o", lib])
+    exe2 = tmp_path / "matmul_demo_shared"
+    _run([CC, "-O2", "-I", tmp_path, src / "main.c", "-L", tmp_path, "-lmatmul", "-Wl,-rpath," + str(tmp_path),
+          "-o", exe2, "-lm"])
+    assert _run([exe2, m, k, n, seed]).splitlines() == out
+
+
+def test_c_header_needs_the_module_before_lowering(capsys, tmp_path):
+    from mlir_py.tools.mir_translate import main
+    src = tmp_path / "low.mir"
+    src.write_text("llvm.func @f(%a: i32) -> i32 {\n  llvm.return %a : i32\n}\n")
+    assert main([str(src), "--emit=c-header"]) == 1
+    assert capsys.readouterr().err == ("mir-translate: error: the module is already in the llvm dialect: generate "
+                                       "the header from the module before --lower-to-llvm, which still has the "
+                                       "memref types\n")
+    src.write_text("func.func @v(%x: vector<4xf32>) {\n  return\n}\n")
+    assert main([str(src), "--emit=c-header"]) == 1
+    assert capsys.readouterr().err.startswith(f"{src}:1:1: error: @v: argument 0: type vector<4xf32> has no C type\n"
+                                              "func.func @v(")

@@ -213,7 +213,7 @@ def test_muli_vscale_name(ctx):
     c = Context(allow_unregistered_dialects=True)
     c.load_all_available_dialects()
     out = print_op_to_string(parse_source(c, text, "v"))
-    assert "%c4_vscale = arith.muli %c4, %0 : index" in out
+    assert "%c4_vscale = arith.muli %c4, %vscale : index" in out
 
 
 def test_materialize_constant():

@@ -15,7 +15,10 @@ import time
 import numpy as np
 import pytest
 from mlir_py.execution import ArgumentError, ExecutionEngine, FunctionNotFoundError, UnsupportedSignatureError
+from mlir_py.execution.abi import signature_of
 from mlir_py.execution.marshal import Allocation
+
+import mlir_py as mp
 
 IR = (pathlib.Path(__file__).parent / "Inputs" / "ciface_abi.ll").read_text()
 SIGNATURES = {
@@ -297,8 +300,6 @@ def test_concurrent_calls_get_their_own_scratch(engine):
     ("memref<2xf64>", np.float64), ("memref<2xcomplex<f32>>", np.complex64),
 ])
 def test_element_dtypes(type_text, dtype):
-    import mlir_py as mp
-    from mlir_py.execution.abi import signature_of
     ft = mp.parse_type(mp.Context.with_available_dialects(), f"({type_text}) -> ()")
     assert signature_of("f", ft).inputs[0].dtype == np.dtype(dtype)
 
@@ -311,8 +312,6 @@ def test_element_dtypes(type_text, dtype):
     ("i128", "is not supported"),
 ])
 def test_unsupported_types(type_text, reason):
-    import mlir_py as mp
-    from mlir_py.execution.abi import signature_of
     ft = mp.parse_type(mp.Context.with_available_dialects(), f"({type_text}) -> ()")
     with pytest.raises(UnsupportedSignatureError, match=r"@f: argument 0 of type .*" + reason.replace("(", r"\(")):
         signature_of("f", ft)

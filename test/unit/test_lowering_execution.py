@@ -202,3 +202,29 @@ func.func @mix(%x: memref<4x6xf32>, %y: memref<4x6xf32>, %i: index, %j: index) -
         want = x.reshape(-1)[i] * x.reshape(2, 3, 4)[1, 2, j] + table[j]
         assert f(ref(dx), ref(dy), i, j) == pytest.approx(float(want), rel=1e-6)
     np.testing.assert_array_equal(y, x)
+
+
+def test_recursion_and_indirect_calls(rng):
+    jit = Jit("""
+func.func @fib(%n: i64) -> i64 {
+  %c2 = arith.constant 2 : i64
+  %small = arith.cmpi slt, %n, %c2 : i64
+  cf.cond_br %small, ^base, ^rec
+^base:
+  return %n : i64
+^rec:
+  %c1 = arith.constant 1 : i64
+  %a = arith.subi %n, %c1 : i64
+  %b = arith.subi %n, %c2 : i64
+  %fa = call @fib(%a) : (i64) -> i64
+  %f = constant @fib : (i64) -> i64
+  %fb = call_indirect %f(%b) : (i64) -> i64
+  %s = arith.addi %fa, %fb : i64
+  return %s : i64
+}""")
+    fib = jit.fn("fib", ctypes.c_int64, ctypes.c_int64)
+    seq = [0, 1]
+    while len(seq) < 25:
+        seq.append(seq[-1] + seq[-2])
+    for n in rng.integers(0, 25, size=6).tolist():
+        assert fib(n) == seq[n]

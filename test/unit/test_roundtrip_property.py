@@ -174,6 +174,8 @@ def dense_attrs(draw):
                                                         min_size=n, max_size=n))]
     if draw(st.booleans()) and n:
         vals = [vals[0]] * n  # splat
+    if kind == "complex":  # complex numbers are not vector elements (VectorElementTypeInterface)
+        shaped = "tensor"
     t = VectorType(shape, et) if shaped == "vector" else RankedTensorType(shape, et)
     return DenseElementsAttr(np.array(vals, dtype=object if kind == "int" else None).reshape(shape), t)
 
