@@ -5,7 +5,11 @@
 - affine.apply folds to an operand (identity result) or a constant, affine.min
   and affine.max fold results over constant operands and to a constant when
   all are;
-- a one-result affine.min/max becomes affine.apply; duplicate results go;
+- a one-result affine.min/max becomes affine.apply; duplicate results go,
+  and results are ordered by their coefficients;
+- affine.if composes and canonicalizes its condition's operands, drops an
+  empty else, and is inlined when its set is the canonical `0 == 0` or
+  `1 == 0`; affine.parallel composes producer applies into its bounds;
 - affine.for folds constant-operand bounds to constants, composes and
   canonicalizes its bound maps, and folds away when it runs zero times or its
   body only forwards iter_args.
@@ -248,6 +252,52 @@ def fold_if(op):
     return list(op.results)
 
 
+def fold_parallel(op):
+    """Compose producer applies into both bound maps (canonicalizeLoopBounds of affine.parallel), in place."""
+    lb, lb_ops = op.lower_bounds_map, list(op.lower_bounds_operands)
+    ub, ub_ops = op.upper_bounds_map, list(op.upper_bounds_operands)
+    new_lb, new_lb_ops = compose_affine_map_and_operands(lb, lb_ops)
+    new_ub, new_ub_ops = compose_affine_map_and_operands(ub, ub_ops)
+    same = (new_lb is lb and new_ub is ub and len(new_lb_ops) == len(lb_ops) and len(new_ub_ops) == len(ub_ops)
+            and all(a is b for a, b in zip(new_lb_ops + new_ub_ops, lb_ops + ub_ops)))
+    if same:
+        return None
+    op.set_operands(new_lb_ops + new_ub_ops)
+    op.properties["lowerBoundsMap"] = AffineMapAttr(new_lb)
+    op.properties["upperBoundsMap"] = AffineMapAttr(new_ub)
+    return list(op.results)
+
+
+def simplify_dead_else(op: Operation, rw: PatternRewriter) -> bool:
+    """An else region holding only its yield goes when the if has no results."""
+    other = op.else_region
+    if op.results or other.is_empty() or len(other.first_block) != 1:
+        return False
+    with rw.modifying(op):
+        rw.erase_block(other.first_block)
+    return True
+
+
+def always_true_or_false_if(op: Operation, rw: PatternRewriter) -> bool:
+    """`1 == 0` runs the else branch (or nothing), `0 == 0` the then branch, inlined in place."""
+    iset: IntegerSet = op.condition.value
+    if iset.is_empty_integer_set():
+        if not op.results and op.else_region.is_empty():
+            rw.erase_op(op)
+            return True
+        block = op.else_region.first_block
+    elif iset.num_equalities == 1 and iset.num_inequalities == 0 and iset.constraints[0] is constant(0):
+        block = op.then_region.first_block
+    else:
+        return False
+    term = block.last_op
+    values = list(term.operands)
+    rw.inline_block_before(block, op)
+    rw.replace_op(op, values)
+    rw.erase_op(term)
+    return True
+
+
 def fold_empty_loop(op: Operation, rw: PatternRewriter) -> bool:
     """A body that only yields: the results are the inits or values from outside (AffineForEmptyLoopFolder)."""
     block = op.body.first_block
@@ -293,5 +343,6 @@ def patterns_for(op_name: str) -> list[FunctionPattern]:
         "affine.store": [simplify_store],
         "affine.vector_store": [simplify_store],
         "affine.for": [fold_empty_loop],
+        "affine.if": [simplify_dead_else, always_true_or_false_if],
     }.get(op_name, [])
     return [FunctionPattern(fn, op_name) for fn in fns]

@@ -30,7 +30,6 @@ from mlir_py.definition.opdef import Op, prop, region, var_operand, var_result
 from mlir_py.definition.traits import (
     HasParent,
     LoopLikeOpInterface,
-    OpAsmOpInterface,
     Pure,
     RecursivelySpeculatable,
     RecursiveMemoryEffects,
@@ -165,7 +164,7 @@ class ForOp(Op):
     """
 
     name = "affine.for"
-    traits = [OpAsmOpInterface, LoopLikeOpInterface, RecursiveMemoryEffects, RegionBranchOpInterface,
+    traits = [LoopLikeOpInterface, RecursiveMemoryEffects, RegionBranchOpInterface,
               SingleBlockImplicitTerminator("affine.yield")]
     lower_bound_operands = var_operand(AnyType)
     upper_bound_operands = var_operand(AnyType)
@@ -234,9 +233,6 @@ class ForOp(Op):
 
     def get_loop_regions(self):
         return [self.body]
-
-    def get_asm_block_arg_names(self, region):
-        return {}
 
     # -- syntax --------------------------------------------------------------
 
@@ -452,6 +448,10 @@ class ParallelOp(Op):
     def get_speculatability(self) -> str:
         return Speculation.NOT_SPECULATABLE
 
+    def fold(self, operands):
+        from mlir_py.dialects.affine.canonicalize import fold_parallel
+        return fold_parallel(self)
+
     @classmethod
     def parse(cls, parser: Parser):
         ivs = parser.parse_operand_list("(")
@@ -574,6 +574,11 @@ class IfOp(Op):
     def fold(self, operands):
         from mlir_py.dialects.affine.canonicalize import fold_if
         return fold_if(self)
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.affine.canonicalize import patterns_for
+        return patterns_for(cls.name)
 
     @classmethod
     def parse(cls, parser: Parser):

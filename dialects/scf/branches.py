@@ -172,7 +172,11 @@ class IndexSwitchOp(Op):
     def parse(cls, parser: Parser) -> IndexSwitchOp:
         arg = parser.resolve_operand(parser.parse_operand(), index)
         attrs = parser.parse_optional_attr_dict()
-        types = parser.parse_arrow_type_list() if parser.peek("->") else []
+        types = []
+        if parser.parse_optional("->"):  # ODS `type($results)`: a bare comma-separated list
+            types = [parser.parse_type()]
+            while parser.parse_optional(","):
+                types.append(parser.parse_type())
         values: list[int] = []
         regions: list[Region] = []
         while parser.parse_optional_keyword("case"):

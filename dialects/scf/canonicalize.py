@@ -53,8 +53,9 @@ def replace_op_with_region(rw: PatternRewriter, op: Operation, region: Region, a
     assert block is not None
     term = block.last_op
     assert term is not None
-    results = list(term.operands)
     rw.inline_block_before(block, op, list(args))
+    # read after inlining: a yielded block argument is now the value bound to it
+    results = list(term.operands)
     rw.replace_op(op, results)
     rw.erase_op(term)
 
@@ -144,7 +145,8 @@ def fold_forwarded_iter_args(op: Operation, rw: PatternRewriter) -> bool:
     else:
         rw.merge_blocks(op.body, new.body, block_args)
         rw.set_insertion_point(term)
-        rw.insert(YieldOp.create([y for y, f in zip(yielded, forwarded) if not f]))
+        # the yield's operands as remapped by the merge (a yielded block argument is now the new one)
+        rw.insert(YieldOp.create([y for y, f in zip(term.operands, forwarded) if not f]))
         rw.erase_op(term)
     rw.replace_op(op, replacements)
     return True
@@ -299,10 +301,11 @@ def inline_multi_block_execute(op: Operation, rw: PatternRewriter) -> bool:
 
 @pattern(IndexSwitchOp)
 def fold_constant_case(op: Operation, rw: PatternRewriter) -> bool:
-    """A switch on a constant runs the matching case (or default) inline."""
+    """A switch on a constant runs the matching case (or default) inline; so does one
+    with no case at all."""
     assert isinstance(op, IndexSwitchOp)
     v = constant_int(op.arg)
-    if v is None:
+    if v is None and op.caseRegions:
         return False
     region = op.defaultRegion
     for c, r in zip(op.cases.values, op.caseRegions):
@@ -321,7 +324,46 @@ IF_PATTERNS = [swap_negated_condition, combine_ifs, propagate_condition, convert
                remove_empty_else, remove_static_condition, remove_unused_results,
                replace_yield_with_condition_or_value]
 EXECUTE_REGION_PATTERNS = [inline_single_block_execute, inline_multi_block_execute]
-INDEX_SWITCH_PATTERNS = [fold_constant_case]
+@pattern(IndexSwitchOp)
+def remove_unused_switch_results(op: Operation, rw: PatternRewriter) -> bool:
+    """Results nobody uses are no longer yielded by any region."""
+    assert isinstance(op, IndexSwitchOp)
+    keep = [r.has_uses() for r in op.results]
+    if all(keep) or not op.results:
+        return False
+    new = IndexSwitchOp.create([op.arg], [r.type for r, k in zip(op.results, keep) if k],
+                               dict(op.properties), dict(op.attributes), [Region() for _ in op.regions])
+    rw.set_insertion_point(op)
+    rw.insert(new)
+    for src, dst in zip(op.regions, new.regions):
+        rw.inline_region_before(src, dst)
+        y = _yield_of(dst)
+        if y is not None:
+            rw.set_insertion_point(y)
+            rw.insert(YieldOp.create([v for v, k in zip(y.operands, keep) if k]))
+            rw.erase_op(y)
+    it = iter(new.results)
+    rw.replace_op(op, [next(it) if k else None for k in keep])
+    return True
+
+
+@pattern(IndexSwitchOp)
+def replace_switch_result_yielded_everywhere(op: Operation, rw: PatternRewriter) -> bool:
+    """A result every region yields the same value for is that value."""
+    assert isinstance(op, IndexSwitchOp)
+    yields = [_yield_of(r) for r in op.regions]
+    if any(y is None for y in yields):
+        return False
+    changed = False
+    for i, r in enumerate(op.results):
+        first = yields[0].operands[i]
+        if r.has_uses() and all(y.operands[i] is first for y in yields):
+            rw.replace_all_uses_with(r, first)
+            changed = True
+    return changed
+
+
+INDEX_SWITCH_PATTERNS = [fold_constant_case, remove_unused_switch_results, replace_switch_result_yielded_everywhere]
 
 
 
@@ -384,8 +426,8 @@ def collapse_single_iteration_loops(op: Operation, rw: PatternRewriter) -> bool:
             assert block is not None
             ret = block.last_op
             assert isinstance(ret, ReduceReturnOp)
-            results.append(ret.result)
             rw.inline_block_before(block, reduce, [init, value])
+            results.append(ret.result)  # read after inlining: a returned block argument is now its value
             rw.erase_op(ret)
         rw.erase_op(reduce)
         rw.replace_op(op, results)

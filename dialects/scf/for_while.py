@@ -240,6 +240,11 @@ class WhileOp(Op):
     after = region()
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.scf.while_patterns import WHILE_PATTERNS
+        return WHILE_PATTERNS
+
+    @classmethod
     def build(cls, result_types: Sequence[Any], inits: Sequence[Value], *, location: Any = None) -> WhileOp:
         """A loop whose `before` block takes the inits' types and whose `after` block takes
         `result_types`; the caller fills both blocks and their terminators."""

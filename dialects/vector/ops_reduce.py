@@ -510,8 +510,8 @@ class PrintOp(Op):
         printer.print_optional_attr_dict(self.attributes)
 
     def verify_(self):
-        if self.source is not None and self.stringLiteral is not None:
-            return "expected either a source or a string literal, not both"
+        if self.stringLiteral is not None and (self.source is not None or self.punctuation.value != 1):
+            return "failed to verify that `source` or `punctuation` are not set when printing strings"
         return None
 
 

@@ -191,9 +191,10 @@ class ExtractOp(Op):
         if err:
             return err
         want = extracted_type(src, len(pos))
-        if self.result.type is not want:
-            return (f"inferred type(s) {quoted(want)} are incompatible with return type(s) of operation "
-                    f"{quoted(self.result.type)}")
+        if self.result.type is not want:  # upstream's InferTypeOpInterface check reports twice
+            self.emit_op_error(f"inferred type(s) {quoted(want)} are incompatible with return type(s) of "
+                               f"operation {quoted(self.result.type)}")
+            return "failed to infer returned types"
         return None
 
     def fold(self, operands):

@@ -128,7 +128,8 @@ class HasParent(Trait):
 
 
 class AffineScope(Trait):
-    """Marks an op that opens a new affine symbol scope (as `func.func` upstream); a marker, nothing checks it yet."""
+    """Marks an op that opens a new affine symbol scope (as `func.func` upstream): the affine dialect's dim and
+    symbol rules start over at its regions."""
 
 
 class AutomaticAllocationScope(Trait):

@@ -23,7 +23,9 @@ from mlir_py.pass_manager import register_pipeline
 #: the passes of `--lower-to-llvm`, in order
 LOWER_TO_LLVM: list[str] = [
     "canonicalize",
+    "convert-vector-to-scf{full-unroll=true}",
     "lower-affine",
+    "convert-vector-to-llvm",
     "convert-scf-to-cf",
     "convert-math-to-llvm",
     "convert-math-to-libm",

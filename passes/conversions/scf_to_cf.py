@@ -201,9 +201,9 @@ def lower_parallel(op: Operation, rw: PatternRewriter) -> bool:
         ret = block.last_op
         assert isinstance(ret, ReduceReturnOp)
         arg = iter_args[len(yields)]
-        yields.append(ret.result)
-        rw.erase_op(ret)
         rw.inline_block_before(block, reduce, [arg, reduce.operands_[i]])
+        yields.append(ret.result)  # read after inlining: a returned block argument is now its value
+        rw.erase_op(ret)
     rw.erase_op(reduce)
     new_body = rw.insertion_block
     assert new_body is not None

@@ -9,9 +9,9 @@ the constant trip count 32 although neither bound is a constant.
 from __future__ import annotations
 
 from mlir_py.dialects.affine import ForOp, YieldOp
-from mlir_py.dialects.affine.map_utils import canonicalize_map_and_operands
+from mlir_py.dialects.affine.map_utils import canonicalize_map_and_operands, compose_affine_map_and_operands
 
-from mlir_py.ir.affine_expr import AffineConstantExpr, AffineMap, dim, symbol
+from mlir_py.ir.affine_expr import AffineConstantExpr, AffineMap
 from mlir_py.ir.affine_flatten import simplify_affine_map
 from mlir_py.ir.builtin_attributes import AffineMapAttr, DenseArrayAttr, IntegerAttr
 from mlir_py.ir.builtin_types import i32, index
@@ -19,23 +19,26 @@ from mlir_py.ir.operation import Block, Operation, Region, Value
 
 
 def trip_count_map(loop: ForOp) -> tuple[AffineMap, list[Value]] | None:
-    """`(ub_i - lb) ceildiv step` per upper-bound result over the bounds' operands (canonical), or None
-    for a multi-result lower bound (upstream's getTripCountMapAndOperands)."""
+    """`(ub_i - lb) ceildiv step` per upper-bound result over the bounds' operands, or None for a
+    multi-result lower bound (upstream's getTripCountMapAndOperands, operands in its order)."""
     lb, ub = loop.lower_bound_map, loop.upper_bound_map
+    step = loop.step_value
+    if loop.has_constant_lower_bound() and loop.has_constant_upper_bound():
+        span = max(0, ub.get_single_constant() - lb.get_single_constant())
+        return AffineMap.get_constant(-(-span // step)), []
     if lb.num_results != 1:
         return None
     lb_ops, ub_ops = list(loop.lower_bound_operands), list(loop.upper_bound_operands)
-    # dims: lb dims then ub dims; symbols: lb symbols then ub symbols
-    lb_expr = lb.results[0].replace_dims_and_symbols(
-        [dim(i) for i in range(lb.num_dims)], [symbol(i) for i in range(lb.num_symbols)])
-    ub_dims = [dim(lb.num_dims + i) for i in range(ub.num_dims)]
-    ub_syms = [symbol(lb.num_symbols + i) for i in range(ub.num_symbols)]
-    step = loop.step_value
-    exprs = [(e.replace_dims_and_symbols(ub_dims, ub_syms) - lb_expr).ceildiv(step) for e in ub.results]
-    operands = lb_ops[:lb.num_dims] + ub_ops[:ub.num_dims] + lb_ops[lb.num_dims:] + ub_ops[ub.num_dims:]
-    amap = AffineMap(lb.num_dims + ub.num_dims, lb.num_symbols + ub.num_symbols, exprs)
+    # AffineValueMap::difference: dims of ub then lb, symbols of ub then lb
+    shifted = lb.shift_dims(ub.num_dims).shift_symbols(ub.num_symbols)
+    exprs = [e - shifted.results[0] for e in ub.results]
+    operands = ub_ops[:ub.num_dims] + lb_ops[:lb.num_dims] + ub_ops[ub.num_dims:] + lb_ops[lb.num_dims:]
+    amap = AffineMap(ub.num_dims + lb.num_dims, ub.num_symbols + lb.num_symbols, exprs)
+    amap, operands = compose_affine_map_and_operands(amap, operands)
     amap, operands = canonicalize_map_and_operands(amap, operands)
-    return simplify_affine_map(amap), operands
+    amap = simplify_affine_map(amap)
+    amap = AffineMap(amap.num_dims, amap.num_symbols, [e.ceildiv(step) for e in amap.results])
+    return amap, operands
 
 
 def constant_trip_count(loop: ForOp) -> int | None:

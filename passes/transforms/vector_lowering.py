@@ -58,7 +58,7 @@ from mlir_py.ir.affine_expr import AffineConstantExpr, AffineDimExpr, AffineMap
 from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr
 from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, MemRefType, VectorType, i1, index
 from mlir_py.ir.operation import Value
-from mlir_py.rewrite import apply_patterns_greedily, pattern
+from mlir_py.rewrite import RewritePattern, apply_patterns_greedily, pattern
 
 # ----------------------------------------------------------------------------
 # helpers
@@ -224,6 +224,61 @@ def lower_contract(op, rw) -> bool:
 # ----------------------------------------------------------------------------
 # multi_reduction, outerproduct, fma
 # ----------------------------------------------------------------------------
+
+
+def _matmul_dims(op):
+    """(i, j, k) when the contraction is a matrix product in any operand layout (two parallel iterators, one
+    reduction, lhs indexing {i, k}, rhs {k, j}, acc {i, j}), else None."""
+    iters = op.iterators
+    if len(iters) != 3 or iters.count("reduction") != 1 or not isinstance(op.acc.type, VectorType):
+        return None
+    k = iters.index("reduction")
+    lm, rm, am = op.maps
+    dims = [[e.position for e in m.results if isinstance(e, AffineDimExpr)] for m in (lm, rm, am)]
+    if any(len(d) != 2 for d in dims) or any(len(m.results) != 2 for m in (lm, rm, am)):
+        return None
+    if k not in dims[0] or k not in dims[1] or k in dims[2]:
+        return None
+    i = next(d for d in dims[0] if d != k)
+    j = next(d for d in dims[1] if d != k)
+    if i == j or sorted(dims[2]) != sorted([i, j]):
+        return None
+    return i, j, k
+
+
+def _to_order(rw, v: Value, m: AffineMap, order: list[int]) -> Value:
+    """v (indexed by map m) transposed so its dimensions follow the iterators `order`."""
+    pos = [_pos_of(m, d) for d in order]
+    return v if pos == sorted(pos) else rw.create(TransposeOp, v, pos).result
+
+
+class ContractToOuterProducts(RewritePattern):
+    """A matrix-product contraction as one `vector.outerproduct` per reduction index (upstream's
+    `vector-contract-lowering=outerproduct`): lhs as (k, i), rhs as (k, j), the accumulator as (i, j)."""
+
+    root = ContractionOp
+    benefit = 2
+
+    def match_and_rewrite(self, op, rw) -> bool:
+        dims = _matmul_dims(op)
+        if dims is None or any(_scalable(v.type) for v in (op.lhs, op.rhs, op.acc)):
+            return False
+        i, j, k = dims
+        lm, rm, am = op.maps
+        acc_t = op.acc.type
+        et = acc_t.element_type
+        lhs = _extend(rw, _to_order(rw, op.lhs, lm, [k, i]), et)
+        rhs = _extend(rw, _to_order(rw, op.rhs, rm, [k, j]), et)
+        swapped = _pos_of(am, i) != 0
+        acc = rw.create(TransposeOp, op.acc, [1, 0]).result if swapped else op.acc
+        for r in range(lhs.type.shape[0]):
+            a = rw.create(ExtractOp, lhs, [r]).result
+            b = rw.create(ExtractOp, rhs, [r]).result
+            acc = rw.create(OuterProductOp, a, b, acc, op.kind_name).result
+        if swapped:
+            acc = rw.create(TransposeOp, acc, [1, 0]).result
+        rw.replace_op(op, [acc])
+        return True
 
 
 @pattern(MultiDimReductionOp)
@@ -633,10 +688,15 @@ PATTERNS = [lower_contract, lower_multi_reduction, lower_outerproduct, unroll_fm
             lower_transfer_write_1d]
 
 
-def lower_vector_to_1d(op) -> None:
-    """Apply the lowerings above to the regions of `op` until only 1-D-level vector ops remain."""
-    apply_patterns_greedily(op, PATTERNS, fold=True, cse_constants=True, region_simplify=False,
-                            max_iterations=50)
+def lower_vector_to_1d(op, contract_lowering: str = "dot") -> None:
+    """Apply the lowerings above to the regions of `op` until only 1-D-level vector ops remain.
+
+    `contract_lowering`: "dot" (every contraction through products and `vector.reduction`) or "outerproduct"
+    (matrix products as chains of outer products, i.e. `vector.fma` rows; the others as "dot")."""
+    pats = list(PATTERNS)
+    if contract_lowering == "outerproduct":
+        pats.insert(0, ContractToOuterProducts())
+    apply_patterns_greedily(op, pats, fold=True, cse_constants=True, region_simplify=False, max_iterations=50)
 
 
-__all__ = ["PATTERNS", "lower_vector_to_1d", "combine", "IntegerType", "IndexType"]
+__all__ = ["PATTERNS", "ContractToOuterProducts", "lower_vector_to_1d", "combine", "IntegerType", "IndexType"]

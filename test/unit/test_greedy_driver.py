@@ -1,6 +1,5 @@
 """The greedy pattern driver (mlir_py.rewrite.greedy)."""
 
-import time
 
 from mlir_py.builtin import IntegerAttr, i1
 from mlir_py.builtin.constraints import I1
@@ -506,7 +505,8 @@ def test_region_simplify_disabled():
 # -- scale -------------------------------------------------------------------------------------
 
 
-def test_large_function_is_linear_enough():
+def test_large_function():
+    # speed at scale: benchmarks/ir_throughput.py --passes (canonicalize,cse), not timed here
     n = 5000
     lines = ["  %c0 = gd.const 0 : i32", "  %v0 = gd.add %a, %c0 : i32"]
     for i in range(1, n):
@@ -514,12 +514,9 @@ def test_large_function_is_linear_enough():
         lines.append(f"  %v{i} = gd.add %k{i}, %v{i - 1} : i32")
     lines.append(f"  gd.yield %v{n - 1} : i32")
     m = parse("\n".join(lines))
-    t0 = time.perf_counter()
     changed, converged = apply_patterns_greedily(m, [mul_by_two_is_add])
-    elapsed = time.perf_counter() - t0
     assert changed and converged
     assert sum(1 for op in m.walk() if op.name == "gd.const") == 6  # 1..6; zero folded away
-    assert elapsed < 30, elapsed
 
 
 def test_fold_that_always_claims_a_change_terminates():

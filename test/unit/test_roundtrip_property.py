@@ -277,6 +277,16 @@ class _Builder:
         m = ModuleOp.build_empty()
         for _ in range(d(st.integers(1, 4))):
             m.block.append(self.op([], 2, [], forward=True))
+        # a module is a symbol table: drop repeated `sym_name`s the draws may have produced
+        names: set = set()
+        for o in m.block.ops:
+            for dct in (o.properties, o.attributes):
+                sym = dct.get("sym_name")
+                if isinstance(sym, StringAttr):
+                    if sym.value in names:
+                        del dct["sym_name"]
+                    else:
+                        names.add(sym.value)
         # the module body is a graph region: re-pick some operand lists among all
         # of its values, so uses may come before (or be) their definition
         if self.graph_values:

@@ -5,7 +5,8 @@ lower to a verifier-clean CFG.
 Property: for a random nest of scf.for / scf.if / scf.while / scf.parallel /
 scf.index_switch / scf.execute_region built with the builders,
 print(parse(print(m))) == print(m) in custom and generic form, the module
-verifies, and after convert-scf-to-cf no scf op is left and it still verifies.
+verifies, canonicalize leaves it verifying, and after convert-scf-to-cf no scf
+op is left and it still verifies.
 """
 
 from __future__ import annotations
@@ -223,10 +224,12 @@ def scf_modules(draw):
     return m
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scf_modules())
 def test_random_nests_roundtrip_and_lower(m):
     text = _roundtrip(m)
+    # canonicalize verifies after the pass: every scf pattern leaves valid IR
+    assert PassManager.parse("builtin.module(canonicalize)").run(parse_source(_ctx(), text, "t.mir"))
     lowered = parse_source(_ctx(), text, "t.mir")
     assert PassManager.parse("builtin.module(convert-scf-to-cf)").run(lowered)
     assert verify(lowered, raise_on_error=False)

@@ -55,8 +55,12 @@ def _scf_then_1d(full_unroll: bool):
     return t
 
 
-@pytest.mark.parametrize("transform", [lower_vector_to_1d, _scf_then_1d(True), _scf_then_1d(False)],
-                         ids=["to-1d", "scf-unrolled+1d", "scf-loops+1d"])
+def _outer(m):
+    lower_vector_to_1d(m, "outerproduct")
+
+
+@pytest.mark.parametrize("transform", [lower_vector_to_1d, _outer, _scf_then_1d(True), _scf_then_1d(False)],
+                         ids=["to-1d", "to-1d-outerproduct", "scf-unrolled+1d", "scf-loops+1d"])
 def test_lowering_matches_reference(transform):
     ref = mp.parse(mp.Context().load_all_available_dialects(), CASES)
     low = _lowered(transform)
