@@ -17,14 +17,14 @@ from mlir_py.definition.constraints import AnyOf, BaseAttr
 from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result, var_operand, var_result
 from mlir_py.definition.traits import Pure
 from mlir_py.ir.builtin_attributes import AffineMapAttr, BoolAttr, DenseArrayAttr, IntegerAttr, UnitAttr
-from mlir_py.ir.builtin_types import i32, i64, index
+from mlir_py.ir.builtin_types import DYNAMIC, i32, i64, index
+from mlir_py.text.dynamic_index_list import PAREN, parse_dynamic_index_list, print_dynamic_index_list
 
 if TYPE_CHECKING:
     from mlir_py.text.parser import Parser
     from mlir_py.text.printer import Printer
 
 #: a dynamic entry of a static basis (ShapedType::kDynamic)
-DYNAMIC = -(2**63)
 
 
 class _MapOp(Op):
@@ -137,30 +137,6 @@ class MaxOp(_MapOp):
         return self._verify_counts()
 
 
-def parse_basis(parser: Parser):
-    """`(4, %n)`: the dynamic basis operands and the static basis (DYNAMIC where an operand stands)."""
-    parser.expect("(")
-    values: list = []
-    ints: list[int] = []
-    if not parser.parse_optional(")"):
-        while True:
-            if parser.peek("%"):
-                values.append(parser.parse_operand())
-                ints.append(DYNAMIC)
-            else:
-                ints.append(parser.parse_integer("SSA value or integer"))
-            if not parser.parse_optional(","):
-                break
-        parser.expect(")")
-    return values, DenseArrayAttr(i64, tuple(ints))
-
-
-def print_basis(printer: Printer, values, static: DenseArrayAttr) -> None:
-    it = iter(values)
-    parts = [printer.value_name(next(it)) if x == DYNAMIC else str(x) for x in static.values]
-    printer.write("(" + ", ".join(parts) + ")")
-
-
 def _verify_basis(op, static: DenseArrayAttr, dynamic) -> str | None:
     if sum(1 for x in static.values if x == DYNAMIC) != len(dynamic):
         return ("mismatch between dynamic and static basis (kDynamic marker but no corresponding dynamic basis "
@@ -191,7 +167,7 @@ class DelinearizeIndexOp(Op):
     def parse(cls, parser: Parser):
         lin = parser.parse_operand()
         parser.parse_keyword("into")
-        dyn, static = parse_basis(parser)
+        dyn, static = parse_dynamic_index_list(parser, PAREN)
         attrs = parser.parse_optional_attr_dict()
         types = parser.parse_colon_type_list()
         operands = [parser.resolve_operand(lin, index)] + parser.resolve_operands(dyn, index)
@@ -201,7 +177,7 @@ class DelinearizeIndexOp(Op):
         printer.write(" ")
         printer.print_operand(self.linear_index)
         printer.write(" into ")
-        print_basis(printer, self.dynamic_basis, self.static_basis)
+        print_dynamic_index_list(printer, self.dynamic_basis, self.static_basis, PAREN)
         printer.print_optional_attr_dict(self.attributes)
         printer.write(" : ")
         printer.print_types(r.type for r in self.results)
@@ -242,7 +218,7 @@ class LinearizeIndexOp(Op):
         disjoint = parser.parse_optional_keyword("disjoint") is not None
         idx = parser.parse_operand_list("[")
         parser.parse_keyword("by")
-        dyn, static = parse_basis(parser)
+        dyn, static = parse_dynamic_index_list(parser, PAREN)
         attrs = parser.parse_optional_attr_dict()
         parser.expect(":")
         t = parser.parse_type()
@@ -259,7 +235,7 @@ class LinearizeIndexOp(Op):
         printer.write(" disjoint [" if self.is_disjoint else " [")
         printer.print_operands(self.multi_index)
         printer.write("] by ")
-        print_basis(printer, self.dynamic_basis, self.static_basis)
+        print_dynamic_index_list(printer, self.dynamic_basis, self.static_basis, PAREN)
         printer.print_optional_attr_dict(self.attributes)
         printer.write(" : ")
         printer.print_type(self.linear_index.type)

@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from mlir_py.ir import affine_parser as AP
 from mlir_py.ir.affine_expr import AffineMap
 from mlir_py.ir.builtin_attributes import (
     AffineMapAttr,
-    DenseArrayAttr,
     DenseElementsAttr,
     DenseResourceElementsAttr,
     IntegerAttr,
@@ -27,50 +26,14 @@ from mlir_py.ir.builtin_attributes import (
     _parse_dense,
 )
 from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, RankedTensorType, i1, i64
+from mlir_py.text.dynamic_index_list import parse_dynamic_index_list, print_dynamic_index_list
 
 if TYPE_CHECKING:
-    from mlir_py.ir.operation import Value
-    from mlir_py.text.parser import Parser, UnresolvedOperand
+    from mlir_py.text.parser import Parser
     from mlir_py.text.printer import Printer
 
 
 # -- DynamicIndexList ---------------------------------------------------------------
-
-
-def parse_dynamic_index_list(parser: Parser) -> tuple[list[UnresolvedOperand], DenseArrayAttr]:
-    """`[` (ssa-use | integer) (`,` ...)* `]` -> (dynamic operands, static array)."""
-    parser.expect("[")
-    values: list = []
-    ints: list[int] = []
-    if not parser.parse_optional("]"):
-        while True:
-            if parser.peek("%"):
-                values.append(parser.parse_operand())
-                ints.append(DYNAMIC)
-            else:
-                ints.append(parser.parse_integer("SSA value or integer"))
-            if not parser.parse_optional(","):
-                break
-        parser.expect("]")
-    return values, DenseArrayAttr(i64, tuple(ints))
-
-
-def print_dynamic_index_list(printer: Printer, values: Sequence[Value], static: DenseArrayAttr | None) -> None:
-    ints = static.values if static is not None else ()
-    w = printer.write
-    w("[")
-    it = iter(values)
-    first = True
-    for x in ints:
-        if not first:
-            w(", ")
-        first = False
-        if x == DYNAMIC:
-            v = next(it, None)
-            w(printer.value_name(v) if v is not None else "<<NULL VALUE>>")
-        else:
-            w(str(x))
-    w("]")
 
 
 def _parse_dil(cls, parser: Parser):

@@ -14,8 +14,6 @@ from mlir_py.dialects.scf.syntax import (
     custom_op_error,
     ensure_terminator,
     parse_assignment_list,
-    parse_dynamic_index_list,
-    print_dynamic_index_list,
     print_initialization_list,
     terminator_of,
 )
@@ -49,6 +47,7 @@ from mlir_py.definition.traits import (
 from mlir_py.ir.builtin_attributes import DenseArrayAttr
 from mlir_py.ir.builtin_types import DYNAMIC, IndexType, i64, index
 from mlir_py.ir.operation import Block, Region, Value
+from mlir_py.text.dynamic_index_list import PAREN, parse_dynamic_index_list, print_dynamic_index_list
 
 if TYPE_CHECKING:
     from mlir_py.text.parser import Parser
@@ -358,16 +357,16 @@ class ForallOp(Op):
         n = len(ivs)
         if parser.parse_optional_keyword("in"):
             dl, ds = [], []
-            du, su = parse_dynamic_index_list(parser)
+            du, su = parse_dynamic_index_list(parser, PAREN)
             sl = DenseArrayAttr(i64, (0,) * n)
             ss = DenseArrayAttr(i64, (1,) * n)
         else:
             parser.expect("=")
-            dl, sl = parse_dynamic_index_list(parser)
+            dl, sl = parse_dynamic_index_list(parser, PAREN)
             parser.parse_keyword("to")
-            du, su = parse_dynamic_index_list(parser)
+            du, su = parse_dynamic_index_list(parser, PAREN)
             parser.parse_keyword("step")
-            ds, ss = parse_dynamic_index_list(parser)
+            ds, ss = parse_dynamic_index_list(parser, PAREN)
         operands = parser.resolve_operands(dl, index) + parser.resolve_operands(du, index) + \
             parser.resolve_operands(ds, index)
         inner, outer, types = [], [], []
@@ -395,14 +394,14 @@ class ForallOp(Op):
         w(" (" + ", ".join(printer.value_name(v) for v in self.induction_vars))
         if self.is_normalized():
             w(") in ")
-            print_dynamic_index_list(printer, self.dynamicUpperBound, self.staticUpperBound)
+            print_dynamic_index_list(printer, self.dynamicUpperBound, self.staticUpperBound, PAREN)
         else:
             w(") = ")
-            print_dynamic_index_list(printer, self.dynamicLowerBound, self.staticLowerBound)
+            print_dynamic_index_list(printer, self.dynamicLowerBound, self.staticLowerBound, PAREN)
             w(" to ")
-            print_dynamic_index_list(printer, self.dynamicUpperBound, self.staticUpperBound)
+            print_dynamic_index_list(printer, self.dynamicUpperBound, self.staticUpperBound, PAREN)
             w(" step ")
-            print_dynamic_index_list(printer, self.dynamicStep, self.staticStep)
+            print_dynamic_index_list(printer, self.dynamicStep, self.staticStep, PAREN)
         print_initialization_list(printer, self.region_out_args, self.outputs, " shared_outs")
         w(" ")
         if self.region_out_args:

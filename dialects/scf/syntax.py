@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from mlir_py.definition.traits import ConstantLike, Terminator
-from mlir_py.ir.builtin_attributes import DenseArrayAttr, IntegerAttr
-from mlir_py.ir.builtin_types import DYNAMIC, i64
+from mlir_py.ir.builtin_attributes import IntegerAttr
 from mlir_py.ir.operation import Block, Operation, Region, Value
 
 if TYPE_CHECKING:
@@ -46,37 +45,6 @@ def print_initialization_list(printer: Printer, inner: Sequence[Value], outer: S
     printer.write(prefix + "(")
     printer.write(", ".join(f"{printer.value_name(a)} = {printer.value_name(b)}" for a, b in zip(inner, outer)))
     printer.write(")")
-
-
-def parse_dynamic_index_list(parser: Parser) -> tuple[list[UnresolvedOperand], DenseArrayAttr]:
-    """`(%a, 4, %b)`: the SSA values and the static array with DYNAMIC where a value stands."""
-    values: list[UnresolvedOperand] = []
-    ints: list[int] = []
-    parser.expect("(")
-    if not parser.parse_optional(")"):
-        while True:
-            if parser.peek("%"):
-                values.append(parser.parse_operand())
-                ints.append(DYNAMIC)
-            else:
-                ints.append(parser.parse_integer("SSA value or integer"))
-            if not parser.parse_optional(","):
-                break
-        parser.expect(")")
-    return values, DenseArrayAttr(i64, tuple(ints))
-
-
-def print_dynamic_index_list(printer: Printer, values: Sequence[Value], static: DenseArrayAttr) -> None:
-    """The inverse of `parse_dynamic_index_list`."""
-    it = iter(values)
-    parts = []
-    for x in static.values:
-        if x == DYNAMIC:
-            v = next(it, None)
-            parts.append(printer.value_name(v) if v is not None else "<<NULL VALUE>>")
-        else:
-            parts.append(str(x))
-    printer.write("(" + ", ".join(parts) + ")")
 
 
 def ensure_terminator(region: Region, make_terminator: Callable[[], Operation]) -> None:
@@ -123,6 +91,5 @@ def terminator_of(region: Region) -> Operation | None:
 
 __all__ = [
     "constant_bool", "constant_int", "custom_op_error", "ensure_terminator", "parse_assignment_list",
-    "parse_dynamic_index_list",
-    "print_dynamic_index_list", "print_initialization_list", "terminator_of",
+    "print_initialization_list", "terminator_of",
 ]

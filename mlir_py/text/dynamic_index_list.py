@@ -1,0 +1,60 @@
+"""Mixed static/dynamic integer lists, `[%a, 4, %b]` or `(%a, 4, %b)`
+(upstream's parseDynamicIndexList / printDynamicIndexList).
+
+Many ops keep a list whose entries are either constants or SSA values as two
+fields: a dense i64 array with `DYNAMIC` where a value stands, and the
+values in order (memref.subview's offsets, scf.forall's bounds,
+affine.delinearize_index's basis). Their syntax is one list; this module is
+the one place that reads and writes it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from mlir_py.ir.builtin_attributes import DenseArrayAttr
+from mlir_py.ir.builtin_types import DYNAMIC, i64
+from mlir_py.ir.operation import Value
+
+if TYPE_CHECKING:
+    from mlir_py.text.parser import Parser, UnresolvedOperand
+    from mlir_py.text.printer import Printer
+
+#: the delimiters upstream's AsmParser::Delimiter names Square and Paren
+SQUARE, PAREN = ("[", "]"), ("(", ")")
+
+
+def parse_dynamic_index_list(parser: Parser, delimiters: tuple[str, str] = SQUARE
+                             ) -> tuple[list[UnresolvedOperand], DenseArrayAttr]:
+    """`[` (ssa-use | integer) (`,` ...)* `]` -> (the SSA operands, the static
+    array with DYNAMIC where an operand stands)."""
+    open_, close = delimiters
+    parser.expect(open_)
+    values: list[UnresolvedOperand] = []
+    ints: list[int] = []
+    if not parser.parse_optional(close):
+        while True:
+            if parser.peek("%"):
+                values.append(parser.parse_operand())
+                ints.append(DYNAMIC)
+            else:
+                ints.append(parser.parse_integer("SSA value or integer"))
+            if not parser.parse_optional(","):
+                break
+        parser.expect(close)
+    return values, DenseArrayAttr(i64, tuple(ints))
+
+
+def print_dynamic_index_list(printer: Printer, values: Sequence[Value], static: DenseArrayAttr | None,
+                             delimiters: tuple[str, str] = SQUARE) -> None:
+    """The inverse of `parse_dynamic_index_list`; a missing value (IR under
+    construction) prints as upstream's `<<NULL VALUE>>`."""
+    it = iter(values)
+    parts = []
+    for x in (static.values if static is not None else ()):
+        if x == DYNAMIC:
+            v = next(it, None)
+            parts.append(printer.value_name(v) if v is not None else "<<NULL VALUE>>")
+        else:
+            parts.append(str(x))
+    printer.write(delimiters[0] + ", ".join(parts) + delimiters[1])
