@@ -345,7 +345,27 @@ def _print_transfer_attrs(printer: Printer, op, base) -> None:
     printer.print_optional_attr_dict(dict(sorted(shown.items())))
 
 
-class TransferReadOp(Op):
+class _VectorTransfer:
+    """What transfer_read and transfer_write share (upstream's
+    VectorTransferOpInterface): the permutation map, the in_bounds flags, and
+    the elision of a minor-identity map. Each op defines `vector_type`."""
+
+    @property
+    def perm(self) -> AffineMap:
+        return self.permutation_map.value
+
+    @property
+    def properties_printed_inline(self) -> tuple[str, ...]:
+        """A minor-identity permutation map is not printed, so it gets no alias."""
+        return ("permutation_map",) if self.perm == minor_identity(self.base.type.rank, self.vector_type.rank) \
+            else ()
+
+    @property
+    def in_bounds_values(self) -> list[bool]:
+        return [bool(x.value) for x in self.in_bounds]
+
+
+class TransferReadOp(_VectorTransfer, Op):
     """Reads an n-D vector from a memref or tensor at the indices: dimension i
     of the vector walks the memory dimension named by result i of
     `permutation_map` (a `0` result broadcasts). Lanes out of bounds, or
@@ -378,20 +398,6 @@ class TransferReadOp(Op):
     @property
     def vector_type(self) -> VectorType:
         return self.vector.type
-
-    @property
-    def perm(self) -> AffineMap:
-        return self.permutation_map.value
-
-    @property
-    def properties_printed_inline(self) -> tuple[str, ...]:
-        """A minor-identity permutation map is not printed, so it gets no alias."""
-        return ("permutation_map",) if self.perm == minor_identity(self.base.type.rank, self.vector_type.rank) \
-            else ()
-
-    @property
-    def in_bounds_values(self) -> list[bool]:
-        return [bool(x.value) for x in self.in_bounds]
 
     @classmethod
     def parse(cls, parser: Parser) -> TransferReadOp:
@@ -466,7 +472,7 @@ class TransferReadOp(Op):
         return None
 
 
-class TransferWriteOp(Op):
+class TransferWriteOp(_VectorTransfer, Op):
     """Writes an n-D vector to a memref (or a tensor, giving a new tensor) at
     the indices, following `permutation_map` as transfer_read does; lanes
     out of bounds or masked off are not written.
@@ -497,20 +503,6 @@ class TransferWriteOp(Op):
     @property
     def vector_type(self) -> VectorType:
         return self.value_to_store.type
-
-    @property
-    def perm(self) -> AffineMap:
-        return self.permutation_map.value
-
-    @property
-    def properties_printed_inline(self) -> tuple[str, ...]:
-        """A minor-identity permutation map is not printed, so it gets no alias."""
-        return ("permutation_map",) if self.perm == minor_identity(self.base.type.rank, self.vector_type.rank) \
-            else ()
-
-    @property
-    def in_bounds_values(self) -> list[bool]:
-        return [bool(x.value) for x in self.in_bounds]
 
     @classmethod
     def parse(cls, parser: Parser) -> TransferWriteOp:
