@@ -9,6 +9,9 @@ Compiling is parse -> verify -> read the signatures of the public
 `func.func`s (their memref types are gone after lowering) -> mark them
 `llvm.emit_c_interface` -> `--lower-to-llvm` (skipped when the input is
 already in the llvm dialect) -> translate to LLVM IR -> optimize and JIT.
+Input already lowered keeps its memref signatures on the `_mlir_ciface_`
+wrappers, as the `func.function_type` attribute that convert-func-to-llvm
+writes there: such functions are called exactly as unlowered ones.
 Each step that fails raises `CompilationError`; when the IR is at fault it
 carries located diagnostics (`FILE:LINE:COL: error: ...`).
 """
@@ -46,12 +49,15 @@ class ExecutionEngine:
         module = self._module_from(text_or_module, filename, context)
         self.signatures: dict[str, Signature] = {}
         self._unsupported: dict[str, UnsupportedSignatureError] = {}
+        self._symbols: dict[str, str] = {}
         self.input_was_llvm = _is_llvm_level(module)
         t1 = time.perf_counter()
         self.timings["parse"] = t1 - t0
         if not self.input_was_llvm:
             self._record_signatures(module)
             _lower_to_llvm(module)
+        else:
+            self._record_c_wrapper_signatures(module)
         t2 = time.perf_counter()
         self.timings["lower"] = t2 - t1
         self.llvm_ir = _translate(module)
@@ -88,6 +94,7 @@ class ExecutionEngine:
         ctx = Context.with_available_dialects()
         self.signatures = {}
         self._unsupported = {}
+        self._symbols = {}
         for name, text in signatures.items():
             ft = parse_type(ctx, text)
             if not isinstance(ft, FT):
@@ -149,14 +156,50 @@ class ExecutionEngine:
                 continue
             op.attributes["llvm.emit_c_interface"] = UnitAttr()
 
+    def _record_c_wrapper_signatures(self, module: Operation) -> None:
+        """Input already in the llvm dialect: each public `_mlir_ciface_NAME`
+        wrapper that carries the source `func.function_type` is @NAME with that
+        signature, checked against the wrapper's own type so that a stale or
+        hand-edited attribute cannot make a call pass the wrong pointers."""
+        from mlir_py.passes.conversions.func_to_llvm import SOURCE_FUNCTION_TYPE
+        from mlir_py.passes.conversions.llvm_type_converter import LLVMTypeConverter
+
+        from mlir_py.ir.builtin_attributes import TypeAttr
+        from mlir_py.ir.builtin_types import FunctionType
+        tc = LLVMTypeConverter()
+        for op in _top_level_ops(module):
+            if op.name != "llvm.func" or not op.regions or op.regions[0].is_empty():
+                continue
+            symbol = op.properties["sym_name"].value
+            attr = op.attributes.get(SOURCE_FUNCTION_TYPE)
+            if not symbol.startswith("_mlir_ciface_") or attr is None or _is_local(op):
+                continue
+            name = symbol[len("_mlir_ciface_"):]
+            self._symbols[name] = symbol
+            ftype = attr.value if isinstance(attr, TypeAttr) else None
+            wrapper_type = op.properties["function_type"].value
+            if not isinstance(ftype, FunctionType) or tc.convert_c_wrapper_type(ftype)[0] != wrapper_type:
+                self._unsupported[name] = UnsupportedSignatureError(
+                    f"@{symbol}: its {SOURCE_FUNCTION_TYPE} attribute {attr} does not match its type "
+                    f"{wrapper_type}", op.location)
+                continue
+            try:
+                self.signatures[name] = signature_of(name, ftype, op.location)
+            except UnsupportedSignatureError as e:
+                self._unsupported[name] = e
+
     def _record_llvm_signatures(self) -> None:
-        """Input already in the llvm dialect: its memref types are gone, so only
-        functions over scalars are callable (directly, by their own name)."""
+        """The other public functions of input already in the llvm dialect: without
+        a recorded source signature only those over scalars are callable (directly,
+        by their own name)."""
         from mlir_py.execution.llvm_signature import llvm_signature
         for fn in self._jit.module.functions:
             if fn.is_declaration or fn.name.startswith("_mlir_ciface_") or fn.linkage.name in ("internal",
                                                                                              "private"):
                 continue
+            if fn.name in self.signatures or fn.name in self._unsupported:
+                continue  # called through its C wrapper
+            self._symbols[fn.name] = fn.name
             sig = llvm_signature(fn)
             if isinstance(sig, str):
                 self._unsupported[fn.name] = UnsupportedSignatureError(f"@{fn.name}: {sig}")
@@ -183,7 +226,7 @@ class ExecutionEngine:
         if sig is None:
             avail = ", ".join("@" + n for n in self.function_names) or "none"
             raise FunctionNotFoundError(f"no public function @{name} in the module (available: {avail})")
-        symbol = name if self.input_was_llvm else "_mlir_ciface_" + name
+        symbol = self._symbols.get(name, "_mlir_ciface_" + name)
         address = self._jit.address_of(symbol)
         if not address:
             raise CompilationError(f"the compiled module has no symbol {symbol} (was @{name} lowered with "
@@ -211,6 +254,12 @@ def _top_level_ops(module: Operation):
     if not module.regions or module.regions[0].is_empty():
         return []
     return list(module.regions[0].first_block.ops)
+
+
+def _is_local(op: Operation) -> bool:
+    """An llvm.func that code outside the module cannot call."""
+    linkage = op.properties.get("linkage")
+    return linkage is not None and str(linkage).endswith(("internal>", "private>"))
 
 
 def _is_llvm_level(module: Operation) -> bool:

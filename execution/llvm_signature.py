@@ -1,9 +1,11 @@
 """Signatures of functions in input that was already in the llvm dialect.
 
-Such a module has no memref types left to read, so only functions whose
-parameters and result are integers or floats can be called from Python
-(directly, by their own name: a scalar-only function is its own C
-interface). The types are read from the translated LLVM IR.
+Functions with a `_mlir_ciface_` wrapper that carries `func.function_type`
+are called through it with their source signature (engine.py). Any other
+function has no memref types left to read, so it can be called from Python
+only when its parameters and result are integers or floats (directly, by its
+own name: a scalar-only function is its own C interface). The types are read
+from the translated LLVM IR.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ def llvm_signature(fn: Any) -> Signature | str:
         bt = _builtin_type(t)
         if bt is None:
             return (f"parameter {i} has LLVM type {t}; input already in the llvm dialect has lost its memref types, "
-                    "so only functions over integers and floats are callable (pass the module before "
-                    "--lower-to-llvm to call functions over memrefs)")
+                    "so only functions over integers and floats are callable (functions over memrefs are callable "
+                    "through the _mlir_ciface_ wrapper that convert-func-to-llvm writes for llvm.emit_c_interface, "
+                    "as --lower-to-llvm does for public functions)")
         ins.append(scalar_spec(bt))
     ret = ft.get_function_return()
     outs = []

@@ -5,7 +5,9 @@
             [-o OUT.npz] [-O0..-O3] [--benchmark=N]
 
 The input is lowered with `--lower-to-llvm` (input already in the llvm
-dialect passes through) and compiled once. `--arg` and `--arg-scalar` give
+dialect passes through; its memref functions are called through the
+`_mlir_ciface_` wrappers, which carry their source signature as
+`func.function_type`) and compiled once. `--arg` and `--arg-scalar` give
 the entry's arguments in command-line order: an array from a .npy file for
 a memref, a number for a scalar (`3.5`, `7:i32`; the type, when given, must
 be the parameter's). Results are saved as `result0`, `result1`, ... in

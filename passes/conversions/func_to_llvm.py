@@ -30,7 +30,7 @@ from mlir_py.passes.conversions.llvm_type_converter import (
 )
 
 from mlir_py.ir.attributes import Attribute
-from mlir_py.ir.builtin_attributes import UnitAttr
+from mlir_py.ir.builtin_attributes import TypeAttr, UnitAttr
 from mlir_py.ir.builtin_types import FunctionType, MemRefType, UnrankedMemRefType
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.pass_manager import Option, Pass, register_pass
@@ -42,9 +42,15 @@ from mlir_py.rewrite.conversion import (
 )
 
 EMIT_C_INTERFACE = "llvm.emit_c_interface"
+#: on each `_mlir_ciface_` wrapper of a defined function: the `function_type` of the func.func it wraps,
+#: the memref signature that the pointers of the wrapper stand for. Read by the ExecutionEngine and
+#: mir-run to call lowered input with numpy arrays (docs/execution.md). Named like upstream's
+#: `func.varargs`, a func-level fact kept as a discardable attribute in the func namespace; the func
+#: dialect verifies no discardable attributes, so upstream MLIR accepts it unchanged.
+SOURCE_FUNCTION_TYPE = "func.function_type"
 #: func.func properties / attributes that do not carry over to llvm.func as discardable attributes
 _DROPPED = {"sym_name", "function_type", "sym_visibility", "arg_attrs", "res_attrs", "llvm.linkage",
-            "llvm.readnone", "no_inline"}
+            "llvm.readnone", "no_inline", SOURCE_FUNCTION_TYPE}
 
 
 def _is_memref(t: Attribute) -> bool:
@@ -181,6 +187,7 @@ def _wrap_for_external_callers(rw, tc: LLVMTypeConverter, fn: Operation, name: s
         return
     w = make_llvm_func(f"_mlir_ciface_{name}", wtype, location=fn.location)
     w.attributes.update({k: v for k, v in fn.attributes.items() if k != "llvm.linkage"})
+    w.attributes[SOURCE_FUNCTION_TYPE] = TypeAttr(ftype)
     rw.insert(w)
     entry = rw.create_block(w.regions[0], list(wtype.inputs))
     with rw.insertion_guard():
@@ -363,5 +370,5 @@ class RequestCWrappers(Pass):
         op.attributes[EMIT_C_INTERFACE] = UnitAttr()
 
 
-__all__ = ["EMIT_C_INTERFACE", "ConvertFuncToLLVM", "RequestCWrappers", "func_to_llvm_patterns",
-           "pack_descriptor", "unpack_descriptor", "LLVMPointerType", "LLVMStructType"]
+__all__ = ["EMIT_C_INTERFACE", "SOURCE_FUNCTION_TYPE", "ConvertFuncToLLVM", "RequestCWrappers",
+           "func_to_llvm_patterns", "pack_descriptor", "unpack_descriptor", "LLVMPointerType", "LLVMStructType"]

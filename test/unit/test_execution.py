@@ -427,3 +427,64 @@ def test_affine_matmul_naive_and_tiled(tile):
     want = c + a @ b
     fn(a, b, c)
     np.testing.assert_allclose(c, want, rtol=1e-4, atol=1e-5)
+
+
+# -- input already lowered ------------------------------------------------------------
+
+
+def _lowered(text: str, generic: bool = False) -> str:
+    """`text` after --lower-to-llvm, printed: what `mir-opt --lower-to-llvm` writes."""
+    module = mp.parse(mp.Context.with_available_dialects(), text)
+    pm = mp.PassManager()
+    pm.add("lower-to-llvm")
+    assert pm.run(module)
+    return mp.to_string(module, generic=generic)
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+def test_lowered_input_is_called_with_its_source_signatures(engine, generic):
+    lowered = ExecutionEngine(_lowered(MATMUL, generic), opt_level=2)
+    assert lowered.input_was_llvm
+    # a private func.func stays linkable after lowering (external llvm.func): callable like any scalar llvm.func
+    assert lowered.function_names == ["helper", *engine.function_names]
+    assert engine.function_names == ["matmul", "scaled", "sum_and_max"]
+    assert lowered.signatures["scaled"].inputs == engine.signatures["scaled"].inputs
+    a, b = rand(6, 5), rand(5, 4)
+    c1 = rand(6, 4)
+    c2 = c1.copy()
+    engine.lookup("matmul")(a, b, c1)
+    lowered.lookup("matmul")(a, b, c2)
+    np.testing.assert_array_equal(c1, c2)
+    x = rand(33)
+    np.testing.assert_array_equal(lowered.lookup("scaled")(x, 0.625), engine.lookup("scaled")(x, 0.625))
+    x = rand(16)
+    assert lowered.lookup("sum_and_max")(x) == engine.lookup("sum_and_max")(x)
+    assert lowered.lookup("sum_and_max")(x)[1] == x.max()
+
+
+def test_lowered_input_checks_arguments_as_the_source_does():
+    e = ExecutionEngine(_lowered(MATMUL), filename="low.mir")
+    fn = e.lookup("matmul")
+    a, b, c = rand(3, 4), rand(4, 2), rand(3, 2)
+    with pytest.raises(ArgumentError, match="argument 0 of @matmul has dtype float64, but memref<.x.xf32> needs "
+                                            "float32") as ex:
+        fn(a.astype(np.float64), b, c)
+    file, line, _ = ex.value.location.file_line_col()
+    assert file == "low.mir" and "llvm.func @_mlir_ciface_matmul(" in _lowered(MATMUL).splitlines()[line - 1]
+    with pytest.raises(ArgumentError, match=r"@matmul takes 3 arguments \(memref<\?x\?xf32>, memref<\?x\?xf32>, "
+                                            r"memref<\?x\?xf32>\), got 2"):
+        fn(a, b)
+    with pytest.raises(ArgumentError, match=r"argument 0 of @sum_and_max has shape \(15,\), but memref<16xf32> "
+                                            r"needs 16 \(dimension 0 must be 16\)"):
+        e.lookup("sum_and_max")(rand(15))
+
+
+def test_lowered_source_signature_must_match_the_wrapper():
+    text = _lowered(MATMUL).replace("func.function_type = (memref<16xf32>) -> (f32, f32)",
+                                    "func.function_type = (memref<16xf32>, f32) -> (f32, f32)")
+    assert "(memref<16xf32>, f32) -> (f32, f32)" in text
+    e = ExecutionEngine(text)
+    with pytest.raises(UnsupportedSignatureError, match="@_mlir_ciface_sum_and_max: its func.function_type "
+                                                        "attribute .* does not match its type"):
+        e.lookup("sum_and_max")
+    assert e.lookup("scaled")(np.arange(3, dtype=np.float32), 2.0).tolist() == [0.0, 2.0, 4.0]

@@ -104,3 +104,9 @@ def test_upstream_accepts_the_output(name, generic):
     text = mp.to_string(lower(EXAMPLES[name]), generic=generic)
     r = subprocess.run([_iree_opt(), "-"], input=text, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr + "\n" + text
+    # the source signature on each C wrapper (func.function_type, ours) is kept as upstream prints it
+    wrappers = [line.strip() for line in mp.to_string(lower(EXAMPLES[name])).splitlines()
+                if "llvm.func @_mlir_ciface_" in line and "{func.function_type = " in line]
+    assert wrappers
+    printed = {line.strip() for line in r.stdout.splitlines()}
+    assert all(w in printed for w in wrappers), r.stdout

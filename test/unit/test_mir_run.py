@@ -172,3 +172,21 @@ def test_bad_source_and_flags(capsys, tmp_path):
         "mir-run: error: argument --benchmark: expected a positive number of calls, got '0'\n"
     assert "invalid choice: '9'" in _error(capsys, MLP, "-O9")
     assert "unrecognized arguments: --gpu" in _error(capsys, MLP, "--gpu")
+
+
+def test_runs_a_module_lowered_by_mir_opt(capsys, tmp_path, mlp_inputs):
+    from mlir_py.tools.mir_opt import main as mir_opt
+    (x, w, b), (px, pw, pb) = mlp_inputs
+    lowered = tmp_path / "mlp.llvm.mir"
+    assert mir_opt(["--lower-to-llvm", MLP, "-o", str(lowered)]) == 0
+    assert "llvm.func @_mlir_ciface_main(" in lowered.read_text() and "func.func @" not in lowered.read_text()
+    out = tmp_path / "out.npz"
+    code, stdout, err = run(capsys, lowered, "--arg", px, "--arg", pw, "--arg", pb, "-o", out)
+    assert (code, stdout, err) == (0, "", "")
+    with np.load(out) as z:
+        np.testing.assert_allclose(z["result0"], np.maximum(x @ w + b, 0), rtol=1e-5, atol=1e-6)
+    bad = tmp_path / "bad.npy"
+    np.save(bad, w.T)
+    err = _error(capsys, lowered, "--arg", px, "--arg", bad, "--arg", pb)
+    assert "error: argument 1 of @main has shape (3, 8), but memref<8x3xf32> needs 8x3 (dimension 0 must be 8)" \
+        in err and "\n  llvm.func @_mlir_ciface_main(" in err
