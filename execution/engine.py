@@ -159,29 +159,15 @@ class ExecutionEngine:
     def _record_c_wrapper_signatures(self, module: Operation) -> None:
         """Input already in the llvm dialect: each public `_mlir_ciface_NAME`
         wrapper that carries the source `func.function_type` is @NAME with that
-        signature, checked against the wrapper's own type so that a stale or
-        hand-edited attribute cannot make a call pass the wrong pointers."""
-        from mlir_py.passes.conversions.func_to_llvm import SOURCE_FUNCTION_TYPE
-        from mlir_py.passes.conversions.llvm_type_converter import LLVMTypeConverter
-
-        from mlir_py.ir.builtin_attributes import TypeAttr
-        from mlir_py.ir.builtin_types import FunctionType
-        tc = LLVMTypeConverter()
-        for op in _top_level_ops(module):
-            if op.name != "llvm.func" or not op.regions or op.regions[0].is_empty():
-                continue
-            symbol = op.properties["sym_name"].value
-            attr = op.attributes.get(SOURCE_FUNCTION_TYPE)
-            if not symbol.startswith("_mlir_ciface_") or attr is None or _is_local(op):
-                continue
-            name = symbol[len("_mlir_ciface_"):]
-            self._symbols[name] = symbol
-            ftype = attr.value if isinstance(attr, TypeAttr) else None
-            wrapper_type = op.properties["function_type"].value
-            if not isinstance(ftype, FunctionType) or tc.convert_c_wrapper_type(ftype)[0] != wrapper_type:
+        signature (checked against the wrapper's own type by `lowered_c_interface`)."""
+        from mlir_py.passes.conversions.func_to_llvm import SOURCE_FUNCTION_TYPE, lowered_c_interface
+        for name, ftype, op in lowered_c_interface(module):
+            self._symbols[name] = op.properties["sym_name"].value
+            if ftype is None:
                 self._unsupported[name] = UnsupportedSignatureError(
-                    f"@{symbol}: its {SOURCE_FUNCTION_TYPE} attribute {attr} does not match its type "
-                    f"{wrapper_type}", op.location)
+                    f"@{op.properties['sym_name'].value}: its {SOURCE_FUNCTION_TYPE} attribute "
+                    f"{op.attributes[SOURCE_FUNCTION_TYPE]} does not match its type "
+                    f"{op.properties['function_type'].value}", op.location)
                 continue
             try:
                 self.signatures[name] = signature_of(name, ftype, op.location)
@@ -254,12 +240,6 @@ def _top_level_ops(module: Operation):
     if not module.regions or module.regions[0].is_empty():
         return []
     return list(module.regions[0].first_block.ops)
-
-
-def _is_local(op: Operation) -> bool:
-    """An llvm.func that code outside the module cannot call."""
-    linkage = op.properties.get("linkage")
-    return linkage is not None and str(linkage).endswith(("internal>", "private>"))
 
 
 def _is_llvm_level(module: Operation) -> bool:

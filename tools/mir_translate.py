@@ -10,8 +10,9 @@ level is given); `--emit` optimizes (default -O2) for the host CPU, or for
 The input must already be in the llvm dialect (`mir-opt --lower-to-llvm`
 gets it there): any other op is `FILE:LINE:COL: error: ... cannot be
 translated to LLVM IR`, exit status 1, as are parse and verifier errors.
-`--emit=c-header` is the exception: it reads the module *before* lowering
-(it needs the memref types) and writes the C declarations of its
+`--emit=c-header` is the exception: it reads the module before lowering (it
+needs the memref types), or one `--lower-to-llvm` lowered (its C wrappers keep
+them in `func.function_type`), and writes the C declarations of its
 `_mlir_ciface_` entry points (mlir_py.target.c_header, docs/aot.md).
 """
 
@@ -46,7 +47,7 @@ def build_arg_parser() -> argparse.ArgumentParser:
                       help="translate to LLVM IR (the default)")
     what.add_argument("--emit", choices=["llvm", "asm", "obj", "c-header"],
                       help="optimized LLVM IR, assembly or an object file; or the C header of the "
-                           "_mlir_ciface_ entry points of a module before lowering")
+                           "_mlir_ciface_ entry points (of a module before lowering or lowered by --lower-to-llvm)")
     ap.add_argument("--target-triple", default=None, help="target triple (default: the host, with its CPU features)")
     ap.add_argument("--mcpu", default=None, help="target CPU (default: the host's, or generic for a triple)")
     ap.add_argument("--mattr", default=None, help="target features, e.g. +avx2,-avx512f")

@@ -319,6 +319,31 @@ def lower_return(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     return True
 
 
+def lowered_c_interface(module: Operation):
+    """The C entry points of a module that `--lower-to-llvm` already lowered:
+    `(NAME, source FunctionType or None, wrapper op)` for each public, defined
+    `_mlir_ciface_NAME` that carries SOURCE_FUNCTION_TYPE. The type is None
+    when the attribute does not match the wrapper's own type (a stale or
+    hand-edited attribute must not make a caller pass the wrong pointers).
+    The ExecutionEngine and the C header generator read signatures this way."""
+    tc = LLVMTypeConverter()
+    body = module.regions[0].first_block if module.regions and not module.regions[0].is_empty() else None
+    for op in (body.ops if body is not None else ()):
+        if op.name != "llvm.func" or not op.regions or op.regions[0].is_empty():
+            continue
+        symbol = op.properties["sym_name"].value
+        attr = op.attributes.get(SOURCE_FUNCTION_TYPE)
+        linkage = op.properties.get("linkage")
+        if not symbol.startswith("_mlir_ciface_") or attr is None or (
+                linkage is not None and str(linkage).endswith(("internal>", "private>"))):
+            continue
+        ftype = attr.value if isinstance(attr, TypeAttr) else None
+        if not isinstance(ftype, FunctionType) or tc.convert_c_wrapper_type(ftype)[0] != \
+                op.properties["function_type"].value:
+            ftype = None
+        yield symbol[len("_mlir_ciface_"):], ftype, op
+
+
 def func_to_llvm_patterns() -> list:
     return [FunctionConversionPattern(lower_func, "func.func"), FunctionConversionPattern(lower_call, "func.call"),
             FunctionConversionPattern(lower_return, "func.return"),
@@ -371,4 +396,5 @@ class RequestCWrappers(Pass):
 
 
 __all__ = ["EMIT_C_INTERFACE", "SOURCE_FUNCTION_TYPE", "ConvertFuncToLLVM", "RequestCWrappers",
-           "func_to_llvm_patterns", "pack_descriptor", "unpack_descriptor", "LLVMPointerType", "LLVMStructType"]
+           "func_to_llvm_patterns", "lowered_c_interface", "pack_descriptor", "unpack_descriptor",
+           "LLVMPointerType", "LLVMStructType"]

@@ -129,10 +129,33 @@ def test_c_header_needs_the_module_before_lowering(capsys, tmp_path):
     src = tmp_path / "low.mir"
     src.write_text("llvm.func @f(%a: i32) -> i32 {\n  llvm.return %a : i32\n}\n")
     assert main([str(src), "--emit=c-header"]) == 1
-    assert capsys.readouterr().err == ("mir-translate: error: the module is already in the llvm dialect: generate "
-                                       "the header from the module before --lower-to-llvm, which still has the "
-                                       "memref types\n")
+    assert capsys.readouterr().err == ("mir-translate: error: the module is already in the llvm dialect and no "
+                                       "`_mlir_ciface_` wrapper keeps its source signature (func.function_type): "
+                                       "generate the header from the module before --lower-to-llvm, which still "
+                                       "has the memref types\n")
     src.write_text("func.func @v(%x: vector<4xf32>) {\n  return\n}\n")
     assert main([str(src), "--emit=c-header"]) == 1
     assert capsys.readouterr().err.startswith(f"{src}:1:1: error: @v: argument 0: type vector<4xf32> has no C type\n"
                                               "func.func @v(")
+
+
+def test_c_header_of_a_lowered_module_is_the_source_header(tmp_path):
+    # the wrappers of `mir-opt --lower-to-llvm` output keep the source signature (func.function_type)
+    src = ROOT / "examples" / "aot" / "matmul.mir"
+    lowered, h_src, h_low = tmp_path / "m.llvm.mir", tmp_path / "a.h", tmp_path / "b.h"
+    _run([_tool("mir-opt"), "--lower-to-llvm", src, "-o", lowered])
+    _run([_tool("mir-translate"), src, "--emit=c-header", "-o", h_src])
+    _run([_tool("mir-translate"), lowered, "--emit=c-header", "-o", h_low])
+    text = h_src.read_text().replace("A_H", "B_H")
+    assert "_mlir_ciface_" in text and h_low.read_text() == text
+
+
+def test_c_header_rejects_a_stale_source_signature(capsys, tmp_path):
+    from mlir_py.tools.mir_translate import main
+    lowered = tmp_path / "m.llvm.mir"
+    _run([_tool("mir-opt"), "--lower-to-llvm", ROOT / "examples" / "aot" / "matmul.mir", "-o", lowered])
+    text = lowered.read_text()
+    assert "func.function_type = (memref<?x?xf32>" in text
+    lowered.write_text(text.replace("func.function_type = (memref<?x?xf32>", "func.function_type = (i32", 1))
+    assert main([str(lowered), "--emit=c-header"]) == 1
+    assert "func.function_type attribute does not match its type" in capsys.readouterr().err
