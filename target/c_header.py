@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from mlir_py.passes.conversions.func_to_llvm import SOURCE_FUNCTION_TYPE, lowered_c_interface
+
 from mlir_py.ir.builtin_types import (
     ComplexType,
     FloatType,
@@ -140,7 +142,6 @@ def _entry_points(module: Operation):
         funcs.append((op.properties["sym_name"].value, op.properties["function_type"].value, op.location))
     if funcs or not any(op.name == "llvm.func" for op in body.ops):
         return funcs
-    from mlir_py.passes.conversions.func_to_llvm import SOURCE_FUNCTION_TYPE, lowered_c_interface
     entries = []
     for name, ftype, op in lowered_c_interface(module):
         if ftype is None:
