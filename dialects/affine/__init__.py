@@ -11,6 +11,7 @@ from mlir_py.dialects.affine.apply_ops import (
     MaxOp,
     MinOp,
 )
+from mlir_py.dialects.affine.canonicalize import CANONICALIZATION_PATTERNS
 from mlir_py.dialects.affine.loop_ops import OPS as _LOOP_OPS
 from mlir_py.dialects.affine.loop_ops import ForOp, IfOp, ParallelOp, YieldOp
 from mlir_py.dialects.affine.memory_ops import OPS as _MEMORY_OPS
@@ -29,7 +30,6 @@ from mlir_py.definition.dialect import Dialect
 OPS = _LOOP_OPS + _APPLY_OPS + _MEMORY_OPS
 
 
-
 def _materialize_constant(value, type, loc=None):
     """Constants of folded affine ops are arith.constant ops, as upstream."""
     from mlir_py.dialects.arith import DIALECT as ARITH
@@ -39,6 +39,7 @@ def _materialize_constant(value, type, loc=None):
 
 DIALECT = Dialect("affine", ops=OPS, materialize_constant=_materialize_constant,
                   description="Loops, conditions and accesses with affine index expressions.")
+DIALECT.canonicalization_patterns.extend(CANONICALIZATION_PATTERNS)
 AFFINE = DIALECT
 
 __all__ = [

@@ -55,11 +55,6 @@ class _MapOp(Op):
         """The map as an AffineMap."""
         return self.map.value
 
-    @classmethod
-    def get_canonicalization_patterns(cls) -> list:
-        from mlir_py.dialects.affine.canonicalize import patterns_for
-        return patterns_for(cls.name)
-
     def _verify_counts(self) -> str | None:
         amap = self.map.value
         if len(self.operands) != amap.num_inputs:

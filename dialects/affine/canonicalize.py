@@ -331,18 +331,17 @@ def fold_empty_loop(op: Operation, rw: PatternRewriter) -> bool:
 
 
 
-def patterns_for(op_name: str) -> list[FunctionPattern]:
-    """The canonicalization patterns of one affine op."""
-    fns = {
-        "affine.apply": [simplify_map_op],
-        "affine.min": [single_result_min_max, dedup_min_max, simplify_map_op, sort_min_max_results],
-        "affine.max": [single_result_min_max, dedup_min_max, simplify_map_op, sort_min_max_results],
-        "affine.load": [simplify_access],
-        "affine.vector_load": [simplify_access],
-        "affine.prefetch": [simplify_access],
-        "affine.store": [simplify_store],
-        "affine.vector_store": [simplify_store],
-        "affine.for": [fold_empty_loop],
-        "affine.if": [simplify_dead_else, always_true_or_false_if],
-    }.get(op_name, [])
-    return [FunctionPattern(fn, op_name) for fn in fns]
+#: the affine dialect's canonicalization patterns, by root op (the dialect registers them)
+_PATTERNS_BY_OP = {
+    "affine.apply": [simplify_map_op],
+    "affine.min": [single_result_min_max, dedup_min_max, simplify_map_op, sort_min_max_results],
+    "affine.max": [single_result_min_max, dedup_min_max, simplify_map_op, sort_min_max_results],
+    "affine.load": [simplify_access],
+    "affine.vector_load": [simplify_access],
+    "affine.prefetch": [simplify_access],
+    "affine.store": [simplify_store],
+    "affine.vector_store": [simplify_store],
+    "affine.for": [fold_empty_loop],
+    "affine.if": [simplify_dead_else, always_true_or_false_if],
+}
+CANONICALIZATION_PATTERNS = [FunctionPattern(fn, name) for name, fns in _PATTERNS_BY_OP.items() for fn in fns]

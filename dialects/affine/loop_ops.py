@@ -222,11 +222,6 @@ class ForOp(Op):
         from mlir_py.dialects.affine.canonicalize import fold_for
         return fold_for(self)
 
-    @classmethod
-    def get_canonicalization_patterns(cls) -> list:
-        from mlir_py.dialects.affine.canonicalize import patterns_for
-        return patterns_for(cls.name)
-
     def get_speculatability(self) -> str:
         # A unit step terminates for any bounds; other steps are not reasoned about (upstream).
         return Speculation.RECURSIVELY_SPECULATABLE if self.step_value == 1 else Speculation.NOT_SPECULATABLE
@@ -574,11 +569,6 @@ class IfOp(Op):
     def fold(self, operands):
         from mlir_py.dialects.affine.canonicalize import fold_if
         return fold_if(self)
-
-    @classmethod
-    def get_canonicalization_patterns(cls) -> list:
-        from mlir_py.dialects.affine.canonicalize import patterns_for
-        return patterns_for(cls.name)
 
     @classmethod
     def parse(cls, parser: Parser):

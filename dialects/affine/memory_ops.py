@@ -55,11 +55,6 @@ class LoadOp(Op):
 
     name = "affine.load"
     properties_printed_inline = ("map",)
-
-    @classmethod
-    def get_canonicalization_patterns(cls) -> list:
-        from mlir_py.dialects.affine.canonicalize import patterns_for
-        return patterns_for(cls.name)
     traits = [MemoryEffects(Read("memref"))]
     memref = operand(AnyRankedMemRef)
     indices = var_operand(AnyType)
@@ -100,11 +95,6 @@ class StoreOp(Op):
 
     name = "affine.store"
     properties_printed_inline = ("map",)
-
-    @classmethod
-    def get_canonicalization_patterns(cls) -> list:
-        from mlir_py.dialects.affine.canonicalize import patterns_for
-        return patterns_for(cls.name)
     traits = [MemoryEffects(Write("memref"))]
     value = operand(AnyType)
     memref = operand(AnyRankedMemRef)
@@ -156,11 +146,6 @@ class VectorLoadOp(Op):
 
     name = "affine.vector_load"
     properties_printed_inline = ("map",)
-
-    @classmethod
-    def get_canonicalization_patterns(cls) -> list:
-        from mlir_py.dialects.affine.canonicalize import patterns_for
-        return patterns_for(cls.name)
     traits = [MemoryEffects(Read("memref"))]
     memref = operand(AnyRankedMemRef)
     indices = var_operand(AnyType)
@@ -205,11 +190,6 @@ class VectorStoreOp(Op):
 
     name = "affine.vector_store"
     properties_printed_inline = ("map",)
-
-    @classmethod
-    def get_canonicalization_patterns(cls) -> list:
-        from mlir_py.dialects.affine.canonicalize import patterns_for
-        return patterns_for(cls.name)
     traits = [MemoryEffects(Write("memref"))]
     value = operand(AnyVector)
     memref = operand(AnyRankedMemRef)
@@ -261,11 +241,6 @@ class PrefetchOp(Op):
 
     name = "affine.prefetch"
     properties_printed_inline = ("map",)
-
-    @classmethod
-    def get_canonicalization_patterns(cls) -> list:
-        from mlir_py.dialects.affine.canonicalize import patterns_for
-        return patterns_for(cls.name)
     traits = [MemoryEffects(Read("memref"), Write("memref"))]
     memref = operand(AnyRankedMemRef)
     indices = var_operand(AnyType)
