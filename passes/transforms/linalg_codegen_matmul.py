@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mlir_py.dialects import memref
+from mlir_py.dialects.linalg import is_structured_op
 from mlir_py.dialects.vector import BroadcastOp
 from mlir_py.passes.conversions.math_to_llvm import INTRINSICS
 from mlir_py.passes.transforms.matmul_kernel import KernelBuilder, MatmulKernel
@@ -53,8 +54,7 @@ VIEW_OPS = {"memref.subview", "memref.cast", "memref.collapse_shape", "memref.ex
 
 
 def is_structured(op: Operation) -> bool:
-    return all(hasattr(op, a) for a in ("get_indexing_maps", "get_iterator_types", "inputs", "outputs")) \
-        and len(op.regions) == 1
+    return is_structured_op(op) and hasattr(op, "inputs") and hasattr(op, "outputs")
 
 
 def _body(op: Operation):

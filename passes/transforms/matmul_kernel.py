@@ -197,8 +197,8 @@ class KernelBuilder:
                 for v in range(len(cols)):
                     new.append(rw.create(FMAOp, av, bv[v], accs[r * len(cols) + v]).result)
             rw.create(scf.YieldOp, new)
-        res = list(loop.results)
-        acc = [[res[r * len(cols) + v] for v in range(len(cols))] for r in range(rows)]
+        res: list[Value] = list(loop.results)
+        acc: list[list[Value]] = [[res[r * len(cols) + v] for v in range(len(cols))] for r in range(rows)]
         for stage in kn.epilogue:
             acc = stage(self, batch, ri, cj, acc, cols)
         for r in range(rows):
