@@ -10,7 +10,8 @@
 
 Each kernel is measured in two forms when the layers are there:
 - "linalg, out=": linalg on memrefs whose output is a function argument, so the output is preallocated
-  as in numpy's `out=`; compiled with linalg-codegen-matmul + convert-linalg-to-loops + --lower-to-llvm;
+  as in numpy's `out=`; compiled with linalg-codegen-matmul, linalg-vectorize-innermost,
+  convert-linalg-to-loops and --lower-to-llvm;
 - "graph": the graph-level function through the whole --lower-to-llvm pipeline; its result is a buffer
   allocated by the compiled code on every call (the tensor ABI has no out= form), which numpy's
   expression also does.
@@ -41,9 +42,9 @@ except ImportError:  # pragma: no cover - optional
 ID2 = "affine_map<(d0, d1) -> (d0, d1)>"
 ROW = "affine_map<(d0, d1) -> (d1)>"
 COL = "affine_map<(d0, d1) -> (d0)>"
-#: what runs before --lower-to-llvm for linalg-on-memref input (on a pipeline that already has them,
+#: what runs before --lower-to-llvm for linalg-on-memref input (when the pipeline already has them,
 #: running them again is a no-op)
-PRE = ["linalg-codegen-matmul", "convert-linalg-to-loops"]
+PRE = ["linalg-codegen-matmul", "linalg-vectorize-innermost", "convert-linalg-to-loops"]
 
 
 # -- the kernels as linalg on memrefs, outputs preallocated -------------------------------------------

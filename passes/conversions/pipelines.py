@@ -22,6 +22,7 @@ from mlir_py.pass_manager import register_pipeline
 
 #: the passes of `--lower-to-llvm`, in order
 LOWER_TO_LLVM: list[str] = [
+    "linalg-codegen-matmul", "linalg-vectorize-innermost",  # perf: CPU kernels from linalg on memrefs
     "canonicalize",
     "convert-vector-to-scf{full-unroll=true}",
     "lower-affine",

@@ -32,20 +32,16 @@ from dataclasses import dataclass, field
 
 from mlir_py.dialects import memref
 from mlir_py.dialects.linalg import is_structured_op
-from mlir_py.dialects.vector import BroadcastOp
-from mlir_py.passes.conversions.math_to_llvm import INTRINSICS
 from mlir_py.passes.transforms.matmul_kernel import KernelBuilder, MatmulKernel
+from mlir_py.passes.transforms.vector_body import VectorBody, vectorizable_body
 
 from mlir_py.definition.traits import Free, Write, get_memory_effects
 from mlir_py.ir.affine_expr import AffineConstantExpr, AffineDimExpr, AffineMap
-from mlir_py.ir.builtin_types import DYNAMIC, FloatType, IndexType, IntegerType, MemRefType, VectorType, f32, f64
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, VectorType, f32, f64
 from mlir_py.ir.operation import BlockArgument, Operation, OpResult, Value
 from mlir_py.pass_manager import Option, Pass, Statistic, register_pass
 from mlir_py.rewrite import PatternRewriter
 
-#: math ops that lower to LLVM on vectors (the others become scalar libm calls, which need scalars)
-VECTOR_MATH = set(INTRINSICS) | {"math.rsqrt", "math.expm1", "math.log1p", "math.isnan", "math.isinf",
-                                 "math.isfinite", "math.fpowi"}
 VIEW_OPS = {"memref.subview", "memref.cast", "memref.collapse_shape", "memref.expand_shape",
             "memref.reinterpret_cast", "memref.reshape", "memref.transpose", "memref.view"}
 
@@ -221,22 +217,6 @@ class Epilogue:
     loads: list[tuple[int, list]] = field(default_factory=list)
 
 
-def _vectorizable_body(op: Operation) -> bool:
-    body = _body(op)
-    outs_used = any(arg.has_uses() for arg in body.args[len(op.inputs):])
-    if outs_used:
-        return False
-    for inner in body.ops:
-        if inner is body.terminator:
-            continue
-        if inner.regions or not (inner.name.startswith("arith.") or inner.name in VECTOR_MATH):
-            return False
-        if any(not isinstance(t, (FloatType, IntegerType, IndexType)) for t in
-               [v.type for v in inner.operands] + list(inner.result_types)):
-            return False
-    return len(body.terminator.operands) == 1 if body.terminator is not None else False
-
-
 def match_epilogue(op: Operation, buf: Value, rank: int, n_dim: int) -> Epilogue | None:
     """`op` as an elementwise consumer of `buf` that can run on the accumulators, or None."""
     if not is_structured(op) or len(op.outputs) != 1 or op.results:
@@ -269,7 +249,7 @@ def match_epilogue(op: Operation, buf: Value, rank: int, n_dim: int) -> Epilogue
         if n_dim in subs[:-1] or (subs and subs[-1] == n_dim and not _unit_inner_stride(v.type)):
             return None
         ep.loads.append((i, subs))
-    return ep if _vectorizable_body(op) else None
+    return ep if vectorizable_body(op, len(op.inputs)) else None
 
 
 class _Stage:
@@ -284,7 +264,7 @@ class _Stage:
         op = self.ep.op
         body = _body(op)
         loaded: dict = {}
-        splats: dict = {}
+        vb = VectorBody(rw, kb.width)
         out = []
         for r in range(len(ri)):
             row = []
@@ -302,34 +282,10 @@ class _Stage:
                         else:
                             loaded[key] = kb.splat(rw.create(memref.LoadOp, base, idx).result)
                     mapping[body.args[i]] = loaded[key]
-                for inner in body.ops:
-                    if inner is body.terminator:
-                        break
-                    mapping[inner.result] = self._vector_op(kb, inner, mapping, splats)
+                vb.run(body, mapping)
                 row.append(mapping[body.terminator.operands[0]])
             out.append(row)
         return out
-
-    def _vector_op(self, kb: KernelBuilder, inner: Operation, mapping: dict, splats: dict) -> Value:
-        rw = kb.rw
-        if inner.name == "arith.constant":
-            key = id(inner)
-            if key not in splats:
-                scalar = rw.clone(inner).result
-                splats[key] = rw.create(BroadcastOp, scalar,
-                                        result_types=[VectorType([kb.width], scalar.type)]).result
-            return splats[key]
-        operands = []
-        for x in inner.operands:
-            if x in mapping:
-                operands.append(mapping[x])
-            else:  # defined above the linalg op: the same value in every lane
-                if id(x) not in splats:
-                    splats[id(x)] = rw.create(BroadcastOp, x, result_types=[VectorType([kb.width], x.type)]).result
-                operands.append(splats[id(x)])
-        types = [VectorType([kb.width], t) for t in inner.result_types]
-        new = type(inner).create(operands, types, dict(inner.properties), dict(inner.attributes))
-        return rw.insert(new).result
 
 
 # -- the pass ---------------------------------------------------------------------------------------------
