@@ -210,22 +210,17 @@ class Emitter:
         return self.insert(tensor.ExpandShapeOp.build_mixed(v, [list(g) for g in groups], list(shape))).results[0]
 
     def pad(self, v: Value, low: Sequence[int], high: Sequence[int], value: float | int) -> Value:
-        """`tensor.pad` with a constant (nothing when all pads are 0)."""
+        """`v` surrounded by `low`/`high` elements of `value` (nothing when all are 0): a filled
+        `tensor.empty` of the padded shape with `v` inserted at offset `low`. This is what `tensor.pad`
+        bufferizes to (an alloc, a fill, a copy into a subview), spelled with ops that every later pass
+        (bufferization, fusion, loops) handles."""
         if not any(low) and not any(high):
             return v
-        from mlir_py.ir.operation import Block, Region
-        pv = self.scalar(value, elt(v))
-        shape = [s + lo + hi for s, lo, hi in zip(shape_of(v), low, high)]
-        block = Block([index] * len(shape))
-        block.append(tensor.YieldOp(pv))
-        op = tensor.PadOp(v, [], [], static_low=DenseArrayAttr_i64(low), static_high=DenseArrayAttr_i64(high),
-                          regions=[Region([block])], result_types=[tensor_type(shape, elt(v))])
+        src = shape_of(v)
+        shape = [s + lo + hi for s, lo, hi in zip(src, low, high)]
+        dest = self.full(shape, elt(v), value)
+        op = tensor.InsertSliceOp.build_mixed(v, dest, list(low), list(src), [1] * len(src))
         return self.insert(op).results[0]
-
-
-def DenseArrayAttr_i64(values: Sequence[int]) -> DenseArrayAttr:  # noqa: N802 (reads as the attribute)
-    from mlir_py.ir.builtin_types import i64
-    return DenseArrayAttr(i64, tuple(int(x) for x in values))
 
 
 __all__ = ["PARALLEL", "REDUCTION", "Emitter", "amap", "attr", "broadcast_map", "constant_array", "elt",

@@ -1,8 +1,9 @@
 """graph.conv2d, the 2-D pools and global_avg_pool as linalg convolution-shaped loop nests.
 
-Padding is a `tensor.pad` of the spatial dimensions (pads are [top, left,
-bottom, right]) with 0 for conv and average pooling and -inf for max
-pooling (a padded element never wins, as ONNX/PyTorch define it). The
+Padding of the spatial dimensions (pads are [top, left, bottom, right]) is
+the input inserted into a filled tensor (Emitter.pad), 0 for conv and
+average pooling and -inf for max pooling (a padded element never wins, as
+ONNX/PyTorch define it). The
 window reads `x[n, c, oh*sh + kh*dh, ow*sw + kw*dw]`.
 
 - conv2d, groups == 1: the loops (n, f, oh, ow | c, kh, kw) of
