@@ -3,6 +3,7 @@ reshapes and padding (upstream MLIR's ops and syntax)."""
 
 from __future__ import annotations
 
+from mlir_py.dialects.tensor.canonicalize import CANONICALIZATION_PATTERNS
 from mlir_py.dialects.tensor.gather_ops import OPS as _GATHER_OPS
 from mlir_py.dialects.tensor.gather_ops import GatherOp, ScatterOp
 from mlir_py.dialects.tensor.ops import OPS as _BASIC_OPS
@@ -38,6 +39,7 @@ def _materialize_constant(value, type, loc=None):
 
 DIALECT = Dialect("tensor", ops=OPS, materialize_constant=_materialize_constant,
                   description="Immutable tensors: creation, element access, slices, reshapes and padding.")
+DIALECT.canonicalization_patterns.extend(CANONICALIZATION_PATTERNS)
 TENSOR = DIALECT
 
 __all__ = [

@@ -132,8 +132,6 @@ class ExtractOp(Op):
         if isinstance(src, DenseElementsAttr) and src.is_splat:
             return element_attr(src.splat_value(), src.type.element_type)
         producer = self.tensor.owner
-        if isinstance(producer, InsertOp) and list(producer.indices) == list(self.indices):
-            return producer.scalar
         idx = constant_ints(operands[1:])
         if idx is None:
             return None
@@ -354,13 +352,7 @@ class CastOp(Op):
         return a.element_type is b.element_type and _compatible_shapes(a, b)
 
     def fold(self, operands):
-        src = self.source
-        if src.type is self.dest.type:
-            return src
-        producer = src.owner
-        if isinstance(producer, CastOp) and producer.source.type is self.dest.type:
-            return producer.source
-        return None
+        return self.source if self.source.type is self.dest.type else None
 
 
 class BitcastOp(Op):
@@ -391,9 +383,6 @@ class BitcastOp(Op):
         return wa is not None and wa == wb
 
     def fold(self, operands):
-        producer = self.source.owner
-        if isinstance(producer, BitcastOp) and producer.source.type is self.dest.type:
-            return producer.source
         return self.source if self.source.type is self.dest.type else None
 
 

@@ -415,8 +415,8 @@ class PadOp(DynamicIndexListDirective, Op):
         return None
 
     def fold(self, operands):
-        if (self.source.type is self.result.type and self.nofold is None
-                and all(x == 0 for x in self.static_low.values + self.static_high.values)):
+        res = self.result.type
+        if DYNAMIC not in res.shape and self.source.type is res and self.nofold is None:
             return self.source
         return None
 
