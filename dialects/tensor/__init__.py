@@ -22,6 +22,12 @@ from mlir_py.dialects.tensor.ops import (
 )
 from mlir_py.dialects.tensor.reshape_ops import OPS as _RESHAPE_OPS
 from mlir_py.dialects.tensor.reshape_ops import CollapseShapeOp, ConcatOp, ExpandShapeOp, ReshapeOp
+from mlir_py.dialects.tensor.shapes import (
+    get_mixed_size,
+    get_mixed_sizes,
+    reify_dim,
+    reify_result_shapes,
+)
 from mlir_py.dialects.tensor.slice_ops import OPS as _SLICE_OPS
 from mlir_py.dialects.tensor.slice_ops import ExtractSliceOp, InsertSliceOp, PadOp, ParallelInsertSliceOp
 
@@ -47,4 +53,5 @@ __all__ = [
     "BitcastOp", "CastOp", "CollapseShapeOp", "ConcatOp", "DimOp", "EmptyOp", "ExpandShapeOp", "ExtractOp",
     "ExtractSliceOp", "FromElementsOp", "GatherOp", "GenerateOp", "InsertOp", "InsertSliceOp", "PadOp",
     "ParallelInsertSliceOp", "RankOp", "ReshapeOp", "ScatterOp", "SplatOp", "YieldOp",
+    "get_mixed_size", "get_mixed_sizes", "reify_dim", "reify_result_shapes",
 ]

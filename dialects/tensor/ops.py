@@ -38,6 +38,7 @@ from mlir_py.ir.builtin_types import (
     UnrankedTensorType,
     index,
 )
+from mlir_py.ir.operation import Block, Region
 
 
 def element_attr(value, element_type):
@@ -85,6 +86,12 @@ class EmptyOp(Op):
         if len(self.dynamicSizes) != n:
             return f"incorrect number of dynamic sizes, has {len(self.dynamicSizes)}, expected {n}"
         return None
+
+    @classmethod
+    def build(cls, sizes, element_type, **kw) -> EmptyOp:
+        """An empty tensor of the given sizes (ints and `index` values mixed)."""
+        t = RankedTensorType(tuple(x if isinstance(x, int) else DYNAMIC for x in sizes), element_type)
+        return cls([x for x in sizes if not isinstance(x, int)], result_types=[t], **kw)
 
     def get_dynamic_size(self, dim: int):
         """The operand giving the size of dynamic result dimension `dim`."""
@@ -503,6 +510,19 @@ class GenerateOp(Op):
 
     def get_asm_result_name(self) -> str:
         return "generated"
+
+    @classmethod
+    def build(cls, result_type: RankedTensorType, dynamic_extents, body, **kw) -> GenerateOp:
+        """`body(b, indices) -> Value` builds the element at `indices` (the block
+        arguments) with `b`, a rewriter inserting into the new block (`b.create(
+        OpClass, ...)`); the yield is added for it."""
+        from mlir_py.rewrite.pattern import PatternRewriter
+        block = Block([index] * result_type.rank)
+        op = cls.create(list(dynamic_extents), [result_type], {}, None, [Region([block])], (), kw.get("location"))
+        b = PatternRewriter()
+        b.set_insertion_point_to_end(block)
+        b.create(YieldOp, body(b, list(block.args)))
+        return op
 
     def verify_(self):
         t = self.result.type
