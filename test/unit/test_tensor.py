@@ -186,3 +186,29 @@ def test_mixed_sizes_of_static_tensor_build_nothing():
     assert tensor.get_mixed_sizes(rw, block.args[0]) == [3, 5]
     assert len(list(block.ops)) == 1
     assert DYNAMIC not in block.args[0].type.shape
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.data())
+def test_constant_folds_match_numpy(rows, cols, data):
+    """collapse/expand of a dense constant and extract from it fold to the
+    element numpy gives (reshape is row-major, as upstream's)."""
+    import numpy as np
+    values = np.array(data.draw(st.lists(st.integers(-100, 100), min_size=rows * cols, max_size=rows * cols)),
+                      dtype=np.int32).reshape(rows, cols)
+    k = data.draw(st.integers(0, rows * cols - 1))
+    i, j = divmod(k, rows)  # the expanded shape is (cols, rows)
+    dense = "[" + ", ".join("[" + ", ".join(map(str, r)) + "]" for r in values.tolist()) + "]"
+    text = (f"func.func @f() -> (i32, i32) {{\n"
+            f"  %c = arith.constant dense<{dense}> : tensor<{rows}x{cols}xi32>\n"
+            f"  %f = tensor.collapse_shape %c [[0, 1]] : tensor<{rows}x{cols}xi32> into tensor<{rows * cols}xi32>\n"
+            f"  %e = tensor.expand_shape %f [[0, 1]] output_shape [{cols}, {rows}] : tensor<{rows * cols}xi32> "
+            f"into tensor<{cols}x{rows}xi32>\n"
+            f"  %i = arith.constant {i} : index\n  %j = arith.constant {j} : index\n  %k = arith.constant {k} : index\n"
+            f"  %a = tensor.extract %e[%i, %j] : tensor<{cols}x{rows}xi32>\n"
+            f"  %b = tensor.extract %f[%k] : tensor<{rows * cols}xi32>\n"
+            f"  return %a, %b : i32, i32\n}}\n")
+    module, block = _func(text)
+    PassManager().add("canonicalize").run(module)
+    got = [v.owner.properties["value"].value for v in block.last_op.operands]
+    assert got == [int(values.reshape(cols, rows)[i, j]), int(values.reshape(-1)[k])]
