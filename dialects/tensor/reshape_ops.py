@@ -49,14 +49,6 @@ def _verify_reshape(op, expanded: RankedTensorType, collapsed: RankedTensorType)
     reassoc = op.reassociation_indices
     if any(not g for g in reassoc):
         return "reassociation indices must not be empty"
-    if DYNAMIC not in expanded.shape and DYNAMIC not in collapsed.shape:
-        n_e = n_c = 1
-        for d in expanded.shape:
-            n_e *= d
-        for d in collapsed.shape:
-            n_c *= d
-        if n_e != n_c:
-            return f"number of elements must be preserved: {n_e} != {n_c}"
     if expanded.rank < collapsed.rank:
         return (f"expected the expanded type, '{expanded}' to have a higher (or same) rank than the collapsed type, "
                 f"'{collapsed}'.")
@@ -82,7 +74,7 @@ def _verify_reshape(op, expanded: RankedTensorType, collapsed: RankedTensorType)
         start += len(g)
         if DYNAMIC in band:
             if collapsed.shape[i] != DYNAMIC:
-                return (f"expected dimension {i} of collapse type to be dynamic since one or more of the "
+                return (f"expected dimension {i} of collapsed type to be dynamic since one or more of the "
                         f"corresponding dimensions in the expanded type is dynamic")
         else:
             size = 1
@@ -90,9 +82,33 @@ def _verify_reshape(op, expanded: RankedTensorType, collapsed: RankedTensorType)
                 size *= d
             if collapsed.shape[i] != size:
                 return f"expected dimension {i} of collapsed type to be static value of {size}"
+    if DYNAMIC not in expanded.shape and DYNAMIC not in collapsed.shape:
+        n_e = n_c = 1
+        for d in expanded.shape:
+            n_e *= d
+        for d in collapsed.shape:
+            n_c *= d
+        if n_e != n_c:
+            return f"number of elements must be preserved: {n_e} != {n_c}"
     expected = infer_collapsed_type(expanded, reassoc)
     if expected.shape != collapsed.shape or expected.element_type is not collapsed.element_type:
         return f"expected collapsed type to be '{expected}', but got '{collapsed}'"
+    return None
+
+
+def _fold_reshape(op, operands, inverse):
+    """foldReshapeOp: an identity reshape, the inverse of the producer
+    reshape (same type back), and reshapes of constants fold."""
+    from mlir_py.ir.builtin_attributes import DenseElementsAttr
+    res = op.result.type
+    if op.src.type is res:
+        return op.src
+    producer = op.src.owner
+    if isinstance(producer, inverse) and producer.src.type is res:
+        return producer.src
+    src = operands[0]
+    if isinstance(src, DenseElementsAttr) and DYNAMIC not in res.shape:
+        return DenseElementsAttr(src.array.reshape(res.shape), res)
     return None
 
 
@@ -151,6 +167,8 @@ class ExpandShapeOp(_Reassociative, DynamicIndexListDirective, Op):
         if len(self.output_shape) != n_dyn:
             return (f"mismatch in dynamic dims in output_shape and static_output_shape: static_output_shape has "
                     f"{n_dyn} dynamic dims while output_shape has {len(self.output_shape)} values")
+        if len(self.output_shape) != res.num_dynamic_dims:
+            return f"incorrect number of dynamic sizes, has {len(self.output_shape)}, expected {res.num_dynamic_dims}"
         err = _verify_reshape(self, res, src)
         if err:
             return err
@@ -160,11 +178,7 @@ class ExpandShapeOp(_Reassociative, DynamicIndexListDirective, Op):
         return None
 
     def fold(self, operands):
-        producer = self.src.owner
-        if isinstance(producer, CollapseShapeOp) and producer.src.type is self.result.type and \
-                producer.reassociation_indices == self.reassociation_indices:
-            return producer.src
-        return None
+        return _fold_reshape(self, operands, CollapseShapeOp)
 
 
 class CollapseShapeOp(_Reassociative, Op):
@@ -197,15 +211,7 @@ class CollapseShapeOp(_Reassociative, Op):
         return _verify_reshape(self, self.src.type, self.result.type)
 
     def fold(self, operands):
-        from mlir_py.ir.builtin_attributes import DenseElementsAttr
-        src = operands[0]
-        if isinstance(src, DenseElementsAttr) and DYNAMIC not in self.result.type.shape:
-            return DenseElementsAttr(src.array.reshape(self.result.type.shape), self.result.type)
-        producer = self.src.owner
-        if isinstance(producer, ExpandShapeOp) and producer.src.type is self.result.type and \
-                producer.reassociation_indices == self.reassociation_indices:
-            return producer.src
-        return None
+        return _fold_reshape(self, operands, ExpandShapeOp)
 
 
 # ----------------------------------------------------------------------------
@@ -269,7 +275,24 @@ class ReshapeOp(Op):
         res = self.result.type
         if isinstance(src, DenseElementsAttr) and isinstance(res, RankedTensorType) and DYNAMIC not in res.shape:
             return DenseElementsAttr(src.array.reshape(res.shape), res)
-        if self.source.type is res and isinstance(res, RankedTensorType) and DYNAMIC not in res.shape:
+        producer = self.source.owner
+        if isinstance(producer, ReshapeOp):
+            self.set_operand(0, producer.source)
+            return self.result
+        if self.source.type is not res or not isinstance(res, RankedTensorType):
+            return None
+        if res.rank == 1:
+            return self.source
+        shape = self.shape.owner
+        if type(shape).__name__ == "FromElementsOp" and shape.name == "tensor.from_elements":
+            from mlir_py.dialects.tensor.canonicalize import const_int
+            for i, v in enumerate(shape.elements):
+                if isinstance(v.owner, Op) and v.owner.name == "tensor.dim" and v.owner.source is self.source \
+                        and const_int(v.owner.index) == i:
+                    continue
+                c = const_int(v)
+                if c is None or c != res.shape[i] or res.shape[i] == DYNAMIC:
+                    return None
             return self.source
         return None
 
@@ -332,12 +355,12 @@ class ConcatOp(Op):
         rank = res.rank
         for i, t in enumerate(types):
             if t.rank != rank:
-                return f"rank of concatenated inputs must match result rank"
+                return "rank of concatenated inputs must match result rank"
             if t.element_type is not res.element_type:
-                return f"inputs and result element type must match"
+                return "inputs and result element type must match"
         dim = self.dim.value
         if dim >= rank:
-            return f"concatenation dim must be less than the tensor rank"
+            return "concatenation dim must be less than the tensor rank"
         sizes = [DYNAMIC] * rank
         for t in types:
             for i in range(rank):
