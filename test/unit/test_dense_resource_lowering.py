@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 from mlir_py.execution import ExecutionEngine
 
+import mlir_py as mp
 
-def test_dense_resource_global_values_reach_compiled_code():
-    w = np.random.default_rng(7).standard_normal((3, 4)).astype(np.float32)
-    text = f'''
+
+def _program(w: np.ndarray) -> str:
+    return f'''
 memref.global "private" constant @weights : memref<3x4xf32> = dense_resource<w0>
 func.func @f(%out: memref<3x4xf32>) {{
   %0 = memref.get_global @weights : memref<3x4xf32>
@@ -23,6 +24,20 @@ func.func @f(%out: memref<3x4xf32>) {{
   }}
 #-}}
 '''
+
+
+def test_dense_resource_global_values_reach_compiled_code():
+    w = np.random.default_rng(7).standard_normal((3, 4)).astype(np.float32)
     out = np.zeros((3, 4), np.float32)
-    ExecutionEngine(text).lookup("f")(out)
+    ExecutionEngine(_program(w)).lookup("f")(out)
     np.testing.assert_array_equal(out, w)
+
+
+def test_engine_over_a_module_object_keeps_its_blobs():
+    """The engine lowers a clone of a module it is given; the clone keeps the resource section."""
+    w = np.random.default_rng(8).standard_normal((3, 4)).astype(np.float32)
+    module = mp.parse(mp.Context.with_available_dialects(), _program(w))
+    out = np.zeros((3, 4), np.float32)
+    ExecutionEngine(module).lookup("f")(out)
+    np.testing.assert_array_equal(out, w)
+    assert "dialect_resources" in str(module)  # the caller's module is left alone
