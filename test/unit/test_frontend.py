@@ -3,6 +3,7 @@ pipeline is in `--lower-to-llvm`) the compiled function against numpy."""
 
 from __future__ import annotations
 
+import pathlib
 import re
 
 import numpy as np
@@ -172,3 +173,30 @@ def test_mlp_compiles_and_matches_numpy():
     logits = h @ w2
     e = np.exp(logits - logits.max(axis=-1, keepdims=True))
     np.testing.assert_allclose(fn(x), e / e.sum(axis=-1, keepdims=True), rtol=1e-4, atol=1e-6)
+
+
+DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "frontend.md"
+
+
+def _doc_blocks() -> list[tuple[bool, str]]:
+    """(needs the pipeline, code) per python block of docs/frontend.md."""
+    found = re.findall(r"^```python([^\n]*)\n(.*?)^```", DOC.read_text(), flags=re.S | re.M)
+    return [("needs=pipeline" in info, code) for info, code in found]
+
+
+def _run_doc(with_pipeline: bool) -> None:
+    env: dict = {"__name__": "frontend_tutorial"}
+    for i, (needs, code) in enumerate(_doc_blocks()):
+        if needs and not with_pipeline:
+            continue
+        exec(compile(code, f"frontend.md[block {i}]", "exec"), env)
+
+
+def test_tutorial_builds():
+    assert any(needs for needs, _ in _doc_blocks())
+    _run_doc(with_pipeline=False)
+
+
+@needs_graph_pipeline
+def test_tutorial_runs():
+    _run_doc(with_pipeline=True)
