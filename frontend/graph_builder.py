@@ -10,6 +10,8 @@ a printed module. See docs/frontend.md.
 
 from __future__ import annotations
 
+import os
+import sys
 from math import prod
 from typing import Any, Sequence, Union
 
@@ -32,8 +34,11 @@ from mlir_py.ir.builtin_attributes import (
 )
 from mlir_py.ir.builtin_types import FunctionType, RankedTensorType, f32, i64
 from mlir_py.ir.diagnostics import DiagnosticCollector
+from mlir_py.ir.location import FileLineColLoc
 from mlir_py.ir.operation import Block, Operation, Region, Value
 from mlir_py.text.resources import ResourceSection, set_resources
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 #: constants with more elements than this become `dense_resource` blobs; smaller ones stay inline
 #: `dense<...>`, where canonicalization can fold them
@@ -132,6 +137,17 @@ def _pads(v: int | Sequence[int], op: str) -> tuple[int, ...]:
         raise GraphTypeError(f"{op}: pads takes one int, two (height, width) or four [top, left, bottom, "
                              f"right], got {v!r}")
     return t
+
+
+def _caller_location() -> FileLineColLoc:
+    """The line of the model code that called the builder, so a diagnostic from a later pass (or
+    `--mlir-print-debuginfo`) points at the user's source."""
+    f = sys._getframe(2)
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _HERE:
+        f = f.f_back
+    if f is None:
+        return FileLineColLoc("<unknown>", 0, 0)
+    return FileLineColLoc(f.f_code.co_filename, f.f_lineno, 1)
 
 
 class GraphBuilder:
@@ -481,6 +497,7 @@ class GraphBuilder:
         return self._emit(op)
 
     def _emit(self, op: Operation) -> Tensor:
+        op.location = _caller_location()
         with DiagnosticCollector() as diags:
             ok = verify(op, raise_on_error=False)
         if not ok:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from mlir_py.frontend import INLINE_LIMIT, GraphBuilder, GraphTypeError, Tensor
 from mlir_py.passes.conversions.pipelines import LOWER_TO_LLVM
 
 import mlir_py as mp
+from mlir_py.ir.location import FileLineColLoc
 
 RNG = np.random.default_rng(2026)
 LOWERS_GRAPH = any(p.startswith("convert-graph-to-linalg") for p in LOWER_TO_LLVM)
@@ -200,3 +202,12 @@ def test_tutorial_builds():
 @needs_graph_pipeline
 def test_tutorial_runs():
     _run_doc(with_pipeline=True)
+
+
+def test_ops_carry_the_model_code_location():
+    g = GraphBuilder()
+    x = g.input((2,))
+    y = g.relu(x); line = sys._getframe().f_lineno  # noqa: E702 - the op's line, measured on it
+    g.output(y)
+    assert y.value.op.location == FileLineColLoc(__file__, line, 1)
+    assert f'loc("{__file__}":{line}:1)' in mp.to_string(g.module(), debuginfo=True)
