@@ -3,6 +3,8 @@ reshapes and padding (upstream MLIR's ops and syntax)."""
 
 from __future__ import annotations
 
+from mlir_py.dialects.tensor.gather_ops import OPS as _GATHER_OPS
+from mlir_py.dialects.tensor.gather_ops import GatherOp, ScatterOp
 from mlir_py.dialects.tensor.ops import OPS as _BASIC_OPS
 from mlir_py.dialects.tensor.ops import (
     BitcastOp,
@@ -24,7 +26,7 @@ from mlir_py.dialects.tensor.slice_ops import ExtractSliceOp, InsertSliceOp, Pad
 
 from mlir_py.definition.dialect import Dialect
 
-OPS = _BASIC_OPS + _SLICE_OPS + _RESHAPE_OPS
+OPS = _BASIC_OPS + _SLICE_OPS + _RESHAPE_OPS + _GATHER_OPS
 
 
 def _materialize_constant(value, type, loc=None):
@@ -41,6 +43,6 @@ TENSOR = DIALECT
 __all__ = [
     "DIALECT", "TENSOR", "OPS",
     "BitcastOp", "CastOp", "CollapseShapeOp", "ConcatOp", "DimOp", "EmptyOp", "ExpandShapeOp", "ExtractOp",
-    "ExtractSliceOp", "FromElementsOp", "GenerateOp", "InsertOp", "InsertSliceOp", "PadOp",
-    "ParallelInsertSliceOp", "RankOp", "ReshapeOp", "SplatOp", "YieldOp",
+    "ExtractSliceOp", "FromElementsOp", "GatherOp", "GenerateOp", "InsertOp", "InsertSliceOp", "PadOp",
+    "ParallelInsertSliceOp", "RankOp", "ReshapeOp", "ScatterOp", "SplatOp", "YieldOp",
 ]

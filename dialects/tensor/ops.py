@@ -443,9 +443,8 @@ class FromElementsOp(Op):
         n = 1
         for d in self.result.type.shape:
             n *= d
-        if len(self.elements) != n:
-            return (f"'elements' number of elements ({len(self.elements)}) does not match the number of elements "
-                    f"of the result ({n})")
+        if len(self.elements) != n:  # upstream's type constraint lists one element type per element
+            return "failed to verify that operand types match result element type"
         return None
 
     def fold(self, operands):
@@ -518,18 +517,32 @@ class GenerateOp(Op):
 
     def verify_(self):
         t = self.result.type
-        if sum(1 for d in t.shape if d == DYNAMIC) != len(self.dynamicExtents):
-            return "must have as many index operands as dynamic extents in the result type"
+        n = sum(1 for d in t.shape if d == DYNAMIC)
+        if n != len(self.dynamicExtents):
+            return f"incorrect number of dynamic sizes, has {len(self.dynamicExtents)}, expected {n}"
         block = self.body.first_block
         if block is None:
             return None
+        msg = None
         if len(block.args) != t.rank:
-            return "must have one body argument per input dimension"
-        if any(not isinstance(a.type, IndexType) for a in block.args):
-            return "all body arguments must be index"
-        term = block.last_op
-        if isinstance(term, YieldOp) and term.value.type is not t.element_type:
+            msg = "must have one body argument per input dimension"
+        elif any(not isinstance(a.type, IndexType) for a in block.args):
+            msg = "all body arguments must be index"
+        elif isinstance(block.last_op, YieldOp) and block.last_op.value.type is not t.element_type:
             return "body must be terminated with a `yield` operation of the tensor element type"
+        if msg is not None:  # upstream's emitError: no op-name prefix
+            self.emit_error(msg)
+            return ""
+        return None
+
+
+class _ParentOneOf(HasParent):
+    """ParentOneOf, with upstream's wording of the list (`'a, b'`)."""
+
+    def verify(self, op):
+        p = op.parent_op
+        if p is None or p.name not in self.parents:
+            return f"expects parent op to be one of '{', '.join(self.parents)}'"
         return None
 
 
@@ -543,7 +556,7 @@ class YieldOp(Op):
     """
 
     name = "tensor.yield"
-    traits = [HasParent("tensor.generate", "tensor.pad"), Pure, ReturnLike, Terminator]
+    traits = [_ParentOneOf("tensor.generate", "tensor.pad"), Pure, ReturnLike, Terminator]
     value = operand(AnyType)
     assembly_format = "$value attr-dict `:` type($value)"
 

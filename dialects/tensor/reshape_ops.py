@@ -49,14 +49,6 @@ def _verify_reshape(op, expanded: RankedTensorType, collapsed: RankedTensorType)
     reassoc = op.reassociation_indices
     if any(not g for g in reassoc):
         return "reassociation indices must not be empty"
-    if DYNAMIC not in expanded.shape and DYNAMIC not in collapsed.shape:
-        n_e = n_c = 1
-        for d in expanded.shape:
-            n_e *= d
-        for d in collapsed.shape:
-            n_c *= d
-        if n_e != n_c:
-            return f"number of elements must be preserved: {n_e} != {n_c}"
     if expanded.rank < collapsed.rank:
         return (f"expected the expanded type, '{expanded}' to have a higher (or same) rank than the collapsed type, "
                 f"'{collapsed}'.")
@@ -82,7 +74,7 @@ def _verify_reshape(op, expanded: RankedTensorType, collapsed: RankedTensorType)
         start += len(g)
         if DYNAMIC in band:
             if collapsed.shape[i] != DYNAMIC:
-                return (f"expected dimension {i} of collapse type to be dynamic since one or more of the "
+                return (f"expected dimension {i} of collapsed type to be dynamic since one or more of the "
                         f"corresponding dimensions in the expanded type is dynamic")
         else:
             size = 1
@@ -90,6 +82,14 @@ def _verify_reshape(op, expanded: RankedTensorType, collapsed: RankedTensorType)
                 size *= d
             if collapsed.shape[i] != size:
                 return f"expected dimension {i} of collapsed type to be static value of {size}"
+    if DYNAMIC not in expanded.shape and DYNAMIC not in collapsed.shape:
+        n_e = n_c = 1
+        for d in expanded.shape:
+            n_e *= d
+        for d in collapsed.shape:
+            n_c *= d
+        if n_e != n_c:
+            return f"number of elements must be preserved: {n_e} != {n_c}"
     expected = infer_collapsed_type(expanded, reassoc)
     if expected.shape != collapsed.shape or expected.element_type is not collapsed.element_type:
         return f"expected collapsed type to be '{expected}', but got '{collapsed}'"
@@ -151,6 +151,8 @@ class ExpandShapeOp(_Reassociative, DynamicIndexListDirective, Op):
         if len(self.output_shape) != n_dyn:
             return (f"mismatch in dynamic dims in output_shape and static_output_shape: static_output_shape has "
                     f"{n_dyn} dynamic dims while output_shape has {len(self.output_shape)} values")
+        if len(self.output_shape) != res.num_dynamic_dims:
+            return f"incorrect number of dynamic sizes, has {len(self.output_shape)}, expected {res.num_dynamic_dims}"
         err = _verify_reshape(self, res, src)
         if err:
             return err
@@ -332,12 +334,12 @@ class ConcatOp(Op):
         rank = res.rank
         for i, t in enumerate(types):
             if t.rank != rank:
-                return f"rank of concatenated inputs must match result rank"
+                return "rank of concatenated inputs must match result rank"
             if t.element_type is not res.element_type:
-                return f"inputs and result element type must match"
+                return "inputs and result element type must match"
         dim = self.dim.value
         if dim >= rank:
-            return f"concatenation dim must be less than the tensor rank"
+            return "concatenation dim must be less than the tensor rank"
         sizes = [DYNAMIC] * rank
         for t in types:
             for i in range(rank):

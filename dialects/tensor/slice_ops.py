@@ -319,7 +319,8 @@ class ParallelInsertSliceOp(_OffsetsSizesStrides, Op):
     def verify_(self):
         parent = self.parent_op
         if parent is None or parent.name != "scf.forall.in_parallel":
-            return "expected InParallelOpInterface parent, got:" + (parent.name if parent is not None else "")
+            self.emit_error("expected InParallelOpInterface parent, got:")
+            return ""
         dst = self.dest.type
         expected = infer_slice_type(dst, self.static_sizes.values)
         err = _slice_error(self, expected, self.source.type)
