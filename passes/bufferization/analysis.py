@@ -33,7 +33,24 @@ from typing import TYPE_CHECKING
 from mlir_py.ir.builtin_attributes import IntegerAttr
 from mlir_py.ir.operation import BlockArgument, OpResult
 
-from .model import is_tensor, model_of
+from .model import BufferizationModel, is_tensor, model_of
+
+
+class _Unknown(BufferizationModel):
+    def writes(self, op, i):
+        return True
+
+    def aliases(self, op, i):
+        return [r.index for r in op.results if is_tensor(r)]
+
+    def equivalent(self, op, i):
+        return False
+
+    def result_writable(self, op, r):
+        return False
+
+
+UNKNOWN = _Unknown()
 
 if TYPE_CHECKING:
     from mlir_py.ir.operation import Operation, Value
@@ -61,36 +78,39 @@ class OneShotAnalysis:
         self.eq_parent: dict[Value, Value] = {}
         self.pos: dict[Operation, int] = {}
         self.ops: list[Operation] = []
+        #: ops with tensors and no model: analysed as reading and writing every tensor operand,
+        #: which may alias any tensor result (upstream's defaults), and left on tensors
+        self.unknown: list[Operation] = []
         for root in roots:
             for op in root.walk(post_order=False):
                 self.pos[op] = len(self.pos)
             for op in root.walk():
-                if op is not root and self.is_bufferizable(op) and _has_tensor_semantics(op):
-                    self.ops.append(op)
+                if op is not root and _has_tensor_semantics(op):
+                    if self.is_bufferizable(op):
+                        self.ops.append(op)
+                    else:
+                        self.unknown.append(op)
 
     # -- queries ---------------------------------------------------------------
 
     def is_bufferizable(self, op: Operation) -> bool:
-        if model_of(op) is None:
+        if model_of(op) is None or (op.name == "func.return" and not self.function_boundaries):
             return False
         if self.dialect_filter is not None and op.name.split(".")[0] not in self.dialect_filter:
             return op.name in ("func.return", "func.func")
         return True
 
     def model(self, op: Operation):
-        return model_of(op) if self.is_bufferizable(op) else None
+        return model_of(op) if self.is_bufferizable(op) else UNKNOWN
 
     def reads(self, op: Operation, i: int) -> bool:
-        m = self.model(op)
-        return True if m is None else m.reads(op, i)
+        return self.model(op).reads(op, i)
 
     def writes(self, op: Operation, i: int) -> bool:
-        m = self.model(op)
-        return False if m is None else m.writes(op, i)
+        return self.model(op).writes(op, i)
 
     def aliases(self, op: Operation, i: int) -> list[int]:
-        m = self.model(op)
-        return [] if m is None else m.aliases(op, i)
+        return self.model(op).aliases(op, i)
 
     def is_inplace(self, op: Operation, i: int) -> bool:
         """Decided in place (undecided operands that alias nothing count as in place)."""
@@ -110,8 +130,7 @@ class OneShotAnalysis:
                 return not (isinstance(w, IntegerAttr) and not w.value)
             return True
         assert isinstance(v, OpResult)
-        m = self.model(v.op)
-        return m is not None and m.result_writable(v.op, v.index)
+        return self.model(v.op).result_writable(v.op, v.index)
 
     def find(self, v: Value) -> Value:
         p = self.parent.get(v, v)
@@ -145,7 +164,7 @@ class OneShotAnalysis:
     # -- the analysis -----------------------------------------------------------
 
     def run(self) -> None:
-        for op in reversed(self.ops):
+        for op in sorted(self.ops + self.unknown, key=lambda o: -self.pos[o]):
             for i, v in enumerate(op.operands):
                 if is_tensor(v):
                     self.decide(op, i)
@@ -173,7 +192,7 @@ class OneShotAnalysis:
             m = self.model(op)
             for r in results:
                 self.union(v, op.results[r])
-                if m is not None and m.equivalent(op, i):
+                if m.equivalent(op, i):
                     ra, rb = self._eq_find(v), self._eq_find(op.results[r])
                     if ra is not rb:
                         self.eq_parent[rb] = ra
@@ -216,7 +235,7 @@ class OneShotAnalysis:
             if id(x) in seen:
                 continue
             seen.add(id(x))
-            if isinstance(x, OpResult) and self.model(x.op) is not None:
+            if isinstance(x, OpResult):
                 op = x.op
                 ins = [i for i, o in enumerate(op.operands) if is_tensor(o) and x.index in self.aliases(op, i)
                        and ((op, i) == cand or self.inplace.get((op, i), False))]
@@ -254,13 +273,12 @@ class OneShotAnalysis:
         rop, wop = r[0], w[0]
         for m_op in (rop, wop):
             m = self.model(m_op)
-            if m is not None and hasattr(m, "not_conflicting") and m.not_conflicting(self, m_op, r, w):
+            if hasattr(m, "not_conflicting") and m.not_conflicting(self, m_op, r, w):
                 return False
         if rop is wop:
             if r[1] == w[1]:
                 return False
-            m = self.model(rop)
-            return not (m is not None and m.elementwise(rop, r[1], w[1]))
+            return not self.model(rop).elementwise(rop, r[1], w[1])
         if w in defs:
             return False
         # a loop holding both, but not the definition: every order conflicts
@@ -296,10 +314,7 @@ class OneShotAnalysis:
         return False
 
     def has_undefined_contents(self, v: Value) -> bool:
-        if isinstance(v, OpResult):
-            m = self.model(v.op)
-            return m is not None and m.undefined_result(v.op, v.index)
-        return False
+        return isinstance(v, OpResult) and self.model(v.op).undefined_result(v.op, v.index)
 
     def can_omit_copy(self, op: Operation, i: int) -> bool:
         """Upstream's canOmitTensorCopy for an out-of-place operand."""

@@ -56,7 +56,8 @@ class BufferizationError(Exception):
 class Options:
     def __init__(self, *, function_boundaries: bool = False, boundary_layout: str = "infer-layout-map",
                  unknown_layout: str = "fully-dynamic-layout-map", copy_before_write: bool = False,
-                 dialect_filter: list[str] | None = None, alignment: int = 64):
+                 dialect_filter: list[str] | None = None, alignment: int = 64, allow_unknown_ops: bool = False):
+        self.allow_unknown_ops = allow_unknown_ops
         self.function_boundaries = function_boundaries
         self.boundary_layout = boundary_layout
         self.unknown_layout = unknown_layout
@@ -87,7 +88,8 @@ class BufferizeContext:
         self.globals_cache = globals_cache
         self.rw = PatternRewriter()
         self.buf: dict[Value, Value] = {}
-        self.c_index: dict[int, Value] = {}
+        #: ids of the ops being bufferized (erased at the end)
+        self.handled: set[int] = set()
 
     # -- buffers -----------------------------------------------------------------
 
@@ -96,11 +98,10 @@ class BufferizeContext:
         b = self.buf.get(v)
         if b is not None:
             return b
+        # a tensor from an op left alone (or a function argument without boundaries): a new
+        # to_buffer right after its definition at each request, as upstream
         from .bufferization_models import to_buffer
-        t = self.options.unknown_type(v.type)
-        b = to_buffer(self.rw, v, t, after=v)
-        self.buf[v] = b
-        return b
+        return to_buffer(self.rw, v, self.options.unknown_type(v.type))
 
     def operand(self, op: Operation, i: int) -> Value:
         """The buffer operand `i` of `op` uses: its own, or the private copy made for it."""
@@ -173,7 +174,15 @@ class BufferizeContext:
                     self.copy(nv, nb)
                 nv = nb
             self.buf[r] = nv
+            if any(id(u.owner) not in self.handled for u in r.uses):
+                from .bufferization_models import to_tensor
+                t = to_tensor(self.rw, nv, r.type, before=op)
+                r.replace_uses_with_if(t, lambda u: id(u.owner) not in self.handled)
         return True
+
+
+def _tensor_op(op: Operation) -> bool:
+    return any(is_tensor(v) for v in op.operands) or any(is_tensor(v) for v in op.results)
 
 
 def _i64():
@@ -305,27 +314,24 @@ def bufferize_function(f: Operation, a: OneShotAnalysis, options: Options, modul
         for x in old_args:
             if is_tensor(x):
                 ctx.buf[x] = entry.insert_argument(x.index + 1, options.arg_type(x.type), x.loc)
+    ops = sorted(a.ops, key=lambda o: a.pos[o])
+    ctx.handled = {id(op) for op in ops}
+    if not options.allow_unknown_ops:
+        for op in f.walk():
+            if op is not f and id(op) not in ctx.handled and op.name != "func.return" and _tensor_op(op):
+                raise BufferizationError(op, "op was not bufferized")
     erase: list[Operation] = []
-    for op in sorted(a.ops, key=lambda o: a.pos[o]):
-        try:
-            if ctx.bufferize_op(op):
-                erase.append(op)
-        except BufferizationError:
-            raise
-    erased = set(map(id, erase))
-    # tensors still used by ops left alone get a to_tensor of their buffer
-    for v, b in list(ctx.buf.items()):
-        if any(id(u.owner) not in erased for u in v.uses):
-            from .bufferization_models import to_tensor
-            t = to_tensor(ctx.rw, b, v.type)
-            v.replace_uses_with_if(t, lambda u: id(u.owner) not in erased)
+    for op in ops:
+        if ctx.bufferize_op(op):
+            erase.append(op)
     for op in reversed(erase):
         op.erase(safe=False)
     if boundary:
+        from .bufferization_models import to_tensor
         for x in reversed(old_args):
             if is_tensor(x):
-                new = ctx.buf[x]
-                x.replace_all_uses_with(new)
+                if x.has_uses():
+                    x.replace_all_uses_with(to_tensor(ctx.rw, ctx.buf[x], x.type))
                 entry.erase_argument(x.index)
         ret = entry.parent.last_block.terminator if entry.parent is not None else None
         results = [v.type for v in ret.operands] if ret is not None else f.type.results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlir_py.pass_manager import ListOption, Option, Pass, register_pass
 
-from .driver import Options, bufferize_module
+from .driver import BufferizationError, Options, bufferize_module
 
 LAYOUTS = ["infer-layout-map", "identity-layout-map", "fully-dynamic-layout-map"]
 
@@ -20,6 +20,7 @@ class OneShotBufferize(Pass):
     display_name = "OneShotBufferizePass"
     anchor = "builtin.module"
     options = [
+        Option("allow-unknown-ops", bool, False, "Allows unknown (not bufferizable) ops in the input IR."),
         Option("bufferize-function-boundaries", bool, False, "Bufferize function boundaries (experimental)."),
         Option("function-boundary-type-conversion", str, "infer-layout-map",
                "Controls layout maps when bufferizing function signatures.", choices=LAYOUTS),
@@ -35,5 +36,10 @@ class OneShotBufferize(Pass):
         opts = Options(function_boundaries=self.bufferize_function_boundaries,
                        boundary_layout=self.function_boundary_type_conversion,
                        unknown_layout=self.unknown_type_conversion, copy_before_write=self.copy_before_write,
-                       dialect_filter=list(self.dialect_filter) or None, alignment=self.buffer_alignment)
-        bufferize_module(op, opts, analysis_only=self.test_analysis_only)
+                       dialect_filter=list(self.dialect_filter) or None, alignment=self.buffer_alignment,
+                       allow_unknown_ops=self.allow_unknown_ops)
+        try:
+            bufferize_module(op, opts, analysis_only=self.test_analysis_only)
+        except BufferizationError as e:
+            e.op.emit_error(str(e))
+            self.signal_failure()

@@ -191,6 +191,7 @@ class CollapseShapeModel(_ViewModel):
         else:
             collapsed = compute_collapsed_strides(src.type, op.reassociation_indices, strict=True)
             if collapsed is None:  # not collapsible in place: collapse a contiguous copy
+                src = ctx.operand(op, 0)  # asked again, as upstream (a new to_buffer for an unknown source)
                 nb = ctx.alloc(src.type, like=src)
                 ctx.copy(src, nb)
                 src, rt = nb, base
