@@ -96,9 +96,7 @@ class OneShotAnalysis:
     def is_bufferizable(self, op: Operation) -> bool:
         if model_of(op) is None or (op.name == "func.return" and not self.function_boundaries):
             return False
-        if self.dialect_filter is not None and op.name.split(".")[0] not in self.dialect_filter:
-            return op.name in ("func.return", "func.func")
-        return True
+        return self.dialect_filter is None or op.name.split(".")[0] in self.dialect_filter
 
     def model(self, op: Operation):
         return model_of(op) if self.is_bufferizable(op) else UNKNOWN
@@ -309,8 +307,9 @@ class OneShotAnalysis:
             for u in x.uses:
                 if self.reads(u.owner, u.index):
                     return True
-                for r in self.aliases(u.owner, u.index):
-                    work.append(u.owner.results[r])
+                if not self.writes(u.owner, u.index):  # an op that only makes an alias
+                    for r in self.aliases(u.owner, u.index):
+                        work.append(u.owner.results[r])
         return False
 
     def has_undefined_contents(self, v: Value) -> bool:
@@ -340,7 +339,7 @@ class OneShotAnalysis:
     def arg_access(self, func: Operation, arg: Value) -> str:
         """bufferization.access of a function argument: read / write / read-write / none."""
         vals = self.alias_set(arg)
-        r = any(self.reads(u.owner, u.index) for v in vals for u in v.uses)
+        r = self.is_value_read(arg)
         w = any(self.writes(u.owner, u.index) and self.inplace.get((u.owner, u.index), False)
                 for v in vals for u in v.uses)
         return "read-write" if r and w else "read" if r else "write" if w else "none"

@@ -67,7 +67,8 @@ class AllocTensorModel(BufferizationModel):
         return op.copy is None
 
     def bufferize(self, op, ctx):
-        if not op.results[0].has_uses():
+        if not any(ctx.analysis.is_inplace(u.owner, u.index) or id(u.owner) not in ctx.handled
+                   for u in op.results[0].uses):
             return [None]
         b = ctx.alloc(op.results[0].type, sizes=list(op.dynamic_sizes))
         if op.copy is not None:

@@ -155,9 +155,12 @@ class BufferizeContext:
             if a.copies_result(op, i):
                 copied_results += a.aliases(op, i)
                 continue
-            src = self.buffer(v)
-            nb = self.alloc(v.type, like=src)
-            if not a.can_omit_copy(op, i):
+            need_copy = not a.can_omit_copy(op, i)
+            sizes = _reified_sizes(v)
+            src = self.buffer(v) if need_copy or (v.type.num_dynamic_dims and sizes is None) else None
+            nb = self.alloc(v.type, like=src, sizes=sizes)
+            if need_copy:
+                assert src is not None
                 self.copy(src, nb)
             self.operand_buffers[i] = nb
         new = m.bufferize(op, self)
@@ -173,12 +176,21 @@ class BufferizeContext:
                 if a.is_value_read(r):
                     self.copy(nv, nb)
                 nv = nb
+            if nv is None:
+                continue
             self.buf[r] = nv
             if any(id(u.owner) not in self.handled for u in r.uses):
                 from .bufferization_models import to_tensor
                 t = to_tensor(self.rw, nv, r.type, before=op)
                 r.replace_uses_with_if(t, lambda u: id(u.owner) not in self.handled)
         return True
+
+
+def _reified_sizes(v: Value) -> list | None:
+    """The dynamic sizes of a tensor made by an op that lists them (tensor.empty, alloc_tensor)."""
+    if isinstance(v, OpResult) and v.op.name in ("tensor.empty", "bufferization.alloc_tensor"):
+        return [x for x in v.op.operands if not is_tensor(x)][:v.type.num_dynamic_dims]
+    return None
 
 
 def _tensor_op(op: Operation) -> bool:
@@ -245,7 +257,8 @@ def bufferize_module(module: Operation, options: Options, *, analysis_only: bool
                             copy_before_write=options.copy_before_write, dialect_filter=options.dialect_filter,
                             call_info=call_info)
         a.run()
-        _record_call_info(f, a, call_info)
+        if not options.copy_before_write:
+            _record_call_info(f, a, call_info)
         if analysis_only:
             annotate(f, a, options)
             continue
@@ -266,14 +279,16 @@ def _convert_declaration(f: Operation, options: Options) -> None:
 def _record_call_info(f: Operation, a: OneShotAnalysis, call_info: dict) -> None:
     """What callers need: which arguments the function writes, which results alias which argument."""
     args = list(f.regions[0].first_block.args)
-    written = [is_tensor(x) and a.arg_access(f, x) in ("write", "read-write") for x in args]
+    access = [a.arg_access(f, x) if is_tensor(x) else "none" for x in args]
+    written = [x in ("write", "read-write") for x in access]
+    read = [x in ("read", "read-write") for x in access]
     ret = f.regions[0].last_block.terminator
     aliased: list = []
     if ret is not None:
         for v in ret.operands:
             aliased.append(next((j for j, x in enumerate(args) if is_tensor(v) and is_tensor(x)
                                  and a.equivalent(x, v)), None))
-    call_info[f.sym_name.value] = (written, aliased)
+    call_info[f.sym_name.value] = (written, aliased, read)
 
 
 def annotate(f: Operation, a: OneShotAnalysis, options: Options) -> None:
@@ -316,7 +331,7 @@ def bufferize_function(f: Operation, a: OneShotAnalysis, options: Options, modul
                 ctx.buf[x] = entry.insert_argument(x.index + 1, options.arg_type(x.type), x.loc)
     ops = sorted(a.ops, key=lambda o: a.pos[o])
     ctx.handled = {id(op) for op in ops}
-    if not options.allow_unknown_ops:
+    if not options.allow_unknown_ops and options.dialect_filter is None:
         for op in f.walk():
             if op is not f and id(op) not in ctx.handled and op.name != "func.return" and _tensor_op(op):
                 raise BufferizationError(op, "op was not bufferized")

@@ -49,9 +49,17 @@ class CallModel(BufferizationModel):
         from .driver import CURRENT_CALL_INFO
         return CURRENT_CALL_INFO.get(op.callee.value)
 
+    def reads(self, op, i):
+        info = self._info(op)
+        if info is None:  # no analysis of the callee (copy-before-write): read and written
+            return True
+        return info is None or i >= len(info[2]) or info[2][i]
+
     def writes(self, op, i):
         info = self._info(op)
-        return info is not None and i < len(info[0]) and info[0][i]
+        if info is None:
+            return True
+        return i < len(info[0]) and info[0][i]
 
     def aliases(self, op, i):
         info = self._info(op)

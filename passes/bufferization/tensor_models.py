@@ -20,7 +20,9 @@ class EmptyModel(BufferizationModel):
         return True
 
     def bufferize(self, op, ctx):
-        if not op.results[0].has_uses():
+        # no buffer when every use gets a private one (out of place; copy-before-write)
+        if not any(ctx.analysis.is_inplace(u.owner, u.index) or id(u.owner) not in ctx.handled
+                   for u in op.results[0].uses):
             return [None]
         return [ctx.alloc(op.results[0].type, sizes=list(op.operands))]
 
