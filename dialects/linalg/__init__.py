@@ -93,6 +93,7 @@ OPS = [GenericOp, IndexOp, YieldOp] + _CORE_NAMED_OPS + _ELEMENTWISE_OPS + _LAYO
 DIALECT = Dialect("linalg", ops=OPS, attributes=ATTRIBUTES,
                   description="Structured ops on tensors and memrefs: loop nests described by maps and a body.")
 LINALG = DIALECT
+from mlir_py.dialects.linalg.more_named_ops import *  # noqa: E402, F403, I001 (batch_matmul, matvec, dot, conv, pool)
 
 __all__ = [
     "BodyBuilder", "BroadcastOp", "CopyOp", "DIALECT", "DestinationStyleOpInterface", "ElementwiseKindAttr",
