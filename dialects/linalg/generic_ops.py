@@ -109,8 +109,8 @@ class GenericOp(LinalgOp):
     """
 
     name = "linalg.generic"
-    traits = [LinalgStructuredInterface, DestinationStyleOpInterface, RecursiveMemoryEffects,
-              SingleBlockImplicitTerminator("linalg.yield")]
+    traits = [DestinationStyleOpInterface, RecursiveMemoryEffects, SingleBlockImplicitTerminator("linalg.yield"),
+              LinalgStructuredInterface]
     indexing_maps = prop(AnyArrayAttr)
     iterator_types = prop(AnyArrayAttr)
     doc = opt_prop(StrAttr)
@@ -282,6 +282,8 @@ class YieldOp(Op):
         parent = self.parent_op
         if parent is None or not parent.has_trait(LinalgStructuredInterface):
             return "expected parent op with LinalgOp interface"
+        if parent.verify_():
+            return None  # the parent reports the defect (upstream does not verify inside a failed op)
         inits = parent.get_dps_inits()
         vals = self.values
         if len(vals) != len(inits):

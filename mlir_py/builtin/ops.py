@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any, Sequence
 
 from mlir_py.definition.constraints import AnyType
@@ -16,7 +17,7 @@ from mlir_py.definition.traits import (
     SymbolTable,
 )
 from mlir_py.ir.builtin_attributes import StringAttr
-from mlir_py.ir.operation import Block, Region
+from mlir_py.ir.operation import Block, Operation, Region
 
 if TYPE_CHECKING:
     from mlir_py.text.parser import Parser
@@ -60,6 +61,14 @@ class ModuleOp(Op):
 
     #: the older spelling of `build()`
     build_empty = build
+
+    def clone(self, mapper: dict | None = None, *, clone_regions: bool = True) -> Operation:
+        """A copy that keeps the resource section: its dense_resource attributes still name blobs that exist."""
+        new = super().clone(mapper, clone_regions=clone_regions)
+        section = getattr(self, "resource_section", None)
+        if section is not None:
+            new.resource_section = copy.deepcopy(section)
+        return new
 
     @property
     def block(self) -> Block:

@@ -38,6 +38,7 @@ from typing import Any
 from mlir_py.dialects import affine, arith, memref, scf
 from mlir_py.dialects.affine.canonicalize import CANONICALIZATION_PATTERNS as _AFFINE_PATTERNS
 from mlir_py.dialects.affine.map_utils import canonicalize_map_and_operands
+from mlir_py.dialects.linalg.interface import is_structured_op
 from mlir_py.passes.transforms.affine_loops import build_for as build_affine_for
 
 from mlir_py.ir.affine_expr import AffineDimExpr, AffineMap
@@ -46,11 +47,6 @@ from mlir_py.ir.builtin_types import MemRefType, ShapedType, TensorType, index
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.pass_manager import Pass, Statistic, register_pass
 from mlir_py.rewrite import PatternRewriter, RewritePattern, apply_patterns_greedily
-
-
-def is_structured_op(op: Operation) -> bool:
-    """A linalg structured op: it exposes indexing maps and iterator types (the structured-op interface)."""
-    return callable(getattr(op, "get_indexing_maps", None)) and callable(getattr(op, "get_iterator_types", None))
 
 
 def _has_buffer_semantics(op: Operation) -> bool:

@@ -39,7 +39,13 @@ from mlir_py.passes.conversions.memref_views_to_llvm import memref_view_patterns
 
 from mlir_py.definition.traits import SingleBlock
 from mlir_py.ir.attributes import Attribute
-from mlir_py.ir.builtin_attributes import DenseElementsAttr, FloatAttr, IntegerAttr, UnitAttr
+from mlir_py.ir.builtin_attributes import (
+    DenseElementsAttr,
+    DenseResourceElementsAttr,
+    FloatAttr,
+    IntegerAttr,
+    UnitAttr,
+)
 from mlir_py.ir.builtin_types import (
     FloatType,
     IntegerType,
@@ -451,6 +457,9 @@ def lower_global(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
             value = FloatAttr(float(scalar), et) if isinstance(et, FloatType) else IntegerAttr(int(scalar), et)
         elif isinstance(init.type, MemRefType) or init.type != RankedTensorType(t.shape, t.element_type):
             value = DenseElementsAttr(init.array, RankedTensorType(t.shape, t.element_type))
+    elif isinstance(init, DenseResourceElementsAttr) and len(t.shape) > 0:
+        # the blob stays in the resource section; the LLVM IR translation reads it from there
+        value = DenseResourceElementsAttr(init.handle, RankedTensorType(t.shape, t.element_type))
     vis = op.properties.get("sym_visibility")
     private = vis is not None and vis.value == "private"
     align = op.properties.get("alignment")
