@@ -1,7 +1,9 @@
 """batch_matmul, matvec, vecmat, dot, the 2-D convolutions and poolings on memrefs, lowered by
 linalg-generalize-named-ops + convert-linalg-to-loops + --lower-to-llvm, JIT-run and compared with numpy
 on random inputs (random initial outputs too: the ops accumulate into them), with non-square shapes,
-strides, dilations, broadcast/transposed batch_matmul operands and integer (i8 -> i32) conversions."""
+strides, dilations, broadcast/transposed batch_matmul operands and integer (i8 -> i32) conversions; and
+linalg.softmax on tensors through linalg-decompose-aggregated-ops + one-shot-bufferize + buffer-planning
+against numpy's stable softmax on inputs large enough to overflow a naive exp."""
 
 from __future__ import annotations
 
@@ -201,3 +203,35 @@ def test_pooling(engine, name, layout, reduce, k, s, d, out):
             want = reduce(want, xs)
         want = want.transpose(0, 2, 3, 1)
     np.testing.assert_allclose(run(engine, name, x, win, o), want, rtol=1e-5, atol=1e-5)
+
+
+SOFTMAX = """
+func.func @softmax_d{d}(%x: tensor<3x7x5xf32>) -> tensor<3x7x5xf32> {{
+  %e = tensor.empty() : tensor<3x7x5xf32>
+  %0 = linalg.softmax dimension({d}) ins(%x : tensor<3x7x5xf32>) outs(%e : tensor<3x7x5xf32>) -> tensor<3x7x5xf32>
+  return %0 : tensor<3x7x5xf32>
+}}
+"""
+
+
+@pytest.fixture(scope="module")
+def softmax_engine():
+    module = mp.parse(CTX, "".join(SOFTMAX.format(d=d) for d in range(3)))
+    pm = PassManager()
+    for p in ("linalg-decompose-aggregated-ops",
+              "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
+              "buffer-planning", "convert-linalg-to-loops"):
+        pm.add(p)
+    assert pm.run(module)
+    assert "linalg." not in str(module)
+    return ExecutionEngine(module)
+
+
+@pytest.mark.parametrize("d", [0, 1, 2])
+def test_softmax_decomposition(softmax_engine, d):
+    # large magnitudes: exp would overflow without subtracting the maximum first
+    x = rand(3, 7, 5) * 60
+    e = np.exp(x - x.max(axis=d, keepdims=True))
+    want = e / e.sum(axis=d, keepdims=True)
+    got = softmax_engine.lookup(f"softmax_d{d}")(x)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
