@@ -3,6 +3,13 @@
 - `to_buffer(to_tensor(m))` whose types differ becomes `m` cast to the result
   type when the cast always succeeds at run time, else a fresh buffer and a
   copy (same types fold away in `ToBufferOp.fold`);
+- `to_buffer(tensor.cast(t))` becomes `memref.cast(to_buffer(t))`;
+- `memref.dim` / `memref.load` (`read_only` only) of a `to_buffer` read the
+  tensor (`tensor.dim` / `tensor.extract`); `tensor.dim` of a `to_tensor`
+  reads the buffer (`memref.dim`);
+- `alloc_tensor` sizes that are constants move into the type (a
+  `tensor.cast` restores the old type); `tensor.dim` of an `alloc_tensor`'s
+  dynamic dimension is its size operand (or the `copy`'s `tensor.dim`);
 - `bufferization.clone` without uses is erased; a clone whose source or
   result is freed in its own block (and nothing else is freed in between)
   is replaced by the source, and that `memref.dealloc` is erased.
@@ -10,15 +17,17 @@
 
 from __future__ import annotations
 
+from mlir_py.dialects import tensor
 from mlir_py.dialects.arith import ConstantOp
-from mlir_py.dialects.bufferization.ops import CloneOp, ToBufferOp, ToTensorOp
-from mlir_py.dialects.memref import AllocOp, CastOp, CopyOp, DimOp
+from mlir_py.dialects.bufferization.ops import AllocTensorOp, CloneOp, ToBufferOp, ToTensorOp
+from mlir_py.dialects.memref import AllocOp, CastOp, CopyOp, DimOp, LoadOp
 from mlir_py.dialects.memref.layout import strides_and_offset
 
 from mlir_py.definition.traits import Free, ViewLikeOpInterface, get_memory_effects
 from mlir_py.ir.builtin_attributes import IntegerAttr
-from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, UnrankedMemRefType, index
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, RankedTensorType, UnrankedMemRefType, index
 from mlir_py.ir.operation import Operation, Value
+from mlir_py.rewrite.folding import constant_value
 from mlir_py.rewrite.pattern import PatternRewriter, pattern
 
 
@@ -73,6 +82,103 @@ def to_buffer_to_tensor_folding(op: Operation, rw: PatternRewriter) -> bool:
     if isinstance(m.type, UnrankedMemRefType) and isinstance(dest, MemRefType):
         return False  # would need a copy of unknown rank
     rw.replace_op_with_new_op(op, CastOp, m, result_types=[dest])
+    return True
+
+
+@pattern(ToBufferOp)
+def to_buffer_of_cast(op: Operation, rw: PatternRewriter) -> bool:
+    """`to_buffer(tensor.cast(t))` -> `memref.cast(to_buffer(t))`: the buffer
+    keeps the result's layout and memory space with `t`'s shape."""
+    cast = op.tensor.owner
+    if not isinstance(cast, tensor.CastOp) or not isinstance(cast.source.type, RankedTensorType):
+        return False
+    src, res = cast.source.type, op.buffer.type
+    if isinstance(res, MemRefType):
+        buf_t = MemRefType(src.shape, src.element_type, res.layout, res.memory_space)
+    else:
+        buf_t = MemRefType(src.shape, src.element_type, None, res.memory_space)
+    rw.set_insertion_point(op)
+    buf = rw.create(ToBufferOp, cast.source, read_only=op.read_only, result_types=[buf_t]).results[0]
+    rw.replace_op_with_new_op(op, CastOp, buf, result_types=[res])
+    return True
+
+
+@pattern(DimOp)
+def dim_of_to_buffer(op: Operation, rw: PatternRewriter) -> bool:
+    """`memref.dim(to_buffer(t), i)` -> `tensor.dim(t, i)`."""
+    src = op.source.owner
+    if not isinstance(src, ToBufferOp):
+        return False
+    rw.replace_op_with_new_op(op, tensor.DimOp, src.tensor, op.index)
+    return True
+
+
+@pattern(LoadOp)
+def load_of_to_buffer(op: Operation, rw: PatternRewriter) -> bool:
+    """`memref.load(to_buffer(t) read_only)[i]` -> `tensor.extract t[i]`."""
+    src = op.memref.owner
+    if not isinstance(src, ToBufferOp) or src.read_only is None:
+        return False
+    rw.replace_op_with_new_op(op, tensor.ExtractOp, src.tensor, list(op.indices))
+    return True
+
+
+@pattern(tensor.DimOp)
+def dim_of_to_tensor(op: Operation, rw: PatternRewriter) -> bool:
+    """`tensor.dim(to_tensor(m), i)` -> `memref.dim(m, i)`."""
+    src = op.source.owner
+    if not isinstance(src, ToTensorOp):
+        return False
+    rw.replace_op_with_new_op(op, DimOp, src.buffer, op.index)
+    return True
+
+
+def _const_int(v: Value) -> int | None:
+    a = constant_value(v)
+    return a.value if isinstance(a, IntegerAttr) else None
+
+
+@pattern(tensor.DimOp)
+def dim_of_alloc_tensor(op: Operation, rw: PatternRewriter) -> bool:
+    """`tensor.dim` of a dynamic dimension of an `alloc_tensor` is the size
+    it was given (the `copy`'s size when it copies)."""
+    alloc, i = op.source.owner, _const_int(op.index)
+    if not isinstance(alloc, AllocTensorOp) or i is None:
+        return False
+    t = alloc.result.type
+    if not 0 <= i < t.rank or not t.is_dynamic_dim(i):
+        return False
+    if alloc.copy is not None:
+        rw.replace_op_with_new_op(op, tensor.DimOp, alloc.copy, op.index)
+    else:
+        rw.replace_op(op, [alloc.dynamic_sizes[sum(1 for d in t.shape[:i] if d == DYNAMIC)]])
+    return True
+
+
+@pattern(AllocTensorOp)
+def alloc_tensor_static_sizes(op: Operation, rw: PatternRewriter) -> bool:
+    """Constant sizes move into the type: `alloc_tensor(%a, %c5) : tensor<?x?xf32>`
+    -> `tensor.cast (alloc_tensor(%a) : tensor<?x5xf32>)` (as upstream, the new
+    op carries neither `memory_space` nor `size_hint`)."""
+    if op.copy is not None:
+        return False
+    t = op.result.type
+    shape, sizes, it = list(t.shape), [], iter(op.dynamic_sizes)
+    for i, d in enumerate(t.shape):
+        if d != DYNAMIC:
+            continue
+        v = next(it)
+        c = _const_int(v)
+        if c is None:
+            sizes.append(v)
+        else:
+            shape[i] = c
+    new_t = RankedTensorType(shape, t.element_type, t.encoding)
+    if new_t is t:
+        return False
+    rw.set_insertion_point(op)
+    new = rw.create(AllocTensorOp.build(new_t, sizes)).results[0]
+    rw.replace_op_with_new_op(op, tensor.CastOp, new, result_types=[t])
     return True
 
 
@@ -139,9 +245,9 @@ def simplify_clones(op: Operation, rw: PatternRewriter) -> bool:
     return True
 
 
-TO_TENSOR_PATTERNS: list = []
-TO_BUFFER_PATTERNS = [to_buffer_to_tensor_folding]
+TO_TENSOR_PATTERNS = [dim_of_to_tensor]
+TO_BUFFER_PATTERNS = [to_buffer_of_cast, to_buffer_to_tensor_folding, dim_of_to_buffer, load_of_to_buffer]
 CLONE_PATTERNS = [simplify_clones]
-ALLOC_TENSOR_PATTERNS: list = []
+ALLOC_TENSOR_PATTERNS = [dim_of_alloc_tensor, alloc_tensor_static_sizes]
 
 __all__ = ["ALLOC_TENSOR_PATTERNS", "CLONE_PATTERNS", "TO_BUFFER_PATTERNS", "TO_TENSOR_PATTERNS", "cast_or_realloc"]

@@ -38,6 +38,7 @@ from mlir_py.ir.builtin_types import (
     UnrankedTensorType,
     index,
 )
+from mlir_py.ir.operation import Block, Region
 
 
 def element_attr(value, element_type):
@@ -86,6 +87,12 @@ class EmptyOp(Op):
             return f"incorrect number of dynamic sizes, has {len(self.dynamicSizes)}, expected {n}"
         return None
 
+    @classmethod
+    def build(cls, sizes, element_type, **kw) -> EmptyOp:
+        """An empty tensor of the given sizes (ints and `index` values mixed)."""
+        t = RankedTensorType(tuple(x if isinstance(x, int) else DYNAMIC for x in sizes), element_type)
+        return cls([x for x in sizes if not isinstance(x, int)], result_types=[t], **kw)
+
     def get_dynamic_size(self, dim: int):
         """The operand giving the size of dynamic result dimension `dim`."""
         shape = self.result.type.shape
@@ -132,8 +139,6 @@ class ExtractOp(Op):
         if isinstance(src, DenseElementsAttr) and src.is_splat:
             return element_attr(src.splat_value(), src.type.element_type)
         producer = self.tensor.owner
-        if isinstance(producer, InsertOp) and list(producer.indices) == list(self.indices):
-            return producer.scalar
         idx = constant_ints(operands[1:])
         if idx is None:
             return None
@@ -354,13 +359,7 @@ class CastOp(Op):
         return a.element_type is b.element_type and _compatible_shapes(a, b)
 
     def fold(self, operands):
-        src = self.source
-        if src.type is self.dest.type:
-            return src
-        producer = src.owner
-        if isinstance(producer, CastOp) and producer.source.type is self.dest.type:
-            return producer.source
-        return None
+        return self.source if self.source.type is self.dest.type else None
 
 
 class BitcastOp(Op):
@@ -391,9 +390,6 @@ class BitcastOp(Op):
         return wa is not None and wa == wb
 
     def fold(self, operands):
-        producer = self.source.owner
-        if isinstance(producer, BitcastOp) and producer.source.type is self.dest.type:
-            return producer.source
         return self.source if self.source.type is self.dest.type else None
 
 
@@ -514,6 +510,19 @@ class GenerateOp(Op):
 
     def get_asm_result_name(self) -> str:
         return "generated"
+
+    @classmethod
+    def build(cls, result_type: RankedTensorType, dynamic_extents, body, **kw) -> GenerateOp:
+        """`body(b, indices) -> Value` builds the element at `indices` (the block
+        arguments) with `b`, a rewriter inserting into the new block (`b.create(
+        OpClass, ...)`); the yield is added for it."""
+        from mlir_py.rewrite.pattern import PatternRewriter
+        block = Block([index] * result_type.rank)
+        op = cls.create(list(dynamic_extents), [result_type], {}, None, [Region([block])], (), kw.get("location"))
+        b = PatternRewriter()
+        b.set_insertion_point_to_end(block)
+        b.create(YieldOp, body(b, list(block.args)))
+        return op
 
     def verify_(self):
         t = self.result.type

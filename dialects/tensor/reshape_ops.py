@@ -96,6 +96,22 @@ def _verify_reshape(op, expanded: RankedTensorType, collapsed: RankedTensorType)
     return None
 
 
+def _fold_reshape(op, operands, inverse):
+    """foldReshapeOp: an identity reshape, the inverse of the producer
+    reshape (same type back), and reshapes of constants fold."""
+    from mlir_py.ir.builtin_attributes import DenseElementsAttr
+    res = op.result.type
+    if op.src.type is res:
+        return op.src
+    producer = op.src.owner
+    if isinstance(producer, inverse) and producer.src.type is res:
+        return producer.src
+    src = operands[0]
+    if isinstance(src, DenseElementsAttr) and DYNAMIC not in res.shape:
+        return DenseElementsAttr(src.array.reshape(res.shape), res)
+    return None
+
+
 class _Reassociative:
     __slots__ = ()
 
@@ -162,11 +178,7 @@ class ExpandShapeOp(_Reassociative, DynamicIndexListDirective, Op):
         return None
 
     def fold(self, operands):
-        producer = self.src.owner
-        if isinstance(producer, CollapseShapeOp) and producer.src.type is self.result.type and \
-                producer.reassociation_indices == self.reassociation_indices:
-            return producer.src
-        return None
+        return _fold_reshape(self, operands, CollapseShapeOp)
 
 
 class CollapseShapeOp(_Reassociative, Op):
@@ -199,15 +211,7 @@ class CollapseShapeOp(_Reassociative, Op):
         return _verify_reshape(self, self.src.type, self.result.type)
 
     def fold(self, operands):
-        from mlir_py.ir.builtin_attributes import DenseElementsAttr
-        src = operands[0]
-        if isinstance(src, DenseElementsAttr) and DYNAMIC not in self.result.type.shape:
-            return DenseElementsAttr(src.array.reshape(self.result.type.shape), self.result.type)
-        producer = self.src.owner
-        if isinstance(producer, ExpandShapeOp) and producer.src.type is self.result.type and \
-                producer.reassociation_indices == self.reassociation_indices:
-            return producer.src
-        return None
+        return _fold_reshape(self, operands, ExpandShapeOp)
 
 
 # ----------------------------------------------------------------------------
@@ -271,7 +275,24 @@ class ReshapeOp(Op):
         res = self.result.type
         if isinstance(src, DenseElementsAttr) and isinstance(res, RankedTensorType) and DYNAMIC not in res.shape:
             return DenseElementsAttr(src.array.reshape(res.shape), res)
-        if self.source.type is res and isinstance(res, RankedTensorType) and DYNAMIC not in res.shape:
+        producer = self.source.owner
+        if isinstance(producer, ReshapeOp):
+            self.set_operand(0, producer.source)
+            return self.result
+        if self.source.type is not res or not isinstance(res, RankedTensorType):
+            return None
+        if res.rank == 1:
+            return self.source
+        shape = self.shape.owner
+        if type(shape).__name__ == "FromElementsOp" and shape.name == "tensor.from_elements":
+            from mlir_py.dialects.tensor.canonicalize import const_int
+            for i, v in enumerate(shape.elements):
+                if isinstance(v.owner, Op) and v.owner.name == "tensor.dim" and v.owner.source is self.source \
+                        and const_int(v.owner.index) == i:
+                    continue
+                c = const_int(v)
+                if c is None or c != res.shape[i] or res.shape[i] == DYNAMIC:
+                    return None
             return self.source
         return None
 

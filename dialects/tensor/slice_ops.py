@@ -22,7 +22,8 @@ from mlir_py.definition.traits import (
     SingleBlockImplicitTerminator,
 )
 from mlir_py.ir.builtin_attributes import UnitAttr
-from mlir_py.ir.builtin_types import DYNAMIC, IndexType, RankedTensorType
+from mlir_py.ir.builtin_types import DYNAMIC, IndexType, RankedTensorType, index
+from mlir_py.ir.operation import Block, Region
 
 
 def rank_reduction_mask(orig, reduced) -> set[int] | None:
@@ -375,6 +376,22 @@ class PadOp(DynamicIndexListDirective, Op):
     def get_asm_result_name(self) -> str:
         return "padded"
 
+    @classmethod
+    def build(cls, source, low, high, pad_value, result_type=None, nofold: bool = False, **kw) -> PadOp:
+        """Pad `source` by `low`/`high` (ints and `index` values mixed) with the
+        scalar `pad_value` (defined outside the pad); the result type is
+        inferred unless given."""
+        from mlir_py.dialects.tensor.ops import YieldOp
+        (vl, sl), (vh, sh) = dispatch(low), dispatch(high)
+        if result_type is None:
+            result_type = infer_pad_type(source.type, sl.values, sh.values)
+        block = Block([index] * source.type.rank)
+        block.append(YieldOp(pad_value))
+        props = {"static_low": sl, "static_high": sh}
+        if nofold:
+            props["nofold"] = UnitAttr()
+        return cls(source, vl, vh, result_types=[result_type], regions=[Region([block])], **props, **kw)
+
     @property
     def mixed_low(self) -> list:
         return mixed(self.low, self.static_low)
@@ -415,8 +432,8 @@ class PadOp(DynamicIndexListDirective, Op):
         return None
 
     def fold(self, operands):
-        if (self.source.type is self.result.type and self.nofold is None
-                and all(x == 0 for x in self.static_low.values + self.static_high.values)):
+        res = self.result.type
+        if DYNAMIC not in res.shape and self.source.type is res and self.nofold is None:
             return self.source
         return None
 
