@@ -37,13 +37,14 @@ from mlir_py.dialects.tensor.reshape_ops import (
 )
 from mlir_py.dialects.tensor.slice_ops import (
     ExtractSliceOp,
+    InsertSliceOp,
     PadOp,
     ParallelInsertSliceOp,
     infer_slice_type,
     rank_reduction_mask,
 )
 
-from mlir_py.definition.traits import ConstantLike
+from mlir_py.definition.traits import ConstantLike, LoopLikeOpInterface
 from mlir_py.ir.builtin_attributes import IntegerAttr
 from mlir_py.ir.builtin_types import DYNAMIC, IndexType, RankedTensorType, UnrankedTensorType, index
 from mlir_py.ir.operation import OpResult, Value
@@ -802,6 +803,38 @@ def concat_result_type(op, rw: PatternRewriter) -> bool:
     return True
 
 
+def fold_cast_into_dps_op(op, rw: PatternRewriter) -> bool:
+    """FoldTensorCastProducerOp: a destination-style op (linalg ops,
+    tensor.insert: any op with `get_dps_inits()`) reads the sources of casts
+    that only lose static information; its results take the types of the
+    new inits and are cast back for their users."""
+    get_inits = getattr(op, "get_dps_inits", None)
+    if get_inits is None or isinstance(op, InsertSliceOp) or LoopLikeOpInterface in op.traits:
+        return False
+
+    def source(v):
+        c = v.owner
+        return c.source if isinstance(c, CastOp) and can_fold_into_consumer(c) else None
+    if all(source(v) is None for v in op.operands):
+        return False
+    init_ids = {id(v) for v in get_inits()}
+    inits = [o for o in op._operands if id(o.value) in init_ids]
+    new = op.clone()
+    k = 0
+    for i, v in enumerate(op.operands):
+        s = source(v)
+        if s is not None:
+            new.set_operand(i, s)
+    for o, no in zip(op._operands, new._operands):
+        if o in inits and isinstance(no.value.type, (RankedTensorType, UnrankedTensorType)):
+            if k < len(new.results):
+                new.results[k].type = no.value.type
+            k += 1
+    rw.insert(new)
+    rw.replace_op(op, [n if n.type is r.type else _cast(rw, n, r.type) for r, n in zip(op.results, new.results)])
+    return True
+
+
 _PATTERNS_BY_OP = {
     "tensor.dim": [dim_of_cast, dim_of_dest_style, dim_of_reshape, dim_of_empty],
     "tensor.empty": [empty_static_dims],
@@ -819,3 +852,5 @@ _PATTERNS_BY_OP = {
     "tensor.concat": [concat_operand_types, concat_result_type, single_input_concat],
 }
 CANONICALIZATION_PATTERNS = [FunctionPattern(fn, name) for name, fns in _PATTERNS_BY_OP.items() for fn in fns]
+#: registered by upstream on the tensor dialect for every destination-style op
+CANONICALIZATION_PATTERNS.append(FunctionPattern(fold_cast_into_dps_op))

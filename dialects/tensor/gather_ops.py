@@ -119,9 +119,6 @@ class ScatterOp(Op):
     def get_asm_result_name(self) -> str:
         return "scatter"
 
-    def get_dps_inits(self) -> list:
-        return [self.dest]
-
     def verify_(self):
         dst, idx = self.dest.type, self.indices.type
         dims = list(self.scatter_dims.values)
