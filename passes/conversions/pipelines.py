@@ -16,9 +16,10 @@ elementwise generics (bias + relu after a matmul), `one-shot-bufferize`
 turns tensors into buffers (identity layouts at function boundaries, so a
 graph-level function takes and returns plain memrefs), `buffer-planning`
 frees and reuses them, and `convert-linalg-to-loops` writes the loop nests
-(scf.for; the affine form measured no faster after LLVM -O3). Each is a
-no-op on input without its ops, so linalg- or loop-level input takes the
-same alias.
+(scf.for; the affine form measured no faster after LLVM -O3). The
+conversions leave input without their ops unchanged, so linalg- or
+loop-level input takes the same alias; buffer-planning plans the buffers of
+every function it sees (docs/bufferization.md).
 
 Order of the llvm part: math first (its libm calls are func calls that
 `convert-func-to-llvm` lowers), then memref, arith, cf; functions last
