@@ -331,6 +331,18 @@ def extract_from_cast(op, rw: PatternRewriter) -> bool:
     return True
 
 
+def extract_from_index_cast(op, rw: PatternRewriter) -> bool:
+    """ExtractElementFromIndexCast: extract before the elementwise index_cast."""
+    from mlir_py.dialects.arith import IndexCastOp
+    c = op.tensor.owner
+    if not isinstance(c, IndexCastOp):
+        return False
+    src = c.operands[0]
+    e = rw.create(ExtractOp, src, list(op.indices), result_types=[src.type.element_type])
+    rw.replace_op_with_new_op(op, IndexCastOp, e.results[0], result_types=[op.result.type])
+    return True
+
+
 def extract_from_generate(op, rw: PatternRewriter) -> bool:
     """ExtractFromTensorGenerate: an element of tensor.generate is its body
     evaluated at the indices (when the body has no side effects)."""
@@ -841,7 +853,7 @@ _PATTERNS_BY_OP = {
     "tensor.generate": [generate_static_dims],
     "tensor.cast": [chained_cast, cast_of_extract_slice, cast_of_empty],
     "tensor.bitcast": [chained_bitcast],
-    "tensor.extract": [extract_from_cast, extract_from_generate],
+    "tensor.extract": [extract_from_cast, extract_from_index_cast, extract_from_generate],
     "tensor.extract_slice": [slice_constant_args, slice_of_cast],
     "tensor.insert_slice": [insert_constant_args, insert_cast_folder, insert_source_cast_inserter],
     "tensor.parallel_insert_slice": [insert_constant_args, insert_cast_folder, insert_source_cast_inserter],
