@@ -612,6 +612,122 @@ def _nsw():
     return overflow("nsw")
 
 
+def _collapse_ranges(src, dst, reverse: bool):
+    """findReassociationRangesForCollapse: per target dim the source range
+    collapsing into it, or None. A dynamic target takes source dims up to
+    and with the next dynamic one; a static target takes the first window of
+    static dims multiplying to it (dims skipped to find it join the previous
+    range when that one is dynamic); the last target takes all that is left."""
+    if reverse:
+        got = _collapse_ranges(src[::-1], dst[::-1], False)
+        if got is None:
+            return None
+        n = len(src)
+        return [sorted(n - 1 - i for i in r) for r in reversed(got)]
+    ranges: list[list[int]] = []
+    i = 0
+    n = len(src)
+    for ti, t in enumerate(dst):
+        last = ti == len(dst) - 1
+        if t == DYNAMIC:
+            j = next((k for k in range(i, n) if src[k] == DYNAMIC), None)
+            if j is None:
+                return None
+            end = n - 1 if last else j
+            ranges.append(list(range(i, end + 1)))
+            i = end + 1
+            continue
+        found = None
+        for a in range(i, n):
+            if a > i and (ti == 0 or dst[ti - 1] != DYNAMIC):
+                return None
+            prod = 1
+            for b in range(a, n):
+                if src[b] == DYNAMIC:
+                    prod = None
+                    break
+                prod *= src[b]
+                if prod >= t:
+                    break
+            if prod == t:
+                found = (a, b)
+                break
+        if found is None:
+            return None
+        a, b = found
+        if a > i:
+            ranges[-1].extend(range(i, a))
+        if last:
+            if any(src[k] != 1 for k in range(b + 1, n)):
+                return None
+            b = n - 1
+        ranges.append(list(range(a, b + 1)))
+        i = b + 1
+    return ranges if i == n else None
+
+
+def reassociation_for_collapse(src, dst):
+    """getReassociationIndicesForCollapse: how to collapse shape `src` into
+    `dst`, unambiguously (left-to-right and right-to-left agree up to unit
+    dims), or None."""
+    if len(src) <= len(dst):
+        return None
+    if not dst:
+        return [] if all(d in (1, DYNAMIC) for d in src) else None
+    fwd, rev = _collapse_ranges(list(src), list(dst), False), _collapse_ranges(list(src), list(dst), True)
+    if fwd is None or rev is None:
+        return None
+    out = []
+    for a, b in zip(fwd, rev):
+        if any(src[k] != 1 for k in set(a) ^ set(b)):
+            return None
+        out.append(a)
+    return out
+
+
+def _find_collapsing(src_groups, res_groups, src_shape, res_shape):
+    """ComposeExpandOfCollapseOp::findCollapsingReassociation."""
+    if not src_groups:
+        return reassociation_for_collapse(src_shape, res_shape)
+    composed = []
+    for sg, rg in zip(src_groups, res_groups):
+        ss = [src_shape[k] for k in sg]
+        rs = [res_shape[k] for k in rg]
+        if len(ss) == len(rs):
+            if ss != rs:
+                return None
+            composed.extend([sg[0] + k] for k in range(len(ss)))
+            continue
+        sub = reassociation_for_collapse(ss, rs)
+        if sub is None:
+            return None
+        composed.extend([sg[0] + k for k in g] for g in sub)
+    return composed
+
+
+def expand_of_collapse(op, rw: PatternRewriter) -> bool:
+    """ComposeExpandOfCollapseOp: expand(collapse(x)) is one collapse or one
+    expand when each group's sub-shapes collapse into each other."""
+    c = op.src.owner
+    if not isinstance(c, CollapseShapeOp):
+        return False
+    st, rt = c.src.type, op.result.type
+    if st.rank == rt.rank:
+        return False
+    if st.rank > rt.rank:
+        groups = _find_collapsing(c.reassociation_indices, op.reassociation_indices, st.shape, rt.shape)
+        if groups is None:
+            return False
+        rw.replace_op_with_new_op(op, CollapseShapeOp, c.src, reassociation=reassociation_attr(groups),
+                                  result_types=[rt])
+        return True
+    groups = _find_collapsing(op.reassociation_indices, c.reassociation_indices, rt.shape, st.shape)
+    if groups is None:
+        return False
+    rw.replace_op_with_new_op(op, ExpandShapeOp.build_mixed(c.src, groups, op.mixed_output_shape, result_type=rt))
+    return True
+
+
 def reshape_of_splat(op, rw: PatternRewriter) -> bool:
     """FoldReshapeWithSplat: a reshaped splat is a splat."""
     s = op.src.owner
@@ -857,7 +973,7 @@ _PATTERNS_BY_OP = {
     "tensor.extract_slice": [slice_constant_args, slice_of_cast],
     "tensor.insert_slice": [insert_constant_args, insert_cast_folder, insert_source_cast_inserter],
     "tensor.parallel_insert_slice": [insert_constant_args, insert_cast_folder, insert_source_cast_inserter],
-    "tensor.expand_shape": [compose_reassociative, reshape_of_splat, reshape_of_from_elements, expand_to_static],
+    "tensor.expand_shape": [compose_reassociative, expand_of_collapse, reshape_of_splat, reshape_of_from_elements, expand_to_static],
     "tensor.collapse_shape": [compose_reassociative, collapse_of_expand, reshape_of_splat, reshape_of_from_elements,
                               collapse_of_cast],
     "tensor.pad": [pad_static_zero, pad_source_cast, pad_target_cast, pad_constant_amounts],
