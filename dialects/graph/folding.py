@@ -129,7 +129,7 @@ def _unary_fn(op: Any) -> Callable[[np.ndarray], np.ndarray] | None:
     if n == "graph.neg":
         return np.negative
     if n == "graph.relu":
-        return lambda x: np.maximum(x, np.zeros((), x.dtype))
+        return lambda x: maximum(x, np.zeros(x.shape, x.dtype))
     if n == "graph.abs":
         return np.abs
     if n == "graph.sigmoid":
@@ -151,8 +151,11 @@ def _unary_fn(op: Any) -> Callable[[np.ndarray], np.ndarray] | None:
         return lambda x: _gelu(x, approx.value if approx is not None else "none")
     if n == "graph.clip":
         lo, hi = op.properties.get("min"), op.properties.get("max")
-        return lambda x: np.minimum(np.maximum(x, x.dtype.type(lo.value if lo is not None else -math.inf)),
-                                    x.dtype.type(hi.value if hi is not None else math.inf))
+        def clip(x: np.ndarray) -> np.ndarray:
+            low = np.full(x.shape, lo.value if lo is not None else -math.inf, x.dtype)
+            high = np.full(x.shape, hi.value if hi is not None else math.inf, x.dtype)
+            return minimum(maximum(x, low), high)
+        return clip
     return None
 
 
