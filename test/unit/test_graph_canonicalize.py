@@ -69,7 +69,7 @@ def _run(block, env):
         elif op.name == "graph.neg":
             out = -ins[0]
         elif op.name == "graph.relu":
-            out = np.maximum(ins[0], np.zeros((), ins[0].dtype))
+            out = _ieee_max(ins[0], np.zeros_like(ins[0]))
         elif op.name == "graph.abs":
             out = np.abs(ins[0])
         elif op.name in ("graph.reshape", "graph.flatten"):
