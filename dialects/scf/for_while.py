@@ -22,7 +22,6 @@ from mlir_py.builtin.constraints import I1, AnySignlessIntegerOrIndex, UnitAttrC
 from mlir_py.definition.constraints import AnyType
 from mlir_py.definition.opdef import Op, operand, opt_prop, region, var_operand, var_result
 from mlir_py.definition.traits import (
-    AffineScope,
     AllTypesMatch,
     AutomaticAllocationScope,
     ConditionallySpeculatable,
@@ -73,7 +72,7 @@ class ForOp(Op):
     """
 
     name = "scf.for"
-    traits = [AffineScope, AutomaticAllocationScope, LoopLikeOpInterface,
+    traits = [AutomaticAllocationScope, LoopLikeOpInterface,
               AllTypesMatch("lowerBound", "upperBound", "step"), ConditionallySpeculatable,
               RegionBranchOpInterface, SingleBlockImplicitTerminator("scf.yield"), RecursiveMemoryEffects]
     lowerBound = operand(AnySignlessIntegerOrIndex)

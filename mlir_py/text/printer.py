@@ -182,10 +182,10 @@ class Printer:
                 seen.add(id(a))
                 visit(a)
 
-        def visit_dicts(op: Operation, inline) -> None:
+        def visit_dicts(op: Operation, inline, hidden=()) -> None:
             for d in (op.properties, op.attributes):
                 for k in sorted(d) if len(d) > 1 else d:
-                    if not (inline and d is op.properties and k in inline):
+                    if not (inline and d is op.properties and k in inline) and not (hidden and k in hidden):
                         visit_once(d[k])
 
         if self.generic:
@@ -208,8 +208,10 @@ class Printer:
             # visit in printing order (dictionaries print sorted) so alias numbers
             # follow first appearance, as MLIR's printer assigns them
             for op in root.walk(post_order=False):
-                # properties an op's custom form spells inline (memref.transpose's map) get no alias
-                visit_dicts(op, getattr(op, "properties_printed_inline", ()))
+                # properties an op's custom form spells inline (memref.transpose's map) get no alias,
+                # nor do attributes it does not print (linalg's memoized indexing maps)
+                visit_dicts(op, getattr(op, "properties_printed_inline", ()),
+                            getattr(op, "attributes_hidden_in_custom_form", ()))
                 for r in op.results:
                     visit_once(r.type)
         attrs = list(found)

@@ -1,0 +1,305 @@
+"""`buffer-planning`: free every buffer, reuse memory of dead intermediates, one arena per call.
+
+Runs on functions right after one-shot-bufferize (which allocates but never
+frees). For each single-block function body:
+
+1. **Ownership of results.** A function returns buffers its caller owns: a
+   returned value that is not (a view of) an allocation of this function or
+   the result of a call - an argument, a global, a second return of the same
+   buffer - is copied into a fresh `memref.alloc` first. So a caller may free
+   what a call returns, and nothing is freed twice.
+2. **Lifetimes.** Each `memref.alloc` of the body (and each call result) has
+   an alias set: itself and every memref an op derives from it (subview,
+   expand/collapse_shape, cast, view, any op with a memref operand in the
+   set and memref results - conservative). Its lifetime runs from the alloc
+   to the last op of the body that uses any alias (an op nested in a loop or
+   a linalg body counts as its top-level ancestor, so a loop keeps its
+   buffers alive to its end). Buffers that reach `func.return` escape.
+3. **Arena.** Intermediates of static shape and identity layout (two or more)
+   are placed in one `memref.alloc` of i8 per call (alignment 64), each at a planned byte
+   offset and read through `memref.view`. Offsets come from greedy
+   interval colouring by decreasing size (the "memory planning" of an
+   ML-systems book): a buffer goes at the lowest 64-byte-aligned offset where
+   it overlaps no placed buffer whose lifetime overlaps its own, so buffers
+   whose lifetimes are disjoint share memory. The arena is freed before the
+   return; the function stays reentrant (no globals).
+4. **Deallocation.** Every other non-escaping buffer (dynamic shapes, call
+   results, and everything when `arena=false`) gets `memref.dealloc` right
+   after its last use. With `arena=false`, a later static alloc takes the
+   buffer of a dead one of the same type instead (simple reuse); the dealloc
+   moves to the end of the last lifetime sharing it.
+
+Allocs that already have a `memref.dealloc`, allocs inside nested regions
+and functions with several blocks are left as they are.
+
+Statistics: `bytes-before-planning` (the static bytes allocated per call
+without reuse), `peak-bytes` (planned: arena plus the other static buffers),
+`num-deallocs`, `num-reused`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mlir_py.dialects import arith, memref
+from mlir_py.dialects.memref.layout import is_identity_layout
+
+from mlir_py.ir.builtin_attributes import IntegerAttr
+from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, MemRefType, i8, i64, index
+from mlir_py.ir.operation import OpResult
+from mlir_py.pass_manager import Option, Pass, Statistic, register_pass
+
+if TYPE_CHECKING:
+    from mlir_py.ir.operation import Block, Operation, Value
+
+ALIGN = 64
+
+
+def _is_memref(v) -> bool:
+    return isinstance(v.type, MemRefType)
+
+
+def element_bytes(t) -> int | None:
+    if isinstance(t, FloatType):
+        return max(1, t.width // 8)
+    if isinstance(t, IntegerType):
+        return max(1, (t.width + 7) // 8)
+    if isinstance(t, IndexType):
+        return 8
+    return None
+
+
+def static_bytes(t: MemRefType) -> int | None:
+    if not t.has_static_shape:
+        return None
+    eb = element_bytes(t.element_type)
+    return None if eb is None else t.num_elements * eb
+
+
+def _align(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+class Buffer:
+    """An owned buffer of the body: its defining op, alias set and lifetime."""
+
+    def __init__(self, value: Value, start: int):
+        self.value = value
+        self.start = start
+        self.end = start
+        self.escapes = False
+        self.aliases: list[Value] = [value]
+        self.offset = 0
+        self.size = 0
+
+
+def _top_level(op: Operation, block: Block) -> Operation | None:
+    while op is not None and op.parent is not block:
+        op = op.parent_op
+    return op
+
+
+def _root_buffer(v: Value, owned: dict[int, Buffer], derived: dict[int, Buffer]) -> Buffer | None:
+    return owned.get(id(v)) or derived.get(id(v))
+
+
+def analyze_lifetimes(block: Block, owned_values: list[Value]) -> tuple[list[Buffer], dict[int, int]]:
+    """Lifetimes (top-level op positions) of the buffers `owned_values`, all defined in `block`."""
+    pos = {id(op): i for i, op in enumerate(block.ops)}
+    buffers = []
+    for v in owned_values:
+        b = Buffer(v, pos[id(v.op)])
+        work = [v]
+        seen = {id(v)}
+        while work:
+            x = work.pop()
+            for u in x.uses:
+                top = _top_level(u.owner, block)
+                if top is None:
+                    continue
+                b.end = max(b.end, pos[id(top)])
+                if u.owner.name == "func.return" and u.owner.parent is block:
+                    b.escapes = True
+                for r in u.owner.results:
+                    if _is_memref(r) and id(r) not in seen:
+                        seen.add(id(r))
+                        b.aliases.append(r)
+                        work.append(r)
+        buffers.append(b)
+    return buffers, pos
+
+
+def plan_offsets(buffers: list[Buffer]) -> int:
+    """Greedy by size: each buffer at the lowest aligned offset clear of every placed buffer
+    whose lifetime overlaps; returns the arena size."""
+    placed: list[Buffer] = []
+    for b in sorted(buffers, key=lambda b: (-b.size, b.start)):
+        conflicts = sorted((p for p in placed if not (p.end < b.start or b.end < p.start)),
+                           key=lambda p: p.offset)
+        off = 0
+        for p in conflicts:
+            if off + b.size <= p.offset:
+                break
+            off = max(off, _align(p.offset + p.size))
+        b.offset = off
+        placed.append(b)
+    return max((_align(b.offset + b.size) for b in buffers), default=0)
+
+
+def _const_index(block: Block, before: Operation, n: int) -> Value:
+    c = arith.ConstantOp(IntegerAttr(n, index))
+    block.insert_before(before, c)
+    return c.results[0]
+
+
+@register_pass
+class BufferPlanning(Pass):
+    """Frees every buffer one-shot-bufferize allocated, reuses the memory of dead
+    intermediates and puts the static ones in one arena per call (see module docs)."""
+
+    name = "buffer-planning"
+    summary = "Plan buffer lifetimes: deallocations, reuse and one arena per call"
+    display_name = "BufferPlanning"
+    anchor = "func.func"
+    options = [Option("arena", bool, True, "place static intermediates in one arena (else reuse same-type buffers)")]
+    statistics = [
+        Statistic("bytes-before-planning", "static bytes allocated per call before planning"),
+        Statistic("peak-bytes", "static bytes allocated per call after planning (arena + other buffers)"),
+        Statistic("num-deallocs", "memref.dealloc ops inserted"),
+        Statistic("num-reused", "allocations that reuse the memory of a dead buffer"),
+    ]
+
+    def run_on_operation(self, op):
+        body = op.regions[0]
+        if body.first_block is None or body.first_block is not body.last_block:
+            return
+        block = body.first_block
+        ret = block.terminator
+        if ret is None or ret.name != "func.return":
+            return
+        self._own_results(block, ret)
+        for o in list(block.ops):
+            if o.name == "memref.alloc" and not o.results[0].has_uses():
+                o.erase()
+        owned = [o.results[0] for o in block.ops
+                 if (o.name == "memref.alloc" and not any(u.owner.name == "memref.dealloc" for u in o.results[0].uses))]
+        calls = [r for o in block.ops if o.name == "func.call" for r in o.results if _is_memref(r)]
+        buffers, pos = analyze_lifetimes(block, owned + calls)
+        before = 0
+        for b in buffers:
+            n = static_bytes(b.value.type) if b.value.op.name == "memref.alloc" else None
+            b.size = _align(n) if n is not None else 0
+            before += b.size
+        self.stats["bytes-before-planning"] += before
+        plannable = [b for b in buffers if not b.escapes and b.value.op.name == "memref.alloc" and b.size
+                     and is_identity_layout(b.value.type) and not b.value.op.operands]
+        others = [b for b in buffers if b not in plannable]
+        ops = list(block.ops)
+        end = len(ops) - 1
+        live: list[tuple[int, int, int]] = []  # (start, end, bytes) of what is allocated after planning
+        if self.arena and len(plannable) > 1:
+            size = plan_offsets(plannable)
+            self._build_arena(block, ret, plannable, size)
+            live.append((0, end, size))
+        else:
+            live += self._reuse(plannable, ops) if not self.arena else []
+            if self.arena:
+                others = plannable + others
+        for b in others:
+            if b.escapes:
+                live.append((b.start, end, b.size))
+                continue
+            live.append((b.start, b.end, b.size))
+            self._dealloc_after(block, ops[b.end], b.value)
+        self.stats["peak-bytes"] += peak_of(live)
+
+    # -- steps ------------------------------------------------------------------
+
+    def _own_results(self, block: Block, ret: Operation) -> None:
+        """Copy returned buffers the caller could not own into fresh allocations."""
+        owners: set[int] = set()
+        for i, v in enumerate(ret.operands):
+            if not _is_memref(v):
+                continue
+            root = _alias_root(v)
+            ok = (isinstance(root, OpResult) and root.op.name in ("memref.alloc", "func.call")
+                  and root.op.parent is block and id(root) not in owners)
+            if ok:
+                owners.add(id(root))
+                continue
+            t = v.type
+            nt = MemRefType(t.shape, t.element_type, None, t.memory_space)
+            dyn = []
+            for d, n in enumerate(t.shape):
+                if n < 0:
+                    dim = memref.DimOp(v, _const_index(block, ret, d))
+                    block.insert_before(ret, dim)
+                    dyn.append(dim.results[0])
+            a = memref.AllocOp(dyn, [], alignment=IntegerAttr(ALIGN, i64), result_types=[nt])
+            block.insert_before(ret, a)
+            block.insert_before(ret, memref.CopyOp(v, a.results[0]))
+            new = a.results[0]
+            if nt is not t:
+                c = memref.CastOp(new, result_types=[t])
+                block.insert_before(ret, c)
+                new = c.results[0]
+            ret.set_operand(i, new)
+            owners.add(id(a.results[0]))
+
+    def _dealloc_after(self, block: Block, last: Operation, v: Value) -> None:
+        d = memref.DeallocOp(v)
+        if last.name == "func.return" or last is block.terminator:
+            block.insert_before(last, d)
+        else:
+            block.insert_after(last, d)
+        self.stats["num-deallocs"] += 1
+
+    def _build_arena(self, block: Block, ret: Operation, bufs: list[Buffer], size: int) -> None:
+        arena = memref.AllocOp([], [], alignment=IntegerAttr(ALIGN, i64), result_types=[MemRefType((size,), i8)])
+        block.insert_before(block.first_op, arena)
+        for b in bufs:
+            alloc = b.value.op
+            shift = _const_index(block, alloc, b.offset)
+            view = memref.ViewOp(arena.results[0], shift, [], result_types=[b.value.type])
+            block.insert_before(alloc, view)
+            b.value.replace_all_uses_with(view.results[0])
+            alloc.erase()
+            if any(o.start < b.start and o.offset < b.offset + b.size and b.offset < o.offset + o.size
+                   for o in bufs):
+                self.stats["num-reused"] += 1
+        block.insert_before(ret, memref.DeallocOp(arena.results[0]))
+        self.stats["num-deallocs"] += 1
+
+    def _reuse(self, bufs: list[Buffer], ops: list) -> list[tuple[int, int, int]]:
+        """Without an arena: a static alloc takes a dead buffer of the same type. Returns the
+        live intervals of the buffers that remain."""
+        holders: list[list] = []  # [buffer, end of the last lifetime sharing it]
+        for b in sorted(bufs, key=lambda b: b.start):
+            match = next((h for h in holders if h[0].value.type is b.value.type and h[1] < b.start), None)
+            if match is not None:
+                b.value.replace_all_uses_with(match[0].value)
+                b.value.op.erase()
+                match[1] = b.end
+                self.stats["num-reused"] += 1
+            else:
+                holders.append([b, b.end])
+        block = ops[0].parent
+        for h in holders:
+            self._dealloc_after(block, ops[h[1]], h[0].value)
+        return [(h[0].start, h[1], h[0].size) for h in holders]
+
+
+def peak_of(intervals: list[tuple[int, int, int]]) -> int:
+    """The largest sum of sizes live at one point (closed intervals)."""
+    points = sorted({s for s, _, _ in intervals})
+    return max((sum(n for s, e, n in intervals if s <= p <= e) for p in points), default=0)
+
+
+def _alias_root(v: Value) -> Value:
+    """Follow view-like ops (one memref operand) back to the buffer they view."""
+    while isinstance(v, OpResult):
+        srcs = [o for o in v.op.operands if _is_memref(o)]
+        if v.op.name in ("memref.alloc", "func.call") or len(srcs) != 1:
+            return v
+        v = srcs[0]
+    return v

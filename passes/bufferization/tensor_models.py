@@ -1,0 +1,220 @@
+"""Bufferization of tensor ops: views become memref views, element access becomes
+load/store, ops that build a tensor allocate and fill a buffer."""
+
+from __future__ import annotations
+
+from mlir_py.dialects import memref
+from mlir_py.dialects.memref.layout import is_identity_layout, strides_and_offset, with_layout
+from mlir_py.dialects.memref.reshape_ops import compute_collapsed_strides, compute_expanded_type
+from mlir_py.dialects.memref.view_ops import SubViewOp, infer_subview_type
+
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType
+from mlir_py.ir.operation import OpResult
+
+from .model import BufferizationModel, fully_dynamic_memref, is_tensor, register
+
+
+@register("tensor.empty")
+class EmptyModel(BufferizationModel):
+    def undefined_result(self, op, r):
+        return True
+
+    def bufferize(self, op, ctx):
+        # no buffer when every use gets a private one (out of place; copy-before-write)
+        if not any(ctx.analysis.is_inplace(u.owner, u.index) or id(u.owner) not in ctx.handled
+                   for u in op.results[0].uses):
+            return [None]
+        return [ctx.alloc(op.results[0].type, sizes=list(op.operands))]
+
+
+@register("tensor.extract")
+class ExtractModel(BufferizationModel):
+    def bufferize(self, op, ctx):
+        load = ctx.rw.create(memref.LoadOp, ctx.buffer(op.operands[0]), list(op.operands[1:]))
+        return [load.results[0]]
+
+
+@register("tensor.insert")
+class InsertModel(BufferizationModel):
+    """Writes one element of `dest` in place; the other elements are kept, so `dest` is read."""
+
+    def writes(self, op, i):
+        return i == 1
+
+    def aliases(self, op, i):
+        return [0] if i == 1 else []
+
+    def bufferize(self, op, ctx):
+        dest = ctx.operand(op, 1)
+        ctx.rw.create(memref.StoreOp, op.operands[0], dest, list(op.operands[2:]))
+        return [dest]
+
+
+@register("tensor.dim")
+class DimModel(BufferizationModel):
+    def reads(self, op, i):
+        return False
+
+    def bufferize(self, op, ctx):
+        return [ctx.rw.create(memref.DimOp, ctx.buffer(op.operands[0]), op.operands[1]).results[0]]
+
+
+@register("tensor.rank")
+class RankModel(BufferizationModel):
+    def reads(self, op, i):
+        return False
+
+    def bufferize(self, op, ctx):
+        return [ctx.rw.create(memref.RankOp, ctx.buffer(op.operands[0])).results[0]]
+
+
+class _ViewModel(BufferizationModel):
+    """Ops whose result is a view of operand 0: nothing is read or written."""
+
+    def reads(self, op, i):
+        return False
+
+    def aliases(self, op, i):
+        return [0] if i == 0 else []
+
+
+@register("tensor.cast")
+class CastModel(_ViewModel):
+    def bufferize(self, op, ctx):
+        src = ctx.operand(op, 0)
+        t = op.results[0].type
+        st = src.type
+        rt = MemRefType(t.shape, t.element_type) if is_identity_layout(st) else fully_dynamic_memref(t)
+        if rt is st:
+            return [src]
+        return [ctx.rw.create(memref.CastOp, src, result_types=[rt]).results[0]]
+
+
+def subview(ctx, src, op, result_tensor_type):
+    """memref.subview of `src` with the offsets/sizes/strides of slice op `op`, rank-reduced
+    like `result_tensor_type`."""
+    offs, sizes, strides = op.mixed_offsets, op.mixed_sizes, op.mixed_strides
+
+    def static(xs):
+        return [x if isinstance(x, int) else DYNAMIC for x in xs]
+    full = infer_subview_type(src.type, static(offs), static(sizes), static(strides))
+    rt = full
+    if len(result_tensor_type.shape) != len(full.shape):
+        dropped = op.dropped_dims()
+        st, off = strides_and_offset(full)
+        keep = [d for d in range(len(full.shape)) if d not in dropped]
+        base = MemRefType([full.shape[d] for d in keep], full.element_type, None, full.memory_space)
+        rt = with_layout(base, [st[d] for d in keep], off)
+    return ctx.rw.create(SubViewOp.build_mixed(src, offs, sizes, strides, result_type=rt)).results[0]
+
+
+@register("tensor.extract_slice")
+class ExtractSliceModel(_ViewModel):
+    def equivalent(self, op, i):
+        return False
+
+    def bufferize(self, op, ctx):
+        return [subview(ctx, ctx.operand(op, 0), op, op.results[0].type)]
+
+
+@register("tensor.insert_slice")
+class InsertSliceModel(BufferizationModel):
+    """Copies `source` into a view of `dest`, in place; the rest of `dest` is kept (read)."""
+
+    def writes(self, op, i):
+        return i == 1
+
+    def aliases(self, op, i):
+        return [0] if i == 1 else []
+
+    def not_conflicting(self, a, op, r, w) -> bool:
+        """A write into exactly the slice this op overwrites is no conflict with reading the dest
+        (extract_slice, compute in place, insert_slice back at the same place)."""
+        if r == (op, 1) and matching_extract(a, w[0].operands[w[1]], op):
+            return True
+        return r == (op, 0) and w == (op, 1) and matching_extract(a, op.operands[0], op)
+
+    def bufferize(self, op, ctx):
+        dest = ctx.operand(op, 1)
+        src = ctx.buffer(op.operands[0])
+        view = subview(ctx, dest, op, op.operands[0].type)
+        ctx.copy(src, view)
+        return [dest]
+
+
+def matching_extract(a, v, insert) -> bool:
+    """Whether every value `v` comes from (through in-place aliasing ops) is an extract_slice of
+    the insert's dest buffer at the insert's offsets, sizes and strides."""
+    def same(x) -> bool:
+        if not (isinstance(x, OpResult) and x.op.name == "tensor.extract_slice"):
+            return False
+        e = x.op
+        return (a.equivalent(e.operands[0], insert.operands[1]) and e.mixed_offsets == insert.mixed_offsets
+                and e.mixed_sizes == insert.mixed_sizes and e.mixed_strides == insert.mixed_strides)
+    work, seen = [v], set()
+    while work:
+        x = work.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if same(x):
+            continue
+        if not isinstance(x, OpResult):
+            return False
+        ins = [i for i, o in enumerate(x.op.operands)
+               if is_tensor(o) and x.index in a.aliases(x.op, i) and a.is_inplace(x.op, i)]
+        if not ins:
+            return False
+        work += [x.op.operands[i] for i in ins]
+    return True
+
+
+@register("tensor.expand_shape")
+class ExpandShapeModel(_ViewModel):
+    def bufferize(self, op, ctx):
+        src = ctx.operand(op, 0)
+        t = op.results[0].type
+        rt = compute_expanded_type(src.type, t.shape, op.reassociation_indices)
+        new = memref.ExpandShapeOp.create(
+            [src] + list(op.output_shape), [rt],
+            {"reassociation": op.properties["reassociation"],
+             "static_output_shape": op.properties["static_output_shape"]})
+        return [ctx.rw.create(new).results[0]]
+
+
+@register("tensor.collapse_shape")
+class CollapseShapeModel(_ViewModel):
+    def bufferize(self, op, ctx):
+        src = ctx.operand(op, 0)
+        t = op.results[0].type
+        base = MemRefType(t.shape, t.element_type, None, src.type.memory_space)
+        if is_identity_layout(src.type):
+            rt = base
+        else:
+            collapsed = compute_collapsed_strides(src.type, op.reassociation_indices, strict=True)
+            if collapsed is None:  # not collapsible in place: collapse a contiguous copy
+                src = ctx.operand(op, 0)  # asked again, as upstream (a new to_buffer for an unknown source)
+                nb = ctx.alloc(src.type, like=src)
+                ctx.copy(src, nb)
+                src, rt = nb, base
+            else:
+                rt = with_layout(base, *collapsed)
+        new = memref.CollapseShapeOp.create([src], [rt], {"reassociation": op.properties["reassociation"]})
+        return [ctx.rw.create(new).results[0]]
+
+
+@register("tensor.from_elements")
+class FromElementsModel(BufferizationModel):
+    def bufferize(self, op, ctx):
+        t = op.results[0].type
+        b = ctx.alloc(t)
+        shape = list(t.shape)
+        # upstream makes one index constant per position of the largest dimension, first
+        consts = [ctx.const_index(n) for n in range(max(shape))] if shape else []
+        for k, v in enumerate(op.operands):
+            idx, rem = [], k
+            for d in reversed(shape):
+                idx.append(rem % d)
+                rem //= d
+            ctx.rw.create(memref.StoreOp, v, b, [consts[n] for n in reversed(idx)])
+        return [b]

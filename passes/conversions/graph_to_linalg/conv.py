@@ -1,0 +1,179 @@
+"""graph.conv2d, the 2-D pools and global_avg_pool as linalg convolution-shaped loop nests.
+
+Padding of the spatial dimensions (pads are [top, left, bottom, right]) is
+the input inserted into a filled tensor (Emitter.pad), 0 for conv and
+average pooling and -inf for max pooling (a padded element never wins, as
+ONNX/PyTorch define it). The
+window reads `x[n, c, oh*sh + kh*dh, ow*sw + kw*dw]`.
+
+- conv2d, groups == 1: `linalg.conv_2d_nchw_fchw` (loops n, f, oh, ow |
+  c, kh, kw) on a zero-filled init, strides and dilations as its properties.
+- conv2d, depthwise (groups == C == F): `linalg.depthwise_conv_2d_nchw_chw`
+  with w regrouped from C x 1 x KH x KW to C x KH x KW (`tensor.collapse_shape`).
+- conv2d, other groups (a channel multiplier included): the
+  channels are regrouped without a copy, x as N x G x C/G x H x W and w as
+  G x F/G x C/G x KH x KW (`tensor.expand_shape`), one generic with loops
+  (n, g, fg, oh, ow | cg, kh, kw), and the result collapsed back to N x F x OH x OW.
+- bias: an elementwise epilogue `y + bias[f]` (the graph's own add would be
+  the same generic, so elementwise fusion treats both alike).
+- max/avg pool: `linalg.pooling_nchw_max` / `linalg.pooling_nchw_sum` (loops
+  n, c, oh, ow | kh, kw) with a `tensor.empty` window operand of KH x KW that
+  gives the kernel loops their extent; avg divides the sum by KH*KW, or - count_include_pad false -
+  by the number of non-pad elements of each window, computed per output
+  position from `linalg.index`: (min(oh*sh - top + KH, H) - max(oh*sh - top, 0)) times the same for w.
+- global_avg_pool: a sum over H and W, then one generic scaling by 1/(H*W)
+  into N x C x 1 x 1.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from mlir_py.dialects import arith, linalg
+from mlir_py.passes.conversions.graph_to_linalg.common import (
+    PARALLEL,
+    REDUCTION,
+    Emitter,
+    amap,
+    attr,
+    elt,
+    identity,
+    shape_of,
+)
+from mlir_py.passes.conversions.graph_to_linalg.scalar import index_to, lowest
+
+from mlir_py.ir.affine_expr import dim
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, IntegerAttr
+from mlir_py.ir.builtin_types import RankedTensorType, i64, index
+from mlir_py.ir.operation import Operation, Value
+from mlir_py.rewrite.conversion import ConversionPatternRewriter, OpAdaptor, conversion_pattern
+
+
+def _window_props(strides: Sequence[int], dilations: Sequence[int]) -> dict:
+    """The `strides` / `dilations` properties of the named window ops (`dense<...> : tensor<2xi64>`)."""
+    t = RankedTensorType([2], i64)
+    return {"strides": DenseElementsAttr(list(strides), t), "dilations": DenseElementsAttr(list(dilations), t)}
+
+
+def _pad_spatial(e: Emitter, x: Value, pads: Sequence[int], value: float) -> Value:
+    top, left, bottom, right = pads
+    return e.pad(x, [0, 0, top, left], [0, 0, bottom, right], value)
+
+
+def _mac(b, x: Value, w: Value, acc: Value) -> Value:
+    return b.add(acc, b.mul(x, w))
+
+
+def conv2d_values(e: Emitter, x: Value, w: Value, bias: Value | None, out_shape: Sequence[int],
+                  strides: Sequence[int], pads: Sequence[int], dilations: Sequence[int], groups: int) -> Value:
+    et = elt(x)
+    sh, sw = strides
+    dh, dw = dilations
+    xp = _pad_spatial(e, x, pads, 0.0)
+    n_, f_, oh_, ow_ = out_shape
+    f, cg, kh, kw = shape_of(w)
+    window = _window_props(strides, dilations)
+    if groups == 1:
+        y = e.insert(linalg.Conv2DNchwFchwOp.build([xp, w], [e.full(out_shape, et, 0)], **window)).results[0]
+    elif cg == 1 and f == groups:
+        wd = e.collapse(w, [[0, 1], [2], [3]])
+        y = e.insert(linalg.DepthwiseConv2DNchwChwOp.build([xp, wd], [e.full(out_shape, et, 0)],
+                                                          **window)).results[0]
+    else:
+        g, fg = groups, f // groups
+        _, _, hp, wp = shape_of(xp)
+        xg = e.expand(xp, [[0], [1, 2], [3], [4]], [n_, g, cg, hp, wp])
+        wg = e.expand(w, [[0, 1], [2], [3], [4]], [g, fg, cg, kh, kw])
+        n, gi, fi, oh, ow, c, i, j = (dim(k) for k in range(8))
+        maps = [amap(8, [n, gi, c, oh * sh + i * dh, ow * sw + j * dw]), amap(8, [gi, fi, c, i, j]),
+                amap(8, [n, gi, fi, oh, ow])]
+        yg = e.generic([xg, wg], e.full([n_, g, fg, oh_, ow_], et, 0), maps, [PARALLEL] * 5 + [REDUCTION] * 3,
+                       _mac)
+        y = e.collapse(yg, [[0], [1, 2], [3], [4]])
+    if bias is not None:
+        maps = [identity(4), amap(4, [dim(1)]), identity(4)]
+        y = e.generic([y, bias], e.empty(out_shape, et), maps, [PARALLEL] * 4,
+                      lambda b, v, bv, out: b.add(v, bv))
+    return y
+
+
+@conversion_pattern("graph.conv2d")
+def lower_conv2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    operands = list(adaptor.operands)
+    bias = operands[2] if len(operands) > 2 else None
+    y = conv2d_values(Emitter(rw), operands[0], operands[1], bias, shape_of(op.results[0]), attr(op, "strides"),
+                      attr(op, "pads"), attr(op, "dilations"), attr(op, "groups"))
+    rw.replace_op(op, [y])
+    return True
+
+
+def _pool(e: Emitter, op_class: type, x: Value, out_shape: Sequence[int], kernel: Sequence[int],
+          strides: Sequence[int], pads: Sequence[int], pad_value: float, init: float) -> Value:
+    et = elt(x)
+    xp = _pad_spatial(e, x, pads, pad_value)
+    window = e.empty(kernel, et)
+    return e.insert(op_class.build([xp, window], [e.full(out_shape, et, init)],
+                                   **_window_props(strides, (1, 1)))).results[0]
+
+
+@conversion_pattern("graph.max_pool2d")
+def lower_max_pool2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    (x,) = adaptor.operands
+    low = lowest(elt(x))
+    y = _pool(Emitter(rw), linalg.PoolingNchwMaxOp, x, shape_of(op.results[0]), attr(op, "kernel"),
+              attr(op, "strides"), attr(op, "pads"), low, low)
+    rw.replace_op(op, [y])
+    return True
+
+
+def _window_count(b, pos: Value, stride: int, pad_lo: int, kernel: int, size: int) -> Value:
+    """How many of the `kernel` window elements starting at `pos*stride - pad_lo` lie inside [0, size)."""
+    def c(v: int) -> Value:
+        return b.create(arith.ConstantOp(IntegerAttr(v, index)))
+    start = b.create(arith.SubIOp(b.create(arith.MulIOp(pos, c(stride))), c(pad_lo)))
+    end = b.create(arith.MinSIOp(b.create(arith.AddIOp(start, c(kernel))), c(size)))
+    return b.create(arith.SubIOp(end, b.create(arith.MaxSIOp(start, c(0)))))
+
+
+@conversion_pattern("graph.avg_pool2d")
+def lower_avg_pool2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    (x,) = adaptor.operands
+    kernel, strides, pads = attr(op, "kernel"), attr(op, "strides"), attr(op, "pads")
+    out_shape = shape_of(op.results[0])
+    et = elt(x)
+    e = Emitter(rw)
+    total = _pool(e, linalg.PoolingNchwSumOp, x, out_shape, kernel, strides, pads, 0.0, 0.0)
+    _, _, h, w = shape_of(x)
+    if attr(op, "count_include_pad") or not any(pads):
+        inv = 1.0 / (kernel[0] * kernel[1])
+
+        def body(b, s: Value, out: Value) -> Value:
+            return b.mul(s, b.constant(inv, s.type))
+    else:
+        top, left = pads[0], pads[1]
+
+        def body(b, s: Value, out: Value) -> Value:
+            ch = _window_count(b, b.index(2), strides[0], top, kernel[0], h)
+            cw = _window_count(b, b.index(3), strides[1], left, kernel[1], w)
+            return b.div(s, index_to(b, b.create(arith.MulIOp(ch, cw)), s.type))
+    y = e.generic([total], e.empty(out_shape, et), [identity(4)] * 2, [PARALLEL] * 4, body)
+    rw.replace_op(op, [y])
+    return True
+
+
+@conversion_pattern("graph.global_avg_pool")
+def lower_global_avg_pool(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    (x,) = adaptor.operands
+    n, c, h, w = shape_of(x)
+    e = Emitter(rw)
+    total = e.reduce(x, [2, 3], 0.0, lambda b, v, acc: b.add(acc, v))
+    inv = 1.0 / (h * w)
+    y = e.generic([total], e.empty([n, c, 1, 1], elt(x)), [amap(4, [dim(0), dim(1)]), identity(4)],
+                  [PARALLEL] * 4, lambda b, s, out: b.mul(s, b.constant(inv, s.type)))
+    rw.replace_op(op, [y])
+    return True
+
+
+PATTERNS = [lower_conv2d, lower_max_pool2d, lower_avg_pool2d, lower_global_avg_pool]
+
+__all__ = ["PATTERNS", "conv2d_values"]

@@ -1,0 +1,156 @@
+"""numpy references for the graph dialect's ops (DESIGN §6), the oracle of test_graph_ops_numeric.py.
+
+Written from the op definitions (numpy/ONNX semantics), not from the
+lowering: each is the plainest numpy that computes the op, in float64 where
+an accumulation would otherwise differ from a float32 loop only by rounding.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])  # the C library's erf; numpy has none
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    return _erf(x.astype(np.float64)).astype(x.dtype)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(x.dtype)
+
+
+def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    d = x.astype(np.float64)
+    if approximate == "tanh":
+        y = 0.5 * d * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (d + 0.044715 * d ** 3)))
+    else:
+        y = 0.5 * d * (1.0 + erf(d / math.sqrt(2.0)))
+    return y.astype(x.dtype)
+
+
+def rsqrt(x: np.ndarray) -> np.ndarray:
+    return (1.0 / np.sqrt(x.astype(np.float64))).astype(x.dtype)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, np.zeros((), x.dtype))
+
+
+def clip(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.minimum(np.maximum(x, np.asarray(lo, x.dtype)), np.asarray(hi, x.dtype))
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(a.dtype)
+
+
+def gemm(a, b, c=None, alpha=1.0, beta=1.0, trans_a=False, trans_b=False) -> np.ndarray:
+    a64 = a.astype(np.float64).T if trans_a else a.astype(np.float64)
+    b64 = b.astype(np.float64).T if trans_b else b.astype(np.float64)
+    y = alpha * (a64 @ b64)
+    if c is not None:
+        y = y + beta * c.astype(np.float64)
+    return y.astype(a.dtype)
+
+
+def _pad_hw(x: np.ndarray, pads, value: float) -> np.ndarray:
+    top, left, bottom, right = pads
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
+
+
+def _windows(xp: np.ndarray, kernel, strides, dilations) -> np.ndarray:
+    """[N, C, OH, OW, KH, KW]: the input element under each kernel tap of each output position."""
+    n, c, h, w = xp.shape
+    kh, kw = kernel
+    sh, sw = strides
+    dh, dw = dilations
+    oh = (h - dh * (kh - 1) - 1) // sh + 1
+    ow = (w - dw * (kw - 1) - 1) // sw + 1
+    out = np.empty((n, c, oh, ow, kh, kw), xp.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, :, :, i, j] = xp[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh,
+                                       j * dw: j * dw + sw * (ow - 1) + 1: sw]
+    return out
+
+
+def conv2d(x, w, bias=None, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), groups=1) -> np.ndarray:
+    """NCHW input, FCHW weights (C = input channels / groups), ONNX Conv."""
+    n, c, _, _ = x.shape
+    f, cg, kh, kw = w.shape
+    assert c == cg * groups and f % groups == 0
+    win = _windows(_pad_hw(x.astype(np.float64), pads, 0.0), (kh, kw), strides, dilations)
+    fg = f // groups
+    outs = []
+    for g in range(groups):
+        xs = win[:, g * cg:(g + 1) * cg]                       # N, Cg, OH, OW, KH, KW
+        ws = w[g * fg:(g + 1) * fg].astype(np.float64)         # Fg, Cg, KH, KW
+        outs.append(np.einsum("ncyxij,fcij->nfyx", xs, ws))
+    y = np.concatenate(outs, axis=1)
+    if bias is not None:
+        y = y + bias.astype(np.float64)[None, :, None, None]
+    return y.astype(x.dtype)
+
+
+def max_pool2d(x, kernel, strides=(1, 1), pads=(0, 0, 0, 0)) -> np.ndarray:
+    win = _windows(_pad_hw(x, pads, -np.inf), kernel, strides, (1, 1))
+    return win.max(axis=(4, 5)).astype(x.dtype)
+
+
+def avg_pool2d(x, kernel, strides=(1, 1), pads=(0, 0, 0, 0), count_include_pad=False) -> np.ndarray:
+    win = _windows(_pad_hw(x.astype(np.float64), pads, 0.0), kernel, strides, (1, 1))
+    total = win.sum(axis=(4, 5))
+    if count_include_pad:
+        return (total / (kernel[0] * kernel[1])).astype(x.dtype)
+    ones = np.ones((1, 1) + x.shape[2:])
+    counts = _windows(_pad_hw(ones, pads, 0.0), kernel, strides, (1, 1)).sum(axis=(4, 5))
+    return (total / counts).astype(x.dtype)
+
+
+def global_avg_pool(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.float64).mean(axis=(2, 3), keepdims=True).astype(x.dtype)
+
+
+def batch_norm(x, scale, bias, mean, var, epsilon=1e-5) -> np.ndarray:
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    d = [a.astype(np.float64).reshape(shape) for a in (scale, bias, mean, var)]
+    y = (x.astype(np.float64) - d[2]) / np.sqrt(d[3] + epsilon) * d[0] + d[1]
+    return y.astype(x.dtype)
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    d = x.astype(np.float64)
+    e = np.exp(d - d.max(axis=axis, keepdims=True))
+    return (e / e.sum(axis=axis, keepdims=True)).astype(x.dtype)
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    d = x.astype(np.float64)
+    s = d - d.max(axis=axis, keepdims=True)
+    return (s - np.log(np.exp(s).sum(axis=axis, keepdims=True))).astype(x.dtype)
+
+
+def layer_norm(x, scale, bias, axis=-1, epsilon=1e-5) -> np.ndarray:
+    axis = axis % x.ndim
+    axes = tuple(range(axis, x.ndim))
+    d = x.astype(np.float64)
+    mean = d.mean(axis=axes, keepdims=True)
+    var = ((d - mean) ** 2).mean(axis=axes, keepdims=True)
+    y = (d - mean) / np.sqrt(var + epsilon) * scale.astype(np.float64) + bias.astype(np.float64)
+    return y.astype(x.dtype)
+
+
+def reduce(kind: str, x: np.ndarray, axes, keepdims: bool) -> np.ndarray:
+    axes = tuple(range(x.ndim)) if len(axes) == 0 else tuple(a % x.ndim for a in axes)
+    fn = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min}[kind]
+    src = x.astype(np.float64) if kind in ("sum", "mean") and x.dtype.kind == "f" else x
+    return np.asarray(fn(src, axis=axes, keepdims=keepdims)).astype(x.dtype)
+
+
+def flatten(x: np.ndarray, axis: int) -> np.ndarray:
+    axis = axis % (x.ndim + 1) if axis < 0 else axis
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    return x.reshape(outer, -1)
