@@ -39,7 +39,7 @@ its constant folding of transposes of dense constants.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from mlir_py.dialects import arith
 from mlir_py.dialects.affine import ApplyOp
@@ -553,7 +553,8 @@ class DeduplicateAndRemoveDeadOperandsAndResults(RewritePattern):
             with rw.insertion_guard():
                 rw.set_insertion_point(old_yield)
                 rw.replace_op(old_yield, rw.create(YieldOp, vals))
-        rw.merge_blocks(block, nblock, repl)
+        # dropped arguments (None) have no uses left
+        rw.merge_blocks(block, nblock, cast("list[Value]", repl))
         results: list[Value | None] = [None] * len(op.results)
         for i in range(len(op.results)):
             if i in out_pos:
