@@ -29,8 +29,10 @@ frees). For each single-block function body:
    buffer of a dead one of the same type instead (simple reuse); the dealloc
    moves to the end of the last lifetime sharing it.
 
-Allocs that already have a `memref.dealloc`, allocs inside nested regions
-and functions with several blocks are left as they are.
+Allocs inside nested regions (a loop body, a branch) are freed after their
+last use in their block unless they leave it through its terminator. Allocs
+that already have a `memref.dealloc` and functions with several blocks are
+left as they are.
 
 Statistics: `bytes-before-planning` (the static bytes allocated per call
 without reuse), `peak-bytes` (planned: arena plus the other static buffers),
@@ -118,7 +120,7 @@ def analyze_lifetimes(block: Block, owned_values: list[Value]) -> tuple[list[Buf
                 if top is None:
                     continue
                 b.end = max(b.end, pos[id(top)])
-                if u.owner.name == "func.return" and u.owner.parent is block:
+                if top is block.terminator and (u.owner is top or u.owner.name == "func.return"):
                     b.escapes = True
                 for r in u.owner.results:
                     if _is_memref(r) and id(r) not in seen:
@@ -212,6 +214,26 @@ class BufferPlanning(Pass):
             live.append((b.start, b.end, b.size))
             self._dealloc_after(block, ops[b.end], b.value)
         self.stats["peak-bytes"] += peak_of(live)
+        for o in list(block.ops):
+            for reg in o.regions:
+                for nb in reg.blocks:
+                    self._free_nested(nb)
+
+    def _free_nested(self, block: Block) -> None:
+        """Allocs of a nested block (a loop body, a branch): freed after their last use there,
+        unless they leave through the block's terminator."""
+        owned = [o.results[0] for o in block.ops if o.name == "memref.alloc"
+                 and not any(u.owner.name == "memref.dealloc" for u in o.results[0].uses)]
+        if owned and block.terminator is not None:
+            buffers, _ = analyze_lifetimes(block, owned)
+            ops = list(block.ops)
+            for b in buffers:
+                if not b.escapes:
+                    self._dealloc_after(block, ops[b.end], b.value)
+        for o in list(block.ops):
+            for reg in o.regions:
+                for nb in reg.blocks:
+                    self._free_nested(nb)
 
     # -- steps ------------------------------------------------------------------
 
