@@ -8,8 +8,7 @@ from mlir_py.builtin import DIALECT as BUILTIN
 
 #: the shipped dialects, by module name; each module exports `DIALECT`
 DIALECT_MODULES = ["func", "arith", "math", "cf", "memref", "scf", "llvm", "ub", "affine", "vector", "tensor",
-DIALECT_MODULES = ["graph", "linalg", "bufferization",
-                   ]
+                   "graph", "linalg", "bufferization"]
 
 
 def all_dialects() -> list:

@@ -15,8 +15,11 @@ and uniques their constants, `linalg-fuse-elementwise-ops` merges chains of
 elementwise generics (bias + relu after a matmul), `one-shot-bufferize`
 turns tensors into buffers (identity layouts at function boundaries, so a
 graph-level function takes and returns plain memrefs), `buffer-planning`
-frees and reuses them, and `convert-linalg-to-loops` writes the loop nests
-(scf.for; the affine form measured no faster after LLVM -O3). The
+frees and reuses them, `linalg-codegen-matmul` and
+`linalg-vectorize-innermost` make vectorized kernels of matmul-like,
+elementwise and row-reduction ops (docs/cpu-codegen.md), and
+`convert-linalg-to-loops` writes the loop nests of the rest (scf.for; the
+affine form measured no faster after LLVM -O3). The
 conversions leave input without their ops unchanged, so linalg- or
 loop-level input takes the same alias; buffer-planning plans the buffers of
 every function it sees (docs/bufferization.md).
@@ -40,6 +43,7 @@ LOWER_TO_LLVM: list[str] = [
     "linalg-fuse-elementwise-ops",
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
     "buffer-planning",
+    "linalg-codegen-matmul", "linalg-vectorize-innermost",  # perf: CPU kernels from linalg on memrefs
     "convert-linalg-to-loops",
     # loop level
     "canonicalize",
