@@ -32,6 +32,7 @@ from mlir_py.dialects.tensor.pad_concat_patterns import (
     concat_result_type,
     fold_cast_into_dps_op,
     pad_constant_amounts,
+    pad_of_pad,
     pad_source_cast,
     pad_static_zero,
     pad_target_cast,
@@ -457,7 +458,7 @@ _PATTERNS_BY_OP = {
                             expand_to_static],
     "tensor.collapse_shape": [compose_reassociative, collapse_of_expand, reshape_of_splat, reshape_of_from_elements,
                               collapse_of_cast],
-    "tensor.pad": [pad_static_zero, pad_source_cast, pad_target_cast, pad_constant_amounts],
+    "tensor.pad": [pad_static_zero, pad_source_cast, pad_target_cast, pad_constant_amounts, pad_of_pad],
     "tensor.concat": [concat_operand_types, concat_result_type, single_input_concat],
 }
 CANONICALIZATION_PATTERNS = [FunctionPattern(fn, name) for name, fns in _PATTERNS_BY_OP.items() for fn in fns]
