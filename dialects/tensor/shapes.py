@@ -174,7 +174,7 @@ def _reify(b, op) -> list[MixedSize] | None:
 def reify_result_shapes(b, op) -> list[list[MixedSize]] | None:
     """The sizes of each ranked-tensor result of `op` (ints and `index`
     Values), or None when they cannot be expressed. Destination-style ops
-    (tensor.insert, tensor.insert_slice, tensor.scatter, linalg ops: any op
+    (tensor.insert, tensor.insert_slice, linalg ops: any op
     with `get_dps_inits()`) have the shapes of their tensor inits."""
     results = [r for r in op.results if isinstance(r.type, RankedTensorType)]
     if not results:
