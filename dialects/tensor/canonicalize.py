@@ -451,6 +451,8 @@ _PATTERNS_BY_OP = {
     "tensor.cast": [chained_cast, cast_of_extract_slice, cast_of_empty],
     "tensor.bitcast": [chained_bitcast],
     "tensor.extract": [extract_from_cast, extract_from_index_cast, extract_from_generate],
+    # upstream's FoldTensorCastProducerOp, for every destination-style op: linalg registers it for its ops
+    "tensor.insert": [fold_cast_into_dps_op],
     "tensor.extract_slice": [slice_constant_args, slice_of_cast],
     "tensor.insert_slice": [insert_constant_args, insert_cast_folder, insert_source_cast_inserter],
     "tensor.parallel_insert_slice": [insert_constant_args, insert_cast_folder, insert_source_cast_inserter],
@@ -462,5 +464,3 @@ _PATTERNS_BY_OP = {
     "tensor.concat": [concat_operand_types, concat_result_type, single_input_concat],
 }
 CANONICALIZATION_PATTERNS = [FunctionPattern(fn, name) for name, fns in _PATTERNS_BY_OP.items() for fn in fns]
-#: registered by upstream on the tensor dialect for every destination-style op
-CANONICALIZATION_PATTERNS.append(FunctionPattern(fold_cast_into_dps_op))
