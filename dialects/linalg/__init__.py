@@ -69,8 +69,11 @@ from mlir_py.dialects.linalg.attributes import (
     iterator_type,
 )
 from mlir_py.dialects.linalg.body_builder import BodyBuilder
+from mlir_py.dialects.linalg.canonicalize import DIALECT_PATTERNS
 from mlir_py.dialects.linalg.core_named_ops import OPS as _CORE_NAMED_OPS
 from mlir_py.dialects.linalg.core_named_ops import CopyOp, FillOp, MatmulOp
+from mlir_py.dialects.linalg.elementwise_ops import OPS as _ELEMENTWISE_OPS
+from mlir_py.dialects.linalg.elementwise_ops import ElementwiseOp
 from mlir_py.dialects.linalg.generic_ops import GenericOp, IndexOp, LinalgOp, YieldOp, parse_map
 from mlir_py.dialects.linalg.interface import (
     DestinationStyleOpInterface,
@@ -78,19 +81,33 @@ from mlir_py.dialects.linalg.interface import (
     StructuredOpMixin,
     is_structured_op,
 )
+from mlir_py.dialects.linalg.layout_ops import OPS as _LAYOUT_OPS
+from mlir_py.dialects.linalg.layout_ops import BroadcastOp, TransposeOp
 from mlir_py.dialects.linalg.named import NamedStructuredOp, type_fn_name
+from mlir_py.dialects.linalg.reduce_map_ops import OPS as _REDUCE_MAP_OPS
+from mlir_py.dialects.linalg.reduce_map_ops import MapOp, ReduceOp
 
 from mlir_py.definition.dialect import Dialect
 
-OPS = [GenericOp, IndexOp, YieldOp] + _CORE_NAMED_OPS
+OPS = [GenericOp, IndexOp, YieldOp] + _CORE_NAMED_OPS + _ELEMENTWISE_OPS + _LAYOUT_OPS + _REDUCE_MAP_OPS
 
-DIALECT = Dialect("linalg", ops=OPS, attributes=ATTRIBUTES,
+
+
+def _materialize_constant(value, type, loc=None):
+    # as upstream, linalg folds (linalg.index of a unit loop) become arith.constant ops
+    from mlir_py.dialects.arith import ARITH
+    hook = ARITH.materialize_constant
+    return hook(value, type, loc) if hook is not None else None
+
+
+DIALECT = Dialect("linalg", ops=OPS, attributes=ATTRIBUTES, materialize_constant=_materialize_constant,
                   description="Structured ops on tensors and memrefs: loop nests described by maps and a body.")
+DIALECT.canonicalization_patterns.extend(DIALECT_PATTERNS)
 LINALG = DIALECT
 
 __all__ = [
-    "DIALECT", "LINALG", "BodyBuilder", "CopyOp", "DestinationStyleOpInterface", "ElementwiseKindAttr", "FillOp",
-    "GenericOp", "IndexOp", "IteratorTypeAttr", "LinalgOp", "LinalgStructuredInterface", "MatmulOp",
-    "NamedStructuredOp", "StructuredOpMixin", "TypeFnAttr", "YieldOp", "is_structured_op", "iterator_type",
-    "parse_map", "type_fn_name",
+    "BodyBuilder", "BroadcastOp", "CopyOp", "DIALECT", "DestinationStyleOpInterface", "ElementwiseKindAttr",
+    "ElementwiseOp", "FillOp", "GenericOp", "IndexOp", "IteratorTypeAttr", "LINALG", "LinalgOp",
+    "LinalgStructuredInterface", "MapOp", "MatmulOp", "NamedStructuredOp", "ReduceOp", "StructuredOpMixin",
+    "TransposeOp", "TypeFnAttr", "YieldOp", "is_structured_op", "iterator_type", "parse_map", "type_fn_name",
 ]

@@ -17,13 +17,15 @@ IteratorTypeAttr = enum_attr("linalg.iterator_type", {"parallel": 0, "reduction"
 TypeFnAttr = enum_attr("linalg.type_fn", {"cast_signed": 0, "cast_unsigned": 1}, class_name="TypeFnAttr")
 
 #: upstream's ElementwiseKind cases, in upstream's order (unary, binary, ternary)
-ELEMENTWISE_KINDS = {
-    "exp": 0, "log": 1, "abs": 2, "ceil": 3, "floor": 4, "negf": 5, "reciprocal": 6, "round": 7, "sqrt": 8,
-    "rsqrt": 9, "square": 10, "tanh": 11, "erf": 12,
-    "add": 13, "sub": 14, "mul": 15, "div": 16, "div_unsigned": 17, "max_signed": 18, "min_signed": 19,
-    "max_unsigned": 20, "min_unsigned": 21, "powf": 22,
-    "select": 23,
-}
+ELEMENTWISE_KINDS = {name: i for i, name in enumerate((
+    "exp", "log", "abs", "ceil", "floor", "negf", "reciprocal", "round", "sqrt", "rsqrt", "square", "tanh", "erf",
+    "sin", "cos", "tan", "acos", "acosh", "asin", "asinh", "atan", "atanh", "log10", "log1p", "log2",
+    "add", "sub", "mul", "div", "div_unsigned", "max_signed", "min_signed", "max_unsigned", "min_unsigned", "powf",
+    "select"))}
+#: the kinds by arity (upstream's ElementwiseArityGroup)
+UNARY_KINDS = tuple(ELEMENTWISE_KINDS)[:25]
+BINARY_KINDS = tuple(ELEMENTWISE_KINDS)[25:35]
+TERNARY_KINDS = ("select",)
 ElementwiseKindAttr = enum_attr("linalg.elementwise_kind", ELEMENTWISE_KINDS, class_name="ElementwiseKindAttr")
 
 IteratorTypeC = BaseAttr(IteratorTypeAttr, description="Iterator type")

@@ -25,7 +25,9 @@ from mlir_py.ir.operation import Block, Operation, Value
 UNARY_FLOAT = {
     "exp": math.ExpOp, "log": math.LogOp, "abs": math.AbsFOp, "ceil": math.CeilOp, "floor": math.FloorOp,
     "negf": arith.NegFOp, "round": math.RoundOp, "sqrt": math.SqrtOp, "rsqrt": math.RsqrtOp,
-    "tanh": math.TanhOp, "erf": math.ErfOp,
+    "tanh": math.TanhOp, "erf": math.ErfOp, "sin": math.SinOp, "cos": math.CosOp, "tan": math.TanOp,
+    "acos": math.AcosOp, "acosh": math.AcoshOp, "asin": math.AsinOp, "asinh": math.AsinhOp, "atan": math.AtanOp,
+    "atanh": math.AtanhOp, "log10": math.Log10Op, "log1p": math.Log1pOp, "log2": math.Log2Op,
 }
 
 
@@ -80,9 +82,9 @@ class BodyBuilder:
     # -- upstream's UnaryFn / BinaryFn / TernaryFn -------------------------------------------------------
 
     def unary(self, fn: str, x: Value) -> Value:
-        """exp, log, abs, ceil, floor, negf, reciprocal, round, sqrt, rsqrt, square, tanh, erf (floats)."""
-        if not isinstance(x.type, FloatType):
-            raise TypeError(f"unary function '{fn}' needs a floating-point operand, got {x.type}")
+        """exp, log, abs, ceil, floor, negf, reciprocal, round, sqrt, rsqrt, square, tanh, erf, sin, cos, tan,
+        acos, acosh, asin, asinh, atan, atanh, log10, log1p, log2. Built for any operand type, as upstream: a
+        non-float operand leaves an op the verifier rejects."""
         if fn == "reciprocal":
             one = self.constant(1.0, x.type)
             return self.create(arith.DivFOp(one, x))
@@ -111,8 +113,8 @@ class BodyBuilder:
         }
         if fn in ("sub", "div") and boolean:
             raise TypeError(f"unsupported operation: {fn} with bools")
-        if fn == "div_unsigned" and not integer:
-            raise TypeError("unsupported operation: unsigned div not on uint")
+        if fn in ("div_unsigned", "max_unsigned", "min_unsigned") and not integer:
+            raise TypeError(f"unsupported operation: {fn} needs integer operands")
         if fn == "powf" and not fl:
             raise TypeError("powf needs floating-point operands")
         return self.create(table[fn](x, y))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from mlir_py.dialects.linalg.attributes import TypeFnC
+from mlir_py.dialects.linalg.generic_ops import parse_map
 from mlir_py.dialects.linalg.interface import element_type_or_self, operand_rank
 from mlir_py.dialects.linalg.named import NamedStructuredOp, type_fn_name
 
@@ -67,6 +68,11 @@ class FillOp(NamedStructuredOp):
                 return f"expected fill value type ('{vt}') to match output element type ('{et}')"
         return None
 
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.linalg.canonicalize import FILL_PATTERNS
+        return FILL_PATTERNS
+
     @property
     def value(self):
         return self.inputs[0]
@@ -127,6 +133,24 @@ class MatmulOp(NamedStructuredOp):
         x, y, acc = args
         fn = type_fn_name(props.get("cast"))
         return [b.add(acc, b.mul(b.type_fn(fn, acc.type, x), b.type_fn(fn, acc.type, y)))]
+
+    def verify_(self) -> str | None:
+        """User maps may transpose an operand or broadcast it along k only (upstream's
+        verifyExtendedMatmulSemantic)."""
+        try:
+            maps = self.get_indexing_maps()
+        except ValueError:
+            return None
+        defaults = [parse_map(m) for m in self.default_maps]
+        if len(maps) != 3 or maps == defaults:
+            return None
+        for m, d in zip(maps[:2], defaults[:2]):
+            if any(e not in d.results for e in m.results):
+                return "Unexpected dim expression in map result."
+            if m.num_results < d.num_results:
+                if m.num_results != 1 or not m.results[0].is_function_of_dim(m.num_dims - 1):
+                    return "Invalid broadcast requested, should be (d2)."
+        return None
 
 
 OPS = [CopyOp, FillOp, MatmulOp]

@@ -34,7 +34,7 @@ from mlir_py.definition.traits import (
     Terminator,
 )
 from mlir_py.ir.affine_expr import AffineMap
-from mlir_py.ir.builtin_attributes import AffineMapAttr, ArrayAttr, DictionaryAttr, StringAttr
+from mlir_py.ir.builtin_attributes import AffineMapAttr, ArrayAttr, DictionaryAttr, IntegerAttr, StringAttr
 from mlir_py.ir.builtin_types import TensorType, index
 from mlir_py.ir.operation import Block, Region, Value
 
@@ -109,8 +109,8 @@ class GenericOp(LinalgOp):
     """
 
     name = "linalg.generic"
-    traits = [LinalgStructuredInterface, DestinationStyleOpInterface, RecursiveMemoryEffects,
-              SingleBlockImplicitTerminator("linalg.yield")]
+    traits = [DestinationStyleOpInterface, RecursiveMemoryEffects, SingleBlockImplicitTerminator("linalg.yield"),
+              LinalgStructuredInterface]
     indexing_maps = prop(AnyArrayAttr)
     iterator_types = prop(AnyArrayAttr)
     doc = opt_prop(StrAttr)
@@ -282,6 +282,8 @@ class YieldOp(Op):
         parent = self.parent_op
         if parent is None or not parent.has_trait(LinalgStructuredInterface):
             return "expected parent op with LinalgOp interface"
+        if parent.verify_():
+            return None  # the parent reports the defect (upstream does not verify inside a failed op)
         inits = parent.get_dps_inits()
         vals = self.values
         if len(vals) != len(inits):
@@ -313,6 +315,20 @@ class IndexOp(Op):
     @classmethod
     def infer_result_types(cls, operands: list, props: dict) -> list:
         return [index]
+
+    def fold(self, operands: list) -> Any:
+        """The index of a loop of static size 1 is always 0."""
+        parent = self.parent_op
+        if parent is None or not parent.has_trait(LinalgStructuredInterface):
+            return None
+        try:
+            ranges = parent.get_static_loop_ranges()
+        except (ValueError, IndexError, AttributeError):
+            return None
+        d = self.dim.value
+        if 0 <= d < len(ranges) and ranges[d] == 1:
+            return IntegerAttr(0, index)
+        return None
 
     def verify_(self) -> str | None:
         if self.dim.value < 0:

@@ -63,9 +63,15 @@ class DestinationStyleOpInterface(Trait):
 
 
 class LinalgStructuredInterface(Trait):
-    """Marks a linalg structured op and checks its indexing maps, iterators, body and static shapes."""
+    """Marks a linalg structured op and checks its indexing maps, iterators, body and static shapes.
+
+    Upstream verifies the interface with the regions (after the op's own `verify`), so the op's
+    `verify_` runs first here and its message wins; list this trait last."""
 
     def verify(self, op):
+        err = op.verify_()
+        if err:
+            return err
         return verify_structured_op(op)
 
 

@@ -68,8 +68,8 @@ if TYPE_CHECKING:
     from mlir_py.text.parser import Parser
     from mlir_py.text.printer import Printer
 
-NAMED_TRAITS = [LinalgStructuredInterface, DestinationStyleOpInterface, RecursiveMemoryEffects,
-                SingleBlockImplicitTerminator("linalg.yield")]
+NAMED_TRAITS = [DestinationStyleOpInterface, RecursiveMemoryEffects, SingleBlockImplicitTerminator("linalg.yield"),
+                LinalgStructuredInterface]
 
 
 def type_fn_name(attr: Any, default: str = "cast_signed") -> str:
@@ -198,7 +198,10 @@ class NamedStructuredOp(LinalgOp):
         if err:
             raise parser.error(err, parser.text.rfind(cls.name, 0, parser.pos))
         region = Region()
-        cls.fill_region(region, parts.inputs, parts.outputs, props)
+        try:
+            cls.fill_region(region, parts.inputs, parts.outputs, props)
+        except (TypeError, ValueError, IndexError, KeyError) as e:
+            raise custom_op_error(parser, cls.name, f"cannot build the body: {e}") from None
         return cls.create(parts.inputs + parts.outputs, rtypes, props, parts.attrs, [region])
 
     @classmethod

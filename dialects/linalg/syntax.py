@@ -144,3 +144,24 @@ def parse_affine_map_list(parser: Parser) -> list:
             break
     parser.expect("]")
     return maps
+
+
+def parse_dense_i64_list(parser: Parser, name: str) -> list[int]:
+    """`name = [1, 0]` (upstream's parseDenseI64ArrayAttr)."""
+    parser.parse_keyword(name)
+    parser.expect("=")
+    parser.expect("[")
+    vals: list[int] = []
+    if parser.parse_optional("]"):
+        return vals
+    while True:
+        vals.append(parser.parse_integer())
+        if not parser.parse_optional(","):
+            break
+    parser.expect("]")
+    return vals
+
+
+def print_dense_i64_list(printer: Printer, name: str, values: Sequence[int]) -> None:
+    """` name = [1, 0] ` with upstream's trailing space."""
+    printer.write(f" {name} = [{', '.join(str(v) for v in values)}] ")
