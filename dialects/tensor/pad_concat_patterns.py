@@ -1,5 +1,5 @@
-"""Canonicalization patterns of tensor.pad and tensor.concat, and the
-dialect-wide one folding casts into destination-style ops (upstream
+"""Canonicalization patterns of tensor.pad and tensor.concat, and the one
+folding casts into destination-style ops (upstream
 TensorOps.cpp: FoldStaticZeroPadding, FoldSourceTensorCast,
 FoldTargetTensorCast, FoldStaticPadding, InferConcatOperandTypes,
 InferConcatResultType, SingleInputConcatOp, FoldTensorCastProducerOp)."""
