@@ -25,6 +25,7 @@ from mlir_py.dialects.tensor.ops import (
     GenerateOp,
     can_fold_into_consumer,
     can_fold_into_producer,
+    join_shapes,
     preserves_static_information,
 )
 from mlir_py.dialects.tensor.pad_concat_patterns import (
@@ -165,11 +166,6 @@ def generate_static_dims(op, rw: PatternRewriter) -> bool:
 # ----------------------------------------------------------------------------
 # tensor.cast, tensor.bitcast
 # ----------------------------------------------------------------------------
-
-
-def join_shapes(a, b):
-    from mlir_py.dialects.tensor.ops import join_shapes as join
-    return join(a, b)
 
 
 def chained_cast(op, rw: PatternRewriter) -> bool:
