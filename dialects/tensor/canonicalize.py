@@ -25,6 +25,7 @@ from mlir_py.dialects.tensor.ops import (
     GenerateOp,
     can_fold_into_consumer,
     can_fold_into_producer,
+    join_shapes,
     preserves_static_information,
 )
 from mlir_py.dialects.tensor.pad_concat_patterns import (
@@ -32,6 +33,7 @@ from mlir_py.dialects.tensor.pad_concat_patterns import (
     concat_result_type,
     fold_cast_into_dps_op,
     pad_constant_amounts,
+    pad_of_pad,
     pad_source_cast,
     pad_static_zero,
     pad_target_cast,
@@ -164,11 +166,6 @@ def generate_static_dims(op, rw: PatternRewriter) -> bool:
 # ----------------------------------------------------------------------------
 # tensor.cast, tensor.bitcast
 # ----------------------------------------------------------------------------
-
-
-def join_shapes(a, b):
-    from mlir_py.dialects.tensor.ops import join_shapes as join
-    return join(a, b)
 
 
 def chained_cast(op, rw: PatternRewriter) -> bool:
@@ -450,6 +447,8 @@ _PATTERNS_BY_OP = {
     "tensor.cast": [chained_cast, cast_of_extract_slice, cast_of_empty],
     "tensor.bitcast": [chained_bitcast],
     "tensor.extract": [extract_from_cast, extract_from_index_cast, extract_from_generate],
+    # upstream's FoldTensorCastProducerOp, for every destination-style op: linalg registers it for its ops
+    "tensor.insert": [fold_cast_into_dps_op],
     "tensor.extract_slice": [slice_constant_args, slice_of_cast],
     "tensor.insert_slice": [insert_constant_args, insert_cast_folder, insert_source_cast_inserter],
     "tensor.parallel_insert_slice": [insert_constant_args, insert_cast_folder, insert_source_cast_inserter],
@@ -457,9 +456,7 @@ _PATTERNS_BY_OP = {
                             expand_to_static],
     "tensor.collapse_shape": [compose_reassociative, collapse_of_expand, reshape_of_splat, reshape_of_from_elements,
                               collapse_of_cast],
-    "tensor.pad": [pad_static_zero, pad_source_cast, pad_target_cast, pad_constant_amounts],
+    "tensor.pad": [pad_static_zero, pad_source_cast, pad_target_cast, pad_constant_amounts, pad_of_pad],
     "tensor.concat": [concat_operand_types, concat_result_type, single_input_concat],
 }
 CANONICALIZATION_PATTERNS = [FunctionPattern(fn, name) for name, fns in _PATTERNS_BY_OP.items() for fn in fns]
-#: registered by upstream on the tensor dialect for every destination-style op
-CANONICALIZATION_PATTERNS.append(FunctionPattern(fold_cast_into_dps_op))

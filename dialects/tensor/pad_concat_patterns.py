@@ -1,5 +1,5 @@
-"""Canonicalization patterns of tensor.pad and tensor.concat, and the
-dialect-wide one folding casts into destination-style ops (upstream
+"""Canonicalization patterns of tensor.pad and tensor.concat, and the one
+folding casts into destination-style ops (upstream
 TensorOps.cpp: FoldStaticZeroPadding, FoldSourceTensorCast,
 FoldTargetTensorCast, FoldStaticPadding, InferConcatOperandTypes,
 InferConcatResultType, SingleInputConcatOp, FoldTensorCastProducerOp)."""
@@ -182,4 +182,42 @@ def fold_cast_into_dps_op(op, rw: PatternRewriter) -> bool:
             k += 1
     rw.insert(new)
     rw.replace_op(op, [n if n.type is r.type else cast_to(rw, n, r.type) for r, n in zip(op.results, new.results)])
+    return True
+
+
+def _add_padding(rw: PatternRewriter, a, b):
+    """makeComposedFoldedAffineApply(d0 + d1): an int when both are, else an
+    affine.apply that the affine canonicalizations then compose and simplify."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    from mlir_py.dialects.affine import ApplyOp
+
+    from mlir_py.ir import affine_parser
+    from mlir_py.ir.builtin_attributes import AffineMapAttr
+    amap = affine_parser.parse_affine_map("(d0, d1) -> (d0 + d1)")
+    return rw.create(ApplyOp, [as_index(rw, a), as_index(rw, b)], map=AffineMapAttr(amap)).results[0]
+
+
+def as_index(rw: PatternRewriter, x):
+    from mlir_py.dialects.tensor.shapes import as_value
+    return as_value(rw, x)
+
+
+def pad_of_pad(op, rw: PatternRewriter) -> bool:
+    """FoldConsecutiveConstantPadding: pad(pad(x)) with the same padding value
+    defined outside both is one pad by the sums."""
+    if op.nofold is not None:
+        return False
+    producer = op.source.owner
+    if not isinstance(producer, PadOp) or producer.nofold is not None:
+        return False
+    v, w = op.get_constant_padding_value(), producer.get_constant_padding_value()
+    if v is None or w is None or v is not w:
+        return False
+    high = [_add_padding(rw, a, b) for a, b in zip(op.mixed_high, producer.mixed_high)]
+    low = [_add_padding(rw, a, b) for a, b in zip(op.mixed_low, producer.mixed_low)]
+    (vl, sl), (vh, sh) = dispatch(low), dispatch(high)
+    new = rw.create(_new_pad(op, producer.source, op.result.type, sl.values, sh.values, vl, vh))
+    producer.region.clone_into(new.region, {})  # the producer may have other users
+    rw.replace_op(op, [new.results[0]])
     return True

@@ -284,12 +284,12 @@ class ReshapeOp(Op):
             return None
         if res.rank == 1:
             return self.source
+        from mlir_py.dialects.tensor.ops import DimOp, FromElementsOp
+        from mlir_py.dialects.tensor.pattern_utils import const_int
         shape = self.shape.owner
-        if type(shape).__name__ == "FromElementsOp" and shape.name == "tensor.from_elements":
-            from mlir_py.dialects.tensor.canonicalize import const_int
+        if isinstance(shape, FromElementsOp):
             for i, v in enumerate(shape.elements):
-                if isinstance(v.owner, Op) and v.owner.name == "tensor.dim" and v.owner.source is self.source \
-                        and const_int(v.owner.index) == i:
+                if isinstance(v.owner, DimOp) and v.owner.source is self.source and const_int(v.owner.index) == i:
                     continue
                 c = const_int(v)
                 if c is None or c != res.shape[i] or res.shape[i] == DYNAMIC:
