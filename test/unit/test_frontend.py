@@ -1,5 +1,5 @@
-"""mlir_py.frontend.GraphBuilder: the IR it builds, its errors, its weights, and (once the graph-level
-pipeline is in `--lower-to-llvm`) the compiled function against numpy."""
+"""mlir_py.frontend.GraphBuilder: the IR it builds, its errors, its weights, and the compiled function
+against numpy (through `--lower-to-llvm`)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,11 @@ import numpy as np
 import pytest
 from mlir_py.dialects import graph
 from mlir_py.frontend import INLINE_LIMIT, GraphBuilder, GraphTypeError, Tensor
-from mlir_py.passes.conversions.pipelines import LOWER_TO_LLVM
 
 import mlir_py as mp
 from mlir_py.ir.location import FileLineColLoc
 
 RNG = np.random.default_rng(2026)
-LOWERS_GRAPH = any(p.startswith("convert-graph-to-linalg") for p in LOWER_TO_LLVM)
-needs_graph_pipeline = pytest.mark.skipif(not LOWERS_GRAPH, reason="--lower-to-llvm does not lower graph yet")
 
 
 def _blob(module_text: str, handle: str, dtype, shape) -> np.ndarray:
@@ -166,7 +163,6 @@ def test_tensor_repr_and_properties():
     assert (x.shape, x.dtype, x.ndim) == ((2, 3), "i32", 2)
 
 
-@needs_graph_pipeline
 def test_mlp_compiles_and_matches_numpy():
     g, (w1, b1, w2) = _mlp()
     fn = g.compile(opt_level=2)
@@ -199,7 +195,6 @@ def test_tutorial_builds():
     _run_doc(with_pipeline=False)
 
 
-@needs_graph_pipeline
 def test_tutorial_runs():
     _run_doc(with_pipeline=True)
 
