@@ -114,7 +114,7 @@ def compile_program(arena: bool) -> ExecutionEngine:
     text = str(module)
     assert "tensor<" not in text and "linalg." not in text
     assert text.count("memref.dealloc") >= 1
-    return ExecutionEngine(module)
+    return ExecutionEngine(module, opt_level=1)  # -O3 would only cost compile time here
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["arena", "reuse"])
