@@ -83,7 +83,8 @@ def test_matmul_with_fill(rng, m, k, n):
     np.testing.assert_allclose(c, a @ b, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("options", ["rows=4 vectors=3", "rows=1 vectors=1 vector-width=4"])
+@pytest.mark.parametrize("options", ["rows=4 vectors=3", "rows=1 vectors=1 vector-width=4",
+                                     "k-block=4 m-block=4", "k-block=2 m-block=12"])
 def test_matmul_accumulates_without_fill(rng, options):
     m, k, n = 11, 9, 29
     a_t, b_t, c_t = _mt(m, k), _mt(k, n), _mt(m, n)
@@ -110,13 +111,14 @@ def test_f64(rng):
     np.testing.assert_allclose(c, a @ b, rtol=1e-12)
 
 
-@pytest.mark.parametrize("m,k,n", [(13, 7, 21), (64, 32, 48), (3, 4, 5)])
-def test_linear_bias_relu_fused(rng, m, k, n):
+@pytest.mark.parametrize("m,k,n,options", [(13, 7, 21, ""), (64, 32, 48, ""), (3, 4, 5, ""),
+                                           (40, 27, 37, "k-block=8 m-block=12"), (13, 9, 21, "k-block=4 m-block=7")])
+def test_linear_bias_relu_fused(rng, m, k, n, options):
     body = """    %0 = arith.addf %in, %in_0 : f32
     %1 = arith.maximumf %0, %cst : f32
     linalg.yield %1 : f32"""
-    eng, ir = _compile(linear(m, k, n, [ROW], [_mt(n)], body, 1))
-    assert "linalg." not in ir and "memref.alloc" not in ir  # one kernel, no intermediate buffer
+    eng, ir = _compile(linear(m, k, n, [ROW], [_mt(n)], body, 1), options)
+    assert "linalg." not in ir and "memref.alloc(" not in ir  # one kernel, no intermediate buffer
     x = rng.standard_normal((m, k), dtype=np.float32)
     w = rng.standard_normal((k, n), dtype=np.float32)
     bias = rng.standard_normal(n, dtype=np.float32)
@@ -172,7 +174,7 @@ def test_chain_of_two_epilogues_and_in_place(rng):
   }}
   return %alloc_1 : {c}
 }}""")
-    assert "linalg." not in ir and ir.count("memref.alloc") == 1
+    assert "linalg." not in ir and ir.count("memref.alloc(") == 1
     x = rng.standard_normal((m, k), dtype=np.float32)
     w = rng.standard_normal((k, n), dtype=np.float32)
     bias = rng.standard_normal(n, dtype=np.float32)
