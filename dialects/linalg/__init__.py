@@ -69,6 +69,7 @@ from mlir_py.dialects.linalg.attributes import (
     iterator_type,
 )
 from mlir_py.dialects.linalg.body_builder import BodyBuilder
+from mlir_py.dialects.linalg.canonicalize import DIALECT_PATTERNS
 from mlir_py.dialects.linalg.core_named_ops import OPS as _CORE_NAMED_OPS
 from mlir_py.dialects.linalg.core_named_ops import CopyOp, FillOp, MatmulOp
 from mlir_py.dialects.linalg.elementwise_ops import OPS as _ELEMENTWISE_OPS
@@ -90,8 +91,18 @@ from mlir_py.definition.dialect import Dialect
 
 OPS = [GenericOp, IndexOp, YieldOp] + _CORE_NAMED_OPS + _ELEMENTWISE_OPS + _LAYOUT_OPS + _REDUCE_MAP_OPS
 
-DIALECT = Dialect("linalg", ops=OPS, attributes=ATTRIBUTES,
+
+
+def _materialize_constant(value, type, loc=None):
+    # as upstream, linalg folds (linalg.index of a unit loop) become arith.constant ops
+    from mlir_py.dialects.arith import ARITH
+    hook = ARITH.materialize_constant
+    return hook(value, type, loc) if hook is not None else None
+
+
+DIALECT = Dialect("linalg", ops=OPS, attributes=ATTRIBUTES, materialize_constant=_materialize_constant,
                   description="Structured ops on tensors and memrefs: loop nests described by maps and a body.")
+DIALECT.canonicalization_patterns.extend(DIALECT_PATTERNS)
 LINALG = DIALECT
 from mlir_py.dialects.linalg.more_named_ops import *  # noqa: E402, F403, I001 (batch_matmul, matvec, dot, conv, pool)
 

@@ -113,8 +113,8 @@ class BodyBuilder:
         }
         if fn in ("sub", "div") and boolean:
             raise TypeError(f"unsupported operation: {fn} with bools")
-        if fn == "div_unsigned" and not integer:
-            raise TypeError("unsupported operation: unsigned div not on uint")
+        if fn in ("div_unsigned", "max_unsigned", "min_unsigned") and not integer:
+            raise TypeError(f"unsupported operation: {fn} needs integer operands")
         if fn == "powf" and not fl:
             raise TypeError("powf needs floating-point operands")
         return self.create(table[fn](x, y))

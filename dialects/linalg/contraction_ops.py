@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mlir_py.dialects.linalg.attributes import TypeFnC
 from mlir_py.dialects.linalg.named import NAMED_TRAITS, NamedStructuredOp, type_fn_name
-from mlir_py.dialects.linalg.opdsl_base import OpDSLNamedOp
+from mlir_py.dialects.linalg.opdsl_base import OpDSLNamedOp, fold_memref_casts
 
 from mlir_py.definition.opdef import opt_prop
 from mlir_py.definition.traits import Trait
@@ -111,6 +111,9 @@ class BatchMatmulOp(NamedStructuredOp):
     @classmethod
     def payload(cls, b, args, props):
         return _multiply_accumulate(b, args, type_fn_name(props.get("cast")))
+
+    def fold(self, operands):
+        return fold_memref_casts(self)
 
 
 class MatvecOp(OpDSLNamedOp):

@@ -65,6 +65,15 @@ class _WindowOp(OpDSLNamedOp):
         raise NotImplementedError
 
     @classmethod
+    def check_parsed(cls, inputs, outputs, props) -> str | None:
+        # upstream's custom parser checks the properties before it builds the body
+        for key in ("dilations", "strides"):
+            if key in props and not _is_i64_pair(props[key]):
+                return (f"custom op '{cls.name}' '{cls.name}' op attribute '{key}' failed to satisfy constraint: "
+                        f"{I64PairAttr.description}")
+        return None
+
+    @classmethod
     def default_maps(cls, types: Sequence[Any], props: dict) -> list[AffineMap]:
         (sh, sw), (dh, dw) = window_params(props)
         oh, ow, kh, kw = cls.spatial_dims

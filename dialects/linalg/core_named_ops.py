@@ -68,6 +68,11 @@ class FillOp(NamedStructuredOp):
                 return f"expected fill value type ('{vt}') to match output element type ('{et}')"
         return None
 
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.linalg.canonicalize import FILL_PATTERNS
+        return FILL_PATTERNS
+
     @property
     def value(self):
         return self.inputs[0]

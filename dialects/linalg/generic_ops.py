@@ -34,7 +34,7 @@ from mlir_py.definition.traits import (
     Terminator,
 )
 from mlir_py.ir.affine_expr import AffineMap
-from mlir_py.ir.builtin_attributes import AffineMapAttr, ArrayAttr, DictionaryAttr, StringAttr
+from mlir_py.ir.builtin_attributes import AffineMapAttr, ArrayAttr, DictionaryAttr, IntegerAttr, StringAttr
 from mlir_py.ir.builtin_types import TensorType, index
 from mlir_py.ir.operation import Block, Region, Value
 
@@ -315,6 +315,20 @@ class IndexOp(Op):
     @classmethod
     def infer_result_types(cls, operands: list, props: dict) -> list:
         return [index]
+
+    def fold(self, operands: list) -> Any:
+        """The index of a loop of static size 1 is always 0."""
+        parent = self.parent_op
+        if parent is None or not parent.has_trait(LinalgStructuredInterface):
+            return None
+        try:
+            ranges = parent.get_static_loop_ranges()
+        except (ValueError, IndexError, AttributeError):
+            return None
+        d = self.dim.value
+        if 0 <= d < len(ranges) and ranges[d] == 1:
+            return IntegerAttr(0, index)
+        return None
 
     def verify_(self) -> str | None:
         if self.dim.value < 0:

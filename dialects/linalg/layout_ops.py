@@ -26,7 +26,7 @@ from mlir_py.definition.opdef import Op, operand, prop, region, var_result
 from mlir_py.definition.traits import RecursiveMemoryEffects, SingleBlockImplicitTerminator
 from mlir_py.ir.affine_expr import AffineMap
 from mlir_py.ir.builtin_attributes import DenseArrayAttr
-from mlir_py.ir.builtin_types import i64
+from mlir_py.ir.builtin_types import TensorType, i64
 from mlir_py.ir.operation import Block, Region, Value
 
 if TYPE_CHECKING:
@@ -125,6 +125,18 @@ class TransposeOp(_CopyLikeOp):
             raise ValueError("permutation is not valid")
         return [inv, AffineMap.get_multi_dim_identity(rank)]
 
+    def fold(self, operands: list) -> Any:
+        """A transpose of a tensor by the identity permutation is its input."""
+        perm = list(self.permutation.values)
+        if isinstance(self.input.type, TensorType) and perm == list(range(len(perm))):
+            return [self.input]
+        return None
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.linalg.canonicalize import TRANSPOSE_PATTERNS
+        return TRANSPOSE_PATTERNS
+
     def verify_(self) -> str | None:
         perm = list(self.permutation.values)
         if sorted(perm) != list(range(len(perm))):
@@ -161,6 +173,17 @@ class BroadcastOp(_CopyLikeOp):
         rank = operand_rank(self.init.type)
         ident = AffineMap.get_multi_dim_identity(rank)
         return [ident.drop_results(list(self.dimensions.values)), ident]
+
+    def fold(self, operands: list) -> Any:
+        """A broadcast of a tensor adding no dimension is its input."""
+        if isinstance(self.input.type, TensorType) and not self.dimensions.values:
+            return [self.input]
+        return None
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.linalg.canonicalize import BROADCAST_PATTERNS
+        return BROADCAST_PATTERNS
 
     def verify_(self) -> str | None:
         dims = list(self.dimensions.values)

@@ -19,11 +19,25 @@ from mlir_py.dialects.linalg.syntax import print_common_parts, print_result_type
 
 from mlir_py.ir.affine_expr import AffineMap
 from mlir_py.ir.builtin_attributes import AffineMapAttr, ArrayAttr
+from mlir_py.ir.builtin_types import UnrankedMemRefType
 
 if TYPE_CHECKING:
     from mlir_py.text.printer import Printer
 
 MEMOIZED_MAPS = "linalg.memoized_indexing_maps"
+
+
+def fold_memref_casts(op) -> list | None:
+    """Upstream's memref::foldMemRefCast, the folder of linalg's named ops and softmax: operands produced
+    by a `memref.cast` of a ranked memref read the cast's source instead. Returns the op's own results
+    (an in-place fold) when something changed, else None."""
+    folded = False
+    for i, v in enumerate(op.operands):
+        src = getattr(v, "op", None)
+        if getattr(src, "name", None) == "memref.cast" and not isinstance(src.operands[0].type, UnrankedMemRefType):
+            op.set_operand(i, src.operands[0])
+            folded = True
+    return list(op.results) if folded else None
 
 
 class OpDSLNamedOp(NamedStructuredOp):
@@ -40,6 +54,9 @@ class OpDSLNamedOp(NamedStructuredOp):
         self.attributes[MEMOIZED_MAPS] = ArrayAttr(tuple(AffineMapAttr(m) for m in maps))
         return maps
 
+    def fold(self, operands):
+        return fold_memref_casts(self)
+
     def print(self, printer: Printer) -> None:
         # upstream prints properties and attributes as one sorted dictionary
         shown = {k: v for k, v in self.properties.items() if k not in self.elided_props}
@@ -49,4 +66,4 @@ class OpDSLNamedOp(NamedStructuredOp):
         print_result_types(printer, [r.type for r in self.results])
 
 
-__all__ = ["MEMOIZED_MAPS", "OpDSLNamedOp"]
+__all__ = ["MEMOIZED_MAPS", "OpDSLNamedOp", "fold_memref_casts"]

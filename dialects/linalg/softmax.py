@@ -23,6 +23,7 @@ from mlir_py.dialects import arith, math, tensor
 from mlir_py.dialects.linalg.core_named_ops import FillOp
 from mlir_py.dialects.linalg.generic_ops import GenericOp
 from mlir_py.dialects.linalg.interface import DestinationStyleOpInterface, StructuredOpMixin
+from mlir_py.dialects.linalg.opdsl_base import fold_memref_casts
 
 from mlir_py.builtin.constraints import AnyRankedTensor, I64Attr
 from mlir_py.definition.constraints import Predicate
@@ -100,6 +101,9 @@ class SoftmaxOp(Op):
         if not 0 <= d < (a.rank if a.has_rank else 0):
             return "incorrect dimension specified"
         return None
+
+    def fold(self, operands):
+        return fold_memref_casts(self)
 
     @classmethod
     def build(cls, input: Value, output: Value, dimension: int, *, location: Any = None) -> SoftmaxOp:

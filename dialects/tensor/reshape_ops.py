@@ -273,8 +273,9 @@ class ReshapeOp(Op):
         from mlir_py.ir.builtin_attributes import DenseElementsAttr
         src = operands[0]
         res = self.result.type
-        if isinstance(src, DenseElementsAttr) and isinstance(res, RankedTensorType) and DYNAMIC not in res.shape:
-            return DenseElementsAttr(src.array.reshape(res.shape), res)
+        if (isinstance(src, DenseElementsAttr) and src.is_splat and isinstance(res, RankedTensorType)
+                and DYNAMIC not in res.shape):
+            return DenseElementsAttr(src.splat_value(), res)
         producer = self.source.owner
         if isinstance(producer, ReshapeOp):
             self.set_operand(0, producer.source)

@@ -46,3 +46,23 @@ class StructuredModel(BufferizationModel):
         ctx.rw.insert(new)
         n = _num_inputs(op)
         return [operands[n + k] for k in range(len(op.results))]
+
+
+@register("linalg.softmax")
+class SoftmaxModel(BufferizationModel):
+    """Destination style without a payload: reads the input, overwrites the init."""
+
+    def reads(self, op, i):
+        return i == 0
+
+    def writes(self, op, i):
+        return i == 1
+
+    def aliases(self, op, i):
+        return [0] if i == 1 and op.results else []
+
+    def bufferize(self, op, ctx):
+        operands = [ctx.operand(op, 0), ctx.operand(op, 1)]
+        new = type(op).create(operands, [], dict(op.properties), dict(op.attributes), location=op.location)
+        ctx.rw.insert(new)
+        return [operands[1]] * len(op.results)

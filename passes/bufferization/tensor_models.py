@@ -218,3 +218,141 @@ class FromElementsModel(BufferizationModel):
                 rem //= d
             ctx.rw.create(memref.StoreOp, v, b, [consts[n] for n in reversed(idx)])
         return [b]
+
+
+def fill_with_map(ctx, buf, region=None, value=None) -> None:
+    """`linalg.map outs(buf)` whose body is `region`'s (block arguments = the indices, as
+    `linalg.index` ops; the `tensor.yield`ed value is yielded), or yields `value`."""
+    from mlir_py.dialects.linalg import IndexOp, MapOp
+
+    from mlir_py.ir.builtin_attributes import IntegerAttr
+    from mlir_py.ir.builtin_types import i64
+
+    def body(b, _init):
+        if region is None:
+            return value
+        src = region.first_block
+        mapper = {}
+        for d, arg in enumerate(src.args):
+            mapper[arg] = b.create(IndexOp(dim=IntegerAttr(d, i64)))
+        out = None
+        for o in src.ops:
+            if o.name == "tensor.yield":
+                out = mapper.get(o.operands[0], o.operands[0])
+                break
+            b.create(o.clone(mapper))
+        return out
+    ctx.rw.insert(MapOp.build([], buf, body))
+
+
+@register("tensor.splat")
+class SplatModel(BufferizationModel):
+    def bufferize(self, op, ctx):
+        b = ctx.alloc(op.results[0].type, sizes=list(op.operands[1:]))
+        fill_with_map(ctx, b, value=op.operands[0])
+        return [b]
+
+
+@register("tensor.generate")
+class GenerateModel(BufferizationModel):
+    def bufferize(self, op, ctx):
+        b = ctx.alloc(op.results[0].type, sizes=list(op.operands))
+        fill_with_map(ctx, b, region=op.regions[0])
+        return [b]
+
+
+@register("tensor.pad")
+class PadModel(BufferizationModel):
+    """A new buffer filled with the padding value, then the source copied into its interior."""
+
+    def bufferize(self, op, ctx):
+        from mlir_py.dialects import arith
+        t = op.results[0].type
+        src = ctx.buffer(op.operands[0])
+        low, high = op.mixed_low, op.mixed_high
+        sizes = []
+        for d, n in enumerate(t.shape):
+            if n >= 0:
+                continue
+            size = ctx.rw.create(memref.DimOp, src, ctx.const_index(d)).results[0]
+            for x in (low[d], high[d]):
+                v = ctx.const_index(x) if isinstance(x, int) else x
+                size = ctx.rw.create(arith.AddIOp, size, v).results[0]
+            sizes.append(size)
+        b = ctx.alloc(t, sizes=sizes)
+        fill_with_map(ctx, b, region=op.regions[0])
+        st = op.operands[0].type
+        src_sizes = [n if n >= 0 else ctx.rw.create(memref.DimOp, src, ctx.const_index(d)).results[0]
+                     for d, n in enumerate(st.shape)]
+        view = _subview_mixed(ctx, b, list(low), src_sizes, [1] * len(st.shape))
+        ctx.copy(src, view)
+        return [b]
+
+
+@register("tensor.concat")
+class ConcatModel(BufferizationModel):
+    """A new buffer; each input copied into its part along `dim`."""
+
+    def bufferize(self, op, ctx):
+        from mlir_py.dialects import arith
+        t = op.results[0].type
+        dim = op.properties["dim"].value
+        srcs = [ctx.buffer(v) for v in op.operands]
+        sizes = []
+        for d, n in enumerate(t.shape):
+            if n >= 0:
+                continue
+            if d != dim:
+                sizes.append(ctx.rw.create(memref.DimOp, srcs[0], ctx.const_index(d)).results[0])
+                continue
+            total = None
+            for s in srcs:
+                x = ctx.rw.create(memref.DimOp, s, ctx.const_index(d)).results[0]
+                total = x if total is None else ctx.rw.create(arith.AddIOp, total, x).results[0]
+            sizes.append(total)
+        b = ctx.alloc(t, sizes=sizes)
+        offset: object = 0
+        for s in srcs:
+            st = s.type
+            ssz = [n if n >= 0 else ctx.rw.create(memref.DimOp, s, ctx.const_index(d)).results[0]
+                   for d, n in enumerate(st.shape)]
+            offs = [0] * len(st.shape)
+            offs[dim] = offset
+            view = _subview_mixed(ctx, b, offs, ssz, [1] * len(st.shape))
+            ctx.copy(s, view)
+            if isinstance(offset, int) and isinstance(ssz[dim], int):
+                offset = offset + ssz[dim]
+            else:
+                a = ctx.const_index(offset) if isinstance(offset, int) else offset
+                c = ctx.const_index(ssz[dim]) if isinstance(ssz[dim], int) else ssz[dim]
+                offset = ctx.rw.create(arith.AddIOp, a, c).results[0]
+        return [b]
+
+
+@register("tensor.reshape")
+class ReshapeModel(BufferizationModel):
+    """A view with the new shape (copied first when the source is not contiguous)."""
+
+    def reads(self, op, i):
+        return i == 1
+
+    def aliases(self, op, i):
+        return [0] if i == 0 else []
+
+    def bufferize(self, op, ctx):
+        src = ctx.operand(op, 0)
+        if not is_identity_layout(src.type):
+            nb = ctx.alloc(src.type, like=src)
+            ctx.copy(src, nb)
+            src = nb
+        shape = ctx.buffer(op.operands[1])
+        t = op.results[0].type
+        rt = MemRefType(t.shape, t.element_type)
+        return [ctx.rw.create(memref.ReshapeOp, src, shape, result_types=[rt]).results[0]]
+
+
+def _subview_mixed(ctx, src, offsets, sizes, strides):
+    def static(xs):
+        return [x if isinstance(x, int) else DYNAMIC for x in xs]
+    rt = infer_subview_type(src.type, static(offsets), static(sizes), static(strides))
+    return ctx.rw.create(SubViewOp.build_mixed(src, offsets, sizes, strides, result_type=rt)).results[0]

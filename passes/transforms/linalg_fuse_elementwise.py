@@ -39,7 +39,7 @@ its constant folding of transposes of dense constants.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from mlir_py.dialects import arith
 from mlir_py.dialects.affine import ApplyOp
@@ -553,7 +553,8 @@ class DeduplicateAndRemoveDeadOperandsAndResults(RewritePattern):
             with rw.insertion_guard():
                 rw.set_insertion_point(old_yield)
                 rw.replace_op(old_yield, rw.create(YieldOp, vals))
-        rw.merge_blocks(block, nblock, repl)
+        # dropped arguments (None) have no uses left
+        rw.merge_blocks(block, nblock, cast("list[Value]", repl))
         results: list[Value | None] = [None] * len(op.results)
         for i in range(len(op.results)):
             if i in out_pos:
@@ -610,31 +611,41 @@ def _elementwise_named(op: Operation | None) -> bool:
     return s.has_pure_tensor_semantics() and s.get_num_parallel_loops() == s.get_num_loops()
 
 
-def _fusable_structured(op: Operation | None) -> bool:
-    return isinstance(op, GenericOp) or _elementwise_named(op)
+def _named_reduce(op: Operation | None) -> bool:
+    """linalg.reduce on tensors: a consumer an elementwise producer fuses into once it is a generic.
+    Contractions (matmul, conv) stay named: their kernels need them recognizable, and fusing a producer
+    into them would recompute it once per reduction step."""
+    if op is None or op.name != "linalg.reduce":
+        return False
+    s: Any = op
+    return s.has_pure_tensor_semantics()
 
 
 def _would_fuse(op: Operation) -> bool:
-    """Whether a named elementwise op has a neighbour it would fuse with as a generic: a single-use
-    all-parallel structured producer of one of its inputs, or a structured consumer as its only user."""
+    """Whether a named op has a neighbour it would fuse with as a generic: a single-use all-parallel
+    structured producer of one of its inputs, or (an elementwise op) a consumer that is its only user."""
     s: Any = op
     for o in s.get_dps_input_operands():
         d = getattr(o.value, "op", None)
-        if _fusable_structured(d) and default_control(o):
-            return True
-    if len(op.results) == 1:
+        if (isinstance(d, GenericOp) or _elementwise_named(d)) and default_control(o):
+            producer: Any = d
+            if producer.get_num_parallel_loops() == producer.get_num_loops():
+                return True
+    if _elementwise_named(op) and len(op.results) == 1:
         uses = list(op.results[0].uses)
-        if len(uses) == 1 and (isinstance(uses[0].owner, GenericOp) or _elementwise_named(uses[0].owner)):
+        if len(uses) == 1:
             user: Any = uses[0].owner
-            return uses[0] in user.get_dps_input_operands()
+            if isinstance(user, GenericOp) or _elementwise_named(user) or _named_reduce(user):
+                return uses[0] in user.get_dps_input_operands()
     return False
 
 
 class GeneralizeFusableNamedOp(RewritePattern):
-    """A named elementwise op next to something it fuses with becomes its linalg.generic."""
+    """A named elementwise op (or linalg.reduce) next to something it fuses with becomes its
+    linalg.generic."""
 
     def match_and_rewrite(self, op: Operation, rw: PatternRewriter) -> bool:
-        if not _elementwise_named(op) or not _would_fuse(op):
+        if not (_elementwise_named(op) or _named_reduce(op)) or not _would_fuse(op):
             return False
         s: Any = op
         new: Any = rw.create(GenericOp.build(s.get_dps_inputs(), s.get_dps_inits(), s.get_indexing_maps(),

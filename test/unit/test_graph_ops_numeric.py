@@ -26,7 +26,7 @@ def engines():
     def get(family: str):
         if family not in built:
             text = "\n".join(c.text() for c in FAMILIES[family])
-            built[family] = ExecutionEngine(text, opt_level=1)
+            built[family] = ExecutionEngine(text, opt_level=0)
         return built[family]
     return get
 

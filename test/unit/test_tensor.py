@@ -212,3 +212,13 @@ def test_constant_folds_match_numpy(rows, cols, data):
     PassManager().add("canonicalize").run(module)
     got = [v.owner.properties["value"].value for v in block.last_op.operands]
     assert got == [int(values.reshape(cols, rows)[i, j]), int(values.reshape(-1)[k])]
+
+
+def test_unclosed_index_list_is_reported_as_upstream():
+    import pytest
+
+    from mlir_py.text.parser import ParseError
+    text = ("func.func @f(%t: tensor<3x4xf32>) {\n"
+            "  %0 = tensor.extract_slice %t[0, 0] [1, 1] [1 : tensor<3x4xf32> to tensor<1x1xf32>\n  return\n}\n")
+    with pytest.raises(ParseError, match=r"expected '\]' in dynamic index list"):
+        mp.parse(CTX, text)
