@@ -14,10 +14,13 @@ become linalg on tensors (`convert-graph-to-linalg`), `canonicalize` folds
 and uniques their constants, `linalg-fuse-elementwise-ops` merges chains of
 elementwise generics (bias + relu after a matmul), `one-shot-bufferize`
 turns tensors into buffers (identity layouts at function boundaries, so a
-graph-level function takes and returns plain memrefs), `buffer-planning`
-frees and reuses them, `linalg-codegen-matmul` and
-`linalg-vectorize-innermost` make vectorized kernels of matmul-like,
-elementwise and row-reduction ops (docs/cpu-codegen.md), and
+graph-level function takes and returns plain memrefs),
+`linalg-codegen-matmul` and `linalg-vectorize-innermost` make vectorized
+kernels of matmul-like, elementwise and row-reduction ops, fusing
+elementwise consumers into the matmul kernels (docs/cpu-codegen.md; before
+planning, so the buffers fusion removes are never planned and the ones it
+reads are still plain allocations), `buffer-planning` frees and reuses the
+buffers that remain, and
 `convert-linalg-to-loops` writes the loop nests of the rest (scf.for; the
 affine form measured no faster after LLVM -O3). The
 conversions leave input without their ops unchanged, so linalg- or
@@ -42,8 +45,8 @@ LOWER_TO_LLVM: list[str] = [
     "canonicalize",
     "linalg-fuse-elementwise-ops",
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
+    "linalg-codegen-matmul", "linalg-vectorize-innermost",  # perf: CPU kernels (fusion) before planning
     "buffer-planning",
-    "linalg-codegen-matmul", "linalg-vectorize-innermost",  # perf: CPU kernels from linalg on memrefs
     "convert-linalg-to-loops",
     # loop level
     "canonicalize",
