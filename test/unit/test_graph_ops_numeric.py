@@ -12,11 +12,6 @@ from graph_cases import FAMILIES, Case
 
 pytest.importorskip("llvmlite")
 
-from mlir_py.pass_manager import lookup  # noqa: E402
-
-if lookup("one-shot-bufferize") is None:  # until the bufferization branch is merged
-    pytest.skip("--lower-to-llvm does not bufferize yet", allow_module_level=True)
-
 
 @pytest.fixture(scope="module")
 def engines():
