@@ -124,7 +124,8 @@ def analyze_lifetimes(block: Block, owned_values: list[Value]) -> tuple[list[Buf
                     b.escapes = True
                 # a region terminator (scf.yield) passes the buffer on to its parent's results
                 owner = u.owner
-                results = list(owner.results)
+                # a call returns buffers its caller owns (see 1.), never its arguments
+                results = list(owner.results) if owner.name != "func.call" else []
                 if not results and owner.parent_op is not None and owner is owner.parent.terminator:
                     results = list(owner.parent_op.results)
                 for r in results:
