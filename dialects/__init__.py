@@ -7,7 +7,8 @@ import importlib
 from mlir_py.builtin import DIALECT as BUILTIN
 
 #: the shipped dialects, by module name; each module exports `DIALECT`
-DIALECT_MODULES = ["func", "arith", "math", "cf", "memref", "scf", "llvm", "ub", "affine", "vector", "tensor", "linalg", "bufferization"]
+DIALECT_MODULES = ["func", "arith", "math", "cf", "memref", "scf", "llvm", "ub", "affine", "vector", "tensor", "linalg",
+                   "bufferization"]
 
 
 def all_dialects() -> list:
