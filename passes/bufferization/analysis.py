@@ -81,11 +81,13 @@ class OneShotAnalysis:
         #: ops with tensors and no model: analysed as reading and writing every tensor operand,
         #: which may alias any tensor result (upstream's defaults), and left on tensors
         self.unknown: list[Operation] = []
+        self.ops_post_order: list[Operation] = []
         for root in roots:
             for op in root.walk(post_order=False):
                 self.pos[op] = len(self.pos)
             for op in root.walk():
                 if op is not root and _has_tensor_semantics(op):
+                    self.ops_post_order.append(op)
                     if self.is_bufferizable(op):
                         self.ops.append(op)
                     else:
@@ -168,9 +170,17 @@ class OneShotAnalysis:
     def run(self) -> None:
         from . import model as model_module
         model_module.CURRENT[0] = self
-        for op in sorted(self.ops + self.unknown, key=lambda o: -self.pos[o]):
+        # operands that must be in place are merged first, as upstream (their aliasing holds
+        # whatever the other decisions are, so every decision must see it)
+        for op in self.ops:
+            m = self.model(op)
             for i, v in enumerate(op.operands):
-                if is_tensor(v):
+                if is_tensor(v) and m.must_be_inplace(op, i):
+                    self.decide(op, i)
+        # bottom-up: the reverse of a post-order walk (a loop is decided before its body), as upstream
+        for op in reversed(self.ops_post_order):
+            for i, v in enumerate(op.operands):
+                if is_tensor(v) and (op, i) not in self.inplace:
                     self.decide(op, i)
 
     def decide(self, op: Operation, i: int) -> None:
@@ -220,7 +230,12 @@ class OneShotAnalysis:
         writes = self._inplace_writes(values, cand)
         if not writes:
             return False
-        reads = [(u.owner, u.index) for val in values for u in val.uses if self.reads(u.owner, u.index)]
+        # a read of the set, or (as upstream's getAliasingReads) a use that only makes an alias
+        # whose contents are read later: an out-of-place extract_slice copies at that point
+        reads = [(u.owner, u.index) for val in values for u in val.uses
+                 if self.reads(u.owner, u.index) or (
+                     not self.writes(u.owner, u.index)
+                     and any(self.is_value_read(x) for x in self.alias_values(u.owner, u.index)))]
         for r in reads:
             defs = None
             for w in writes:
@@ -244,7 +259,13 @@ class OneShotAnalysis:
                 op = x.op
                 srcs = self.model(op).result_sources(op, x.index)
                 if srcs is not None:
-                    work += srcs
+                    # a region op's result is itself the definition when a write inside the op
+                    # made it (upstream's resultBufferizesToMemoryWrite), else look through
+                    sub = [d for src in srcs for d in self.definitions(src, cand)]
+                    if any(isinstance(d, tuple) and op.is_ancestor(d[0]) and d[0] is not op for d in sub):
+                        out.append(x)
+                    else:
+                        out += sub
                     continue
                 ins = [i for i, o in enumerate(op.operands) if is_tensor(o) and x.index in self.aliases(op, i)
                        and ((op, i) == cand or self.inplace.get((op, i), False))]
@@ -296,19 +317,25 @@ class OneShotAnalysis:
             if r[1] == w[1]:
                 return False
             return not self.model(rop).elementwise(rop, r[1], w[1])
-        if w in defs or _exclusive(rop, wop):
+        if _exclusive(rop, wop):
+            return False
+        # per definition, as upstream: the write itself defines (part of) what is read
+        defs = [d for d in defs if d != w]
+        if not defs:
             return False
         # a loop holding both, but not the definition: every order conflicts
         loop = wop.parent_op
         while loop is not None:
             if loop.name in LOOP_OPS and loop.is_ancestor(rop) and rop is not loop:
-                if not any(self._inside(d, loop) for d in defs):
+                if not all(self._inside(d, loop) for d in defs):
                     return True
             loop = loop.parent_op
         if not self.happens_before(wop, rop):
             return False
         for d in defs:
             dop = self._def_op(d)
+            if dop is not None and not isinstance(d, tuple) and dop.is_ancestor(wop):
+                continue  # the write is part of making the definition (inside its region op)
             if dop is None or not self.happens_before(wop, dop):
                 return True
         return False

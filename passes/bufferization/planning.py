@@ -122,7 +122,13 @@ def analyze_lifetimes(block: Block, owned_values: list[Value]) -> tuple[list[Buf
                 b.end = max(b.end, pos[id(top)])
                 if top is block.terminator and (u.owner is top or u.owner.name == "func.return"):
                     b.escapes = True
-                for r in u.owner.results:
+                # a region terminator (scf.yield) passes the buffer on to its parent's results
+                owner = u.owner
+                # a call returns buffers its caller owns (see 1.), never its arguments
+                results = list(owner.results) if owner.name != "func.call" else []
+                if not results and owner.parent_op is not None and owner is owner.parent.terminator:
+                    results = list(owner.parent_op.results)
+                for r in results:
                     if _is_memref(r) and id(r) not in seen:
                         seen.add(id(r))
                         b.aliases.append(r)

@@ -75,8 +75,10 @@ class YieldModel(BufferizationModel):
         return []
 
     def extra_aliases(self, op, i):
+        # an scf.if result is one of the yielded buffers; a loop's yield aliases nothing (the
+        # iter_arg ties init, region argument and result together; the yield must be equivalent)
         p = op.parent_op
-        return [p.results[i]] if p is not None and p.name in ("scf.for", "scf.if") else []
+        return [p.results[i]] if p is not None and p.name == "scf.if" else []
 
     def must_be_inplace(self, op, i):
         return True

@@ -1,6 +1,8 @@
 """Property: bufferization preserves tensor semantics. Random programs on tensors (elementwise
 generics whose init is any live tensor - arguments, values read later, values read by the same
-op -, tensor.insert, extract_slice / insert_slice, fill of tensor.empty) go through
+op -, tensor.insert, extract_slice / insert_slice, fill of tensor.empty, scf.for accumulating into
+an iter_arg while reading an outer tensor, scf.if yielding an updated or another tensor, calls of
+a function that writes its argument in place) go through
 one-shot-bufferize + buffer-planning (in-place decisions, copies, arena offsets), are JIT-run,
 and must return what a pure numpy interpretation of the tensor program returns."""
 
@@ -40,7 +42,7 @@ class Program:
         return f"%v{self.n}"
 
     def _step(self, rng) -> None:
-        kind = rng.choice(["generic", "generic", "insert", "slice", "fill"])
+        kind = rng.choice(["generic", "generic", "insert", "slice", "fill", "loop", "if", "call"])
         size = 8 if rng.random() < 0.7 else 4
         t = f"tensor<{size}xf32>"
         pool = self.vals[size]
@@ -78,6 +80,40 @@ class Program:
                                   f"tensor<4xf32> into tensor<8xf32>")
                 self.steps.append(("insert_slice", r, small, big, off))
                 size = 8
+        elif kind == "call":
+            # the callee doubles its argument in place and returns it
+            a = pool[int(rng.integers(len(pool)))]
+            self.lines.append(f"  {r} = func.call @twice{size}({a}) : ({t}) -> {t}")
+            self.steps.append(("call", r, a))
+        elif kind == "loop":
+            # three iterations: acc = acc + x * c, where x is read from outside the loop
+            init = pool[int(rng.integers(len(pool)))]
+            x = pool[int(rng.integers(len(pool)))]
+            c = float(np.round(rng.uniform(0.5, 2.0), 2))
+            n = self.n
+            self.lines.append(
+                f"  %lb{n} = arith.constant 0 : index\n  %ub{n} = arith.constant 3 : index\n"
+                f"  %st{n} = arith.constant 1 : index\n  %k{n} = arith.constant {c:e} : f32\n"
+                f"  {r} = scf.for %i{n} = %lb{n} to %ub{n} step %st{n} iter_args(%acc{n} = {init}) -> ({t}) {{\n"
+                f"    %g{n} = linalg.generic {{indexing_maps = [{ID}, {ID}], iterator_types = [\"parallel\"]}} "
+                f"ins({x} : {t}) outs(%acc{n} : {t}) {{\n    ^bb0(%x: f32, %o: f32):\n"
+                f"      %y = arith.mulf %x, %k{n} : f32\n      %z = arith.addf %y, %o : f32\n"
+                f"      linalg.yield %z : f32\n    }} -> {t}\n    scf.yield %g{n} : {t}\n  }}")
+            self.steps.append(("loop", r, init, x, c))
+        elif kind == "if":
+            a = pool[int(rng.integers(len(pool)))]
+            b = pool[int(rng.integers(len(pool)))]
+            cond = bool(rng.random() < 0.5)
+            i = int(rng.integers(size))
+            c = float(np.round(rng.uniform(-3, 3), 2))
+            n = self.n
+            self.lines.append(
+                f"  %cond{n} = arith.constant {str(cond).lower()}\n  %s{n} = arith.constant {c:e} : f32\n"
+                f"  %i{n} = arith.constant {i} : index\n"
+                f"  {r} = scf.if %cond{n} -> ({t}) {{\n"
+                f"    %w{n} = tensor.insert %s{n} into {a}[%i{n}] : {t}\n    scf.yield %w{n} : {t}\n"
+                f"  }} else {{\n    scf.yield {b} : {t}\n  }}")
+            self.steps.append(("if", r, a, b, cond, i, c))
         else:
             c = float(np.round(rng.uniform(-1, 1), 2))
             self.lines.append(f"  %e{self.n} = tensor.empty() : {t}\n  %c{self.n} = arith.constant {c:e} : f32\n"
@@ -113,17 +149,45 @@ class Program:
                 _, r, small, big, off = s
                 env[r] = env[big].copy()
                 env[r][off:off + 4] = env[small]
+            elif s[0] == "call":
+                env[s[1]] = env[s[2]] * f32(2)
+            elif s[0] == "loop":
+                _, r, init, x, c = s
+                acc = env[init].copy()
+                for _ in range(3):
+                    acc = env[x] * f32(c) + acc
+                env[r] = acc
+            elif s[0] == "if":
+                _, r, a, b, cond, i, c = s
+                if cond:
+                    env[r] = env[a].copy()
+                    env[r][i] = c
+                else:
+                    env[r] = env[b].copy()
             else:
                 _, r, size, c = s
                 env[r] = np.full(size, c, dtype=f32)
         return [env[v] for v in self.results]
 
 
+HELPERS = "".join(f"""
+func.func private @twice{n}(%a: tensor<{n}xf32>) -> tensor<{n}xf32> {{
+  %r = linalg.generic {{indexing_maps = [{ID}, {ID}], iterator_types = ["parallel"]}}
+      ins(%a : tensor<{n}xf32>) outs(%a : tensor<{n}xf32>) {{
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  }} -> tensor<{n}xf32>
+  return %r : tensor<{n}xf32>
+}}
+""" for n in (4, 8))
+
+
 @pytest.fixture(scope="module")
 def programs():
     rng = np.random.default_rng(8)
     progs = [Program(rng, f"f{i}") for i in range(N_FUNCS)]
-    module = mp.parse(CTX, "\n".join(p.text() for p in progs))
+    module = mp.parse(CTX, HELPERS + "\n".join(p.text() for p in progs))
     pm = PassManager()
     pm.add("one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}")
     pm.add("buffer-planning")
