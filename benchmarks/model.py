@@ -287,7 +287,7 @@ def _cnn(rng, batch: int):
 
     def ref(xv):
         win = np.lib.stride_tricks.sliding_window_view(xv, (3, 3), axis=(2, 3))  # n, 1, 26, 26, 3, 3
-        conv = np.einsum("nchwij,fcij->nfhw", win, cw) + cb[None, :, None, None]
+        conv = np.tensordot(win, cw, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2) + cb[None, :, None, None]
         r = np.maximum(conv, 0)
         p = r.reshape(batch, 8, 13, 2, 13, 2).max(axis=(3, 5))
         return np_softmax(p.reshape(batch, -1) @ fw + fb)

@@ -3,7 +3,8 @@
 One `JitModule` per compiled module: target/llvmir/codegen.py parses,
 verifies and optimizes the IR at -O0..-O3 for the host CPU (name and
 features, so AVX-512 where the machine has it); MCJIT then compiles it and
-resolves `malloc`, `free` and libm's functions from the process. The
+resolves `malloc`, `free` and libm's functions from the process (`malloc`
+and `aligned_alloc` of 4 MiB and more through hugepages.py). The
 machine code lives as long as the JitModule.
 """
 
@@ -14,6 +15,7 @@ import functools
 
 import llvmlite.binding as llvm
 from mlir_py.execution.errors import CompilationError
+from mlir_py.execution.hugepages import install as install_huge_page_allocator
 from mlir_py.target.llvmir.codegen import CodegenError, TargetOptions, optimize_module
 
 __all__ = ["JitModule"]
@@ -40,6 +42,7 @@ class JitModule:
         if opt_level not in (0, 1, 2, 3):
             raise ValueError(f"opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
         _load_libm()
+        install_huge_page_allocator()
         try:
             module, tm = optimize_module(llvm_ir, opt_level, _JIT_TARGET, name="jit")
         except CodegenError as e:

@@ -129,8 +129,8 @@ class DivOp(_BinaryOp):
 
 
 class MaxOp(_BinaryOp):
-    """Elementwise maximum with numpy broadcasting; a NaN operand gives NaN (np.maximum). f32, f16, i32
-    (signed), i64 (signed).
+    """Elementwise maximum with numpy broadcasting: IEEE maximum for floats (a NaN operand gives NaN, and
+    -0.0 < +0.0, so unlike np.maximum the operand order never matters). f32, f16, i32 (signed), i64 (signed).
 
     ```mlir
     %2 = graph.max %0, %1 : (tensor<3x4xf32>, tensor<f32>) -> tensor<3x4xf32>
@@ -142,8 +142,8 @@ class MaxOp(_BinaryOp):
 
 
 class MinOp(_BinaryOp):
-    """Elementwise minimum with numpy broadcasting; a NaN operand gives NaN (np.minimum). f32, f16, i32
-    (signed), i64 (signed).
+    """Elementwise minimum with numpy broadcasting: IEEE minimum for floats (a NaN operand gives NaN, and
+    -0.0 < +0.0). f32, f16, i32 (signed), i64 (signed).
 
     ```mlir
     %2 = graph.min %0, %1 : (tensor<3x4xi32>, tensor<4xi32>) -> tensor<3x4xi32>

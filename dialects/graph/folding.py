@@ -53,9 +53,28 @@ def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     return np.where((a < 0) != (b < 0), -q, q)
 
 
+def maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IEEE 754-2019 maximum (arith.maximumf): NaN wins and -0.0 < +0.0, so the order of operands does not
+    matter (np.maximum returns its first operand for 0.0 vs -0.0)."""
+    r = np.maximum(a, b)
+    if r.dtype.kind == "f":
+        zeros = (a == 0) & (b == 0)
+        r = np.where(zeros, np.where(np.signbit(a) & np.signbit(b), -0.0, 0.0).astype(r.dtype), r)
+    return r
+
+
+def minimum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IEEE 754-2019 minimum (arith.minimumf): NaN wins and -0.0 < +0.0."""
+    r = np.minimum(a, b)
+    if r.dtype.kind == "f":
+        zeros = (a == 0) & (b == 0)
+        r = np.where(zeros, np.where(np.signbit(a) | np.signbit(b), -0.0, 0.0).astype(r.dtype), r)
+    return r
+
+
 _BINARY: dict[str, Callable[[np.ndarray, np.ndarray], Any]] = {
     "graph.add": np.add, "graph.sub": np.subtract, "graph.mul": np.multiply,
-    "graph.max": np.maximum, "graph.min": np.minimum, "graph.pow": np.power,
+    "graph.max": maximum, "graph.min": minimum, "graph.pow": np.power,
 }
 
 
@@ -110,7 +129,7 @@ def _unary_fn(op: Any) -> Callable[[np.ndarray], np.ndarray] | None:
     if n == "graph.neg":
         return np.negative
     if n == "graph.relu":
-        return lambda x: np.maximum(x, np.zeros((), x.dtype))
+        return lambda x: maximum(x, np.zeros(x.shape, x.dtype))
     if n == "graph.abs":
         return np.abs
     if n == "graph.sigmoid":
@@ -132,8 +151,11 @@ def _unary_fn(op: Any) -> Callable[[np.ndarray], np.ndarray] | None:
         return lambda x: _gelu(x, approx.value if approx is not None else "none")
     if n == "graph.clip":
         lo, hi = op.properties.get("min"), op.properties.get("max")
-        return lambda x: np.minimum(np.maximum(x, x.dtype.type(lo.value if lo is not None else -math.inf)),
-                                    x.dtype.type(hi.value if hi is not None else math.inf))
+        def clip(x: np.ndarray) -> np.ndarray:
+            low = np.full(x.shape, lo.value if lo is not None else -math.inf, x.dtype)
+            high = np.full(x.shape, hi.value if hi is not None else math.inf, x.dtype)
+            return minimum(maximum(x, low), high)
+        return clip
     return None
 
 

@@ -55,7 +55,7 @@ class ReduceMeanOp(_ReduceOp):
 
 
 class ReduceMaxOp(_ReduceOp):
-    """Maximum over `axes` (NaN wins, as np.max), keeping them as size 1 when `keepdims`. f32, f16, i32, i64
+    """Maximum over `axes` (NaN wins, -0.0 < +0.0), keeping them as size 1 when `keepdims`. f32, f16, i32, i64
     (signed).
 
     ```mlir
@@ -67,7 +67,7 @@ class ReduceMaxOp(_ReduceOp):
 
 
 class ReduceMinOp(_ReduceOp):
-    """Minimum over `axes` (NaN wins, as np.min), keeping them as size 1 when `keepdims`. f32, f16, i32, i64
+    """Minimum over `axes` (NaN wins, -0.0 < +0.0), keeping them as size 1 when `keepdims`. f32, f16, i32, i64
     (signed).
 
     ```mlir

@@ -139,6 +139,8 @@ class TransposeOp(_CopyLikeOp):
 
     def verify_(self) -> str | None:
         perm = list(self.permutation.values)
+        if not _ranked(self.input, self.init):
+            return None  # the operand constraints report it
         if sorted(perm) != list(range(len(perm))):
             return "permutation is not valid"
         it, ot = self.input.type, self.init.type
@@ -187,6 +189,8 @@ class BroadcastOp(_CopyLikeOp):
 
     def verify_(self) -> str | None:
         dims = list(self.dimensions.values)
+        if not _ranked(self.input, self.init):
+            return None  # the operand constraints report it
         it, ot = self.input.type, self.init.type
         in_rank, init_rank = operand_rank(it), operand_rank(ot)
         if in_rank + len(dims) != init_rank:
@@ -201,6 +205,11 @@ class BroadcastOp(_CopyLikeOp):
                 return (f"input dim {i} should match init dim {d}. input: {_dim(it.shape[i])}, "
                         f"init: {_dim(ot.shape[d])}")
         return None
+
+
+def _ranked(*values: Value) -> bool:
+    from mlir_py.ir.builtin_types import MemRefType, RankedTensorType
+    return all(isinstance(v.type, (RankedTensorType, MemRefType)) for v in values)
 
 
 def _dim(d: int) -> str:

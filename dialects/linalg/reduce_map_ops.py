@@ -30,7 +30,7 @@ from mlir_py.definition.opdef import Op, operand, prop, region, var_operand, var
 from mlir_py.definition.traits import RecursiveMemoryEffects, SingleBlockImplicitTerminator
 from mlir_py.ir.affine_expr import AffineMap
 from mlir_py.ir.builtin_attributes import DenseArrayAttr
-from mlir_py.ir.builtin_types import DYNAMIC, i64
+from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, RankedTensorType, i64
 from mlir_py.ir.operation import Block, Operation, Region, Value
 
 if TYPE_CHECKING:
@@ -159,6 +159,10 @@ def _in_init_names(region: Region, num_inputs: int) -> dict:
     return {} if b is None else {a: ("in" if i < num_inputs else "init") for i, a in enumerate(b.args)}
 
 
+def _all_ranked(values: Sequence[Value]) -> bool:
+    return all(isinstance(v.type, (RankedTensorType, MemRefType)) for v in values)
+
+
 def _shape(t: Any) -> str:
     return ", ".join("-9223372036854775808" if d == DYNAMIC else str(d) for d in t.shape)
 
@@ -264,6 +268,8 @@ class ReduceOp(Op, StructuredOpMixin):
 
     def verify_(self) -> str | None:
         ins, inits = self.inputs, self.inits
+        if not _all_ranked(self.operands):
+            return None  # the operand constraints report it
         if len(self.operands) % 2:
             return "expects the same number of inputs and inits"
         for i in range(1, len(ins)):
@@ -384,6 +390,8 @@ class MapOp(Op, StructuredOpMixin):
             print_long_region(printer, self.mapper)
 
     def verify_(self) -> str | None:
+        if not _all_ranked(self.operands):
+            return None  # the operand constraints report it
         block = self.mapper.first_block
         args = list(block.args) if block is not None else []
         ins = self.inputs

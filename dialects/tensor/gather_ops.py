@@ -9,8 +9,8 @@ from mlir_py.dialects.tensor.common import I64Array, RankedTensor
 from mlir_py.definition.constraints import BaseAttr, Predicate
 from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result
 from mlir_py.definition.traits import AllTypesMatch, OpAsmOpInterface, Pure
-from mlir_py.ir.builtin_attributes import UnitAttr
-from mlir_py.ir.builtin_types import IndexType, IntegerType, RankedTensorType
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, UnitAttr
+from mlir_py.ir.builtin_types import DYNAMIC, IndexType, IntegerType, RankedTensorType
 
 
 def _is_int_or_index_tensor(t) -> bool:
@@ -79,6 +79,12 @@ class GatherOp(Op):
 
     def get_asm_result_name(self) -> str:
         return "gather"
+
+    def fold(self, operands):
+        src, res = operands[0], self.result.type
+        if isinstance(src, DenseElementsAttr) and src.is_splat and DYNAMIC not in res.shape:
+            return DenseElementsAttr(src.splat_value(), res)
+        return None
 
     def verify_(self):
         src, idx = self.source.type, self.indices.type

@@ -273,8 +273,9 @@ class ReshapeOp(Op):
         from mlir_py.ir.builtin_attributes import DenseElementsAttr
         src = operands[0]
         res = self.result.type
-        if isinstance(src, DenseElementsAttr) and isinstance(res, RankedTensorType) and DYNAMIC not in res.shape:
-            return DenseElementsAttr(src.array.reshape(res.shape), res)
+        if (isinstance(src, DenseElementsAttr) and src.is_splat and isinstance(res, RankedTensorType)
+                and DYNAMIC not in res.shape):
+            return DenseElementsAttr(src.splat_value(), res)
         producer = self.source.owner
         if isinstance(producer, ReshapeOp):
             self.set_operand(0, producer.source)
@@ -283,12 +284,12 @@ class ReshapeOp(Op):
             return None
         if res.rank == 1:
             return self.source
+        from mlir_py.dialects.tensor.ops import DimOp, FromElementsOp
+        from mlir_py.dialects.tensor.pattern_utils import const_int
         shape = self.shape.owner
-        if type(shape).__name__ == "FromElementsOp" and shape.name == "tensor.from_elements":
-            from mlir_py.dialects.tensor.canonicalize import const_int
+        if isinstance(shape, FromElementsOp):
             for i, v in enumerate(shape.elements):
-                if isinstance(v.owner, Op) and v.owner.name == "tensor.dim" and v.owner.source is self.source \
-                        and const_int(v.owner.index) == i:
+                if isinstance(v.owner, DimOp) and v.owner.source is self.source and const_int(v.owner.index) == i:
                     continue
                 c = const_int(v)
                 if c is None or c != res.shape[i] or res.shape[i] == DYNAMIC:

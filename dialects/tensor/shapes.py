@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlir_py.dialects.tensor.gather_ops import GatherOp
+from mlir_py.dialects.tensor.gather_ops import GatherOp, ScatterOp
 from mlir_py.dialects.tensor.ops import (
     BitcastOp,
     CastOp,
@@ -156,6 +156,8 @@ def _reify(b, op) -> list[MixedSize] | None:
                 continue
             rest.append(get_mixed_size(b, op.source, i))
         return _static_or(t, batch + rest)
+    if isinstance(op, ScatterOp):
+        return _static_or(t, get_mixed_sizes(b, op.dest))
     if isinstance(op, ReshapeOp):
         from mlir_py.dialects.arith import IndexCastOp
         out = []
@@ -174,7 +176,7 @@ def _reify(b, op) -> list[MixedSize] | None:
 def reify_result_shapes(b, op) -> list[list[MixedSize]] | None:
     """The sizes of each ranked-tensor result of `op` (ints and `index`
     Values), or None when they cannot be expressed. Destination-style ops
-    (tensor.insert, tensor.insert_slice, tensor.scatter, linalg ops: any op
+    (tensor.insert, tensor.insert_slice, linalg ops: any op
     with `get_dps_inits()`) have the shapes of their tensor inits."""
     results = [r for r in op.results if isinstance(r.type, RankedTensorType)]
     if not results:

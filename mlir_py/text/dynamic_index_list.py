@@ -41,7 +41,7 @@ def parse_dynamic_index_list(parser: Parser, delimiters: tuple[str, str] = SQUAR
                 ints.append(parser.parse_integer("SSA value or integer"))
             if not parser.parse_optional(","):
                 break
-        parser.expect(close)
+        parser.expect(close, "in dynamic index list")
     return values, DenseArrayAttr(i64, tuple(ints))
 
 

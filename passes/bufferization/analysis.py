@@ -81,11 +81,13 @@ class OneShotAnalysis:
         #: ops with tensors and no model: analysed as reading and writing every tensor operand,
         #: which may alias any tensor result (upstream's defaults), and left on tensors
         self.unknown: list[Operation] = []
+        self.ops_post_order: list[Operation] = []
         for root in roots:
             for op in root.walk(post_order=False):
                 self.pos[op] = len(self.pos)
             for op in root.walk():
                 if op is not root and _has_tensor_semantics(op):
+                    self.ops_post_order.append(op)
                     if self.is_bufferizable(op):
                         self.ops.append(op)
                     else:
@@ -115,7 +117,7 @@ class OneShotAnalysis:
         got = self.inplace.get((op, i))
         if got is not None:
             return got
-        return not self.aliases(op, i) and not self.writes(op, i)
+        return not self.alias_values(op, i) and not self.writes(op, i)
 
     def writable(self, v: Value) -> bool:
         if isinstance(v, BlockArgument):
@@ -161,15 +163,29 @@ class OneShotAnalysis:
 
     # -- the analysis -----------------------------------------------------------
 
+    def alias_values(self, op: Operation, i: int) -> list:
+        m = self.model(op)
+        return [op.results[r] for r in m.aliases(op, i)] + m.extra_aliases(op, i)
+
     def run(self) -> None:
-        for op in sorted(self.ops + self.unknown, key=lambda o: -self.pos[o]):
+        from . import model as model_module
+        model_module.CURRENT[0] = self
+        # operands that must be in place are merged first, as upstream (their aliasing holds
+        # whatever the other decisions are, so every decision must see it)
+        for op in self.ops:
+            m = self.model(op)
             for i, v in enumerate(op.operands):
-                if is_tensor(v):
+                if is_tensor(v) and m.must_be_inplace(op, i):
+                    self.decide(op, i)
+        # bottom-up: the reverse of a post-order walk (a loop is decided before its body), as upstream
+        for op in reversed(self.ops_post_order):
+            for i, v in enumerate(op.operands):
+                if is_tensor(v) and (op, i) not in self.inplace:
                     self.decide(op, i)
 
     def decide(self, op: Operation, i: int) -> None:
-        results = self.aliases(op, i)
-        if not results and not self.writes(op, i):
+        targets = self.alias_values(op, i)
+        if not targets and not self.writes(op, i):
             self.inplace[(op, i)] = True
             return
         if self.copy_before_write and self.writes(op, i):
@@ -178,20 +194,21 @@ class OneShotAnalysis:
         v = op.operands[i]
         seen: set[int] = set()
         merged: list[Value] = []
-        for x in [v] + [op.results[r] for r in results]:
+        for x in [v] + targets:
             for y in self.alias_set(x):
                 if id(y) not in seen:
                     seen.add(id(y))
                     merged.append(y)
         cand = (op, i)
-        ok = not self._writes_non_writable(merged, cand) and not self._raw_conflict(merged, cand)
+        m = self.model(op)
+        ok = m.must_be_inplace(op, i) or (not self._writes_non_writable(merged, cand)
+                                          and not self._raw_conflict(merged, cand))
         self.inplace[cand] = ok
         if ok:
-            m = self.model(op)
-            for r in results:
-                self.union(v, op.results[r])
+            for t in targets:
+                self.union(v, t)
                 if m.equivalent(op, i):
-                    ra, rb = self._eq_find(v), self._eq_find(op.results[r])
+                    ra, rb = self._eq_find(v), self._eq_find(t)
                     if ra is not rb:
                         self.eq_parent[rb] = ra
 
@@ -213,7 +230,12 @@ class OneShotAnalysis:
         writes = self._inplace_writes(values, cand)
         if not writes:
             return False
-        reads = [(u.owner, u.index) for val in values for u in val.uses if self.reads(u.owner, u.index)]
+        # a read of the set, or (as upstream's getAliasingReads) a use that only makes an alias
+        # whose contents are read later: an out-of-place extract_slice copies at that point
+        reads = [(u.owner, u.index) for val in values for u in val.uses
+                 if self.reads(u.owner, u.index) or (
+                     not self.writes(u.owner, u.index)
+                     and any(self.is_value_read(x) for x in self.alias_values(u.owner, u.index)))]
         for r in reads:
             defs = None
             for w in writes:
@@ -235,6 +257,16 @@ class OneShotAnalysis:
             seen.add(id(x))
             if isinstance(x, OpResult):
                 op = x.op
+                srcs = self.model(op).result_sources(op, x.index)
+                if srcs is not None:
+                    # a region op's result is itself the definition when a write inside the op
+                    # made it (upstream's resultBufferizesToMemoryWrite), else look through
+                    sub = [d for src in srcs for d in self.definitions(src, cand)]
+                    if any(isinstance(d, tuple) and op.is_ancestor(d[0]) and d[0] is not op for d in sub):
+                        out.append(x)
+                    else:
+                        out += sub
+                    continue
                 ins = [i for i, o in enumerate(op.operands) if is_tensor(o) and x.index in self.aliases(op, i)
                        and ((op, i) == cand or self.inplace.get((op, i), False))]
                 if ins:
@@ -243,6 +275,12 @@ class OneShotAnalysis:
                             out.append((op, i))
                         else:
                             work.append(op.operands[i])
+                    continue
+            elif isinstance(x, BlockArgument) and x.block.parent_op is not None:
+                owner = x.block.parent_op
+                d = self.model(owner).arg_definition(owner, x) if owner.name != "func.func" else None
+                if d is not None:
+                    out.append(d)
                     continue
             out.append(x)
         return out
@@ -258,12 +296,14 @@ class OneShotAnalysis:
         pa, pb = self.pos.get(a), self.pos.get(b)
         if pa is None or pb is None:
             return False
-        return pa < pb and not a.is_ancestor(b)
+        return pa < pb
 
     def _inside(self, d, loop: Operation) -> bool:
         if isinstance(d, BlockArgument):
             owner = d.block.parent_op
             return owner is not None and loop.is_ancestor(owner)
+        if isinstance(d, tuple) and d[0] is loop:  # the loop's own iter_arg: redefined each iteration
+            return True
         op = self._def_op(d)
         return op is not None and loop.is_ancestor(op) and op is not loop
 
@@ -277,19 +317,25 @@ class OneShotAnalysis:
             if r[1] == w[1]:
                 return False
             return not self.model(rop).elementwise(rop, r[1], w[1])
-        if w in defs:
+        if _exclusive(rop, wop):
+            return False
+        # per definition, as upstream: the write itself defines (part of) what is read
+        defs = [d for d in defs if d != w]
+        if not defs:
             return False
         # a loop holding both, but not the definition: every order conflicts
         loop = wop.parent_op
         while loop is not None:
-            if loop.name in LOOP_OPS and loop.is_ancestor(rop):
-                if not any(self._inside(d, loop) for d in defs):
+            if loop.name in LOOP_OPS and loop.is_ancestor(rop) and rop is not loop:
+                if not all(self._inside(d, loop) for d in defs):
                     return True
             loop = loop.parent_op
         if not self.happens_before(wop, rop):
             return False
         for d in defs:
             dop = self._def_op(d)
+            if dop is not None and not isinstance(d, tuple) and dop.is_ancestor(wop):
+                continue  # the write is part of making the definition (inside its region op)
             if dop is None or not self.happens_before(wop, dop):
                 return True
         return False
@@ -308,8 +354,7 @@ class OneShotAnalysis:
                 if self.reads(u.owner, u.index):
                     return True
                 if not self.writes(u.owner, u.index):  # an op that only makes an alias
-                    for r in self.aliases(u.owner, u.index):
-                        work.append(u.owner.results[r])
+                    work += self.alias_values(u.owner, u.index)
         return False
 
     def has_undefined_contents(self, v: Value) -> bool:
@@ -323,7 +368,7 @@ class OneShotAnalysis:
         reads = self.reads(op, i)
         if self.writes(op, i) and not reads:
             return True
-        return not reads and not any(self.is_value_read(op.results[r]) for r in self.aliases(op, i))
+        return not reads and not any(self.is_value_read(x) for x in self.alias_values(op, i))
 
     def copies_result(self, op: Operation, i: int) -> bool:
         """An out-of-place operand of an op that only creates an alias (extract_slice):
@@ -343,6 +388,28 @@ class OneShotAnalysis:
         w = any(self.writes(u.owner, u.index) and self.inplace.get((u.owner, u.index), False)
                 for v in vals for u in v.uses)
         return "read-write" if r and w else "read" if r else "write" if w else "none"
+
+
+def _region_of(op: Operation, ancestor: Operation):
+    """The region of `ancestor` that holds `op` (None unless `ancestor` properly contains it)."""
+    while op is not None:
+        p = op.parent_op
+        if p is ancestor:
+            return op.parent.parent if op.parent is not None else None
+        op = p
+    return None
+
+
+def _exclusive(a: Operation, b: Operation) -> bool:
+    """Whether a and b sit in different branches of one scf.if / scf.index_switch (never both run)."""
+    p = a.parent_op
+    while p is not None:
+        if p.name in ("scf.if", "scf.index_switch"):
+            ra, rb = _region_of(a, p), _region_of(b, p)
+            if rb is not None:
+                return ra is not rb
+        p = p.parent_op
+    return False
 
 
 def _has_tensor_semantics(op: Operation) -> bool:

@@ -56,7 +56,9 @@ class BufferizationError(Exception):
 class Options:
     def __init__(self, *, function_boundaries: bool = False, boundary_layout: str = "infer-layout-map",
                  unknown_layout: str = "fully-dynamic-layout-map", copy_before_write: bool = False,
-                 dialect_filter: list[str] | None = None, alignment: int = 64, allow_unknown_ops: bool = False):
+                 dialect_filter: list[str] | None = None, alignment: int = 64, allow_unknown_ops: bool = False,
+                 allow_return_allocs_from_loops: bool = False):
+        self.allow_return_allocs_from_loops = allow_return_allocs_from_loops
         self.allow_unknown_ops = allow_unknown_ops
         self.function_boundaries = function_boundaries
         self.boundary_layout = boundary_layout
@@ -90,6 +92,10 @@ class BufferizeContext:
         self.buf: dict[Value, Value] = {}
         #: ids of the ops being bufferized (erased at the end)
         self.handled: set[int] = set()
+        #: (tensor region argument, its memref replacement) of rewritten loops, erased at the end
+        self.retyped_args: list = []
+        #: loop body block id -> the memref iter_args, in order
+        self.loop_args: dict[int, list] = {}
 
     # -- buffers -----------------------------------------------------------------
 
@@ -203,16 +209,16 @@ def _i64():
 
 
 def _cast_compatible(a: MemRefType, b: MemRefType) -> bool:
+    """Whether `memref.cast` from a to b can never fail at run time: every static size, stride
+    and offset of b is the same static value in a (a dynamic one in b accepts anything)."""
     from mlir_py.dialects.memref.layout import strides_and_offset
     if a.element_type is not b.element_type or len(a.shape) != len(b.shape):
-        return False
-    if any(x != y and x >= 0 and y >= 0 for x, y in zip(a.shape, b.shape)):
         return False
     sa, sb = strides_and_offset(a), strides_and_offset(b)
     if sa is None or sb is None:
         return False
-    ok = all(x == y or x < -(2**62) or y < -(2**62) for x, y in zip(sa[0] + [sa[1]], sb[0] + [sb[1]]))
-    return ok
+    pairs = list(zip(a.shape, b.shape)) + list(zip(sa[0], sb[0])) + [(sa[1], sb[1])]
+    return all(y < -(2**62) or x == y for x, y in pairs)
 
 
 def call_order(funcs: list[Operation]) -> list[Operation]:
@@ -257,12 +263,25 @@ def bufferize_module(module: Operation, options: Options, *, analysis_only: bool
                             copy_before_write=options.copy_before_write, dialect_filter=options.dialect_filter,
                             call_info=call_info)
         a.run()
+        if not options.allow_return_allocs_from_loops:
+            _check_loop_yields(a)
         if not options.copy_before_write:
             _record_call_info(f, a, call_info)
         if analysis_only:
             annotate(f, a, options)
             continue
         bufferize_function(f, a, options, top, globals_cache)
+
+
+def _check_loop_yields(a: OneShotAnalysis) -> None:
+    """As upstream without allow-return-allocs-from-loops: a loop must yield its iter_arg's buffer."""
+    for op in a.ops:
+        if op.name != "scf.yield" or op.parent_op is None or op.parent_op.name != "scf.for":
+            continue
+        args = op.parent.args[1:]
+        for k, v in enumerate(op.operands):
+            if is_tensor(v) and not a.equivalent(v, args[k]):
+                raise BufferizationError(op, f"Yield operand #{k} is not equivalent to the corresponding iter bbArg")
 
 
 def _convert_declaration(f: Operation, options: Options) -> None:
@@ -329,7 +348,12 @@ def bufferize_function(f: Operation, a: OneShotAnalysis, options: Options, modul
         for x in old_args:
             if is_tensor(x):
                 ctx.buf[x] = entry.insert_argument(x.index + 1, options.arg_type(x.type), x.loc)
-    ops = sorted(a.ops, key=lambda o: a.pos[o])
+    def order(o):
+        m = model_of(o)
+        if m is not None and m.post_order:  # after its nested ops
+            return max((a.pos[x] for x in o.walk() if x in a.pos), default=a.pos[o]) + 0.5
+        return a.pos[o]
+    ops = sorted(a.ops, key=order)
     ctx.handled = {id(op) for op in ops}
     if not options.allow_unknown_ops and options.dialect_filter is None:
         for op in f.walk():
@@ -341,6 +365,12 @@ def bufferize_function(f: Operation, a: OneShotAnalysis, options: Options, modul
             erase.append(op)
     for op in reversed(erase):
         op.erase(safe=False)
+    for old, new in reversed(ctx.retyped_args):
+        if old.has_uses():
+            from .bufferization_models import to_tensor
+            ctx.rw.set_insertion_point_to_start(old.block)
+            old.replace_all_uses_with(to_tensor(ctx.rw, new, old.type))
+        old.block.erase_argument(old.index)
     if boundary:
         from .bufferization_models import to_tensor
         for x in reversed(old_args):

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 #: op name -> model; filled by the *_models modules of this package
 MODELS: dict[str, BufferizationModel] = {}
 
+#: the analysis running now (models that need analysis facts, like scf.for, read it)
+CURRENT: list = [None]
+
 
 def register(*names: str):
     """Class decorator: one instance of the model serves every op named."""
@@ -62,6 +65,26 @@ class BufferizationModel:
     def equivalent(self, op: Operation, i: int) -> bool:
         """Whether the aliasing results are the very buffer of operand `i` (not a part of it)."""
         return True
+
+    def extra_aliases(self, op: Operation, i: int) -> list:
+        """Values other than the op's own results that share operand `i`'s buffer when it is in
+        place (a loop's region argument, the parent's result for a yield)."""
+        return []
+
+    def must_be_inplace(self, op: Operation, i: int) -> bool:
+        return False
+
+    def result_sources(self, op: Operation, r: int) -> list | None:
+        """Values whose contents result `r` holds at the end of the op (a loop's yielded value),
+        for finding the definition a read sees; None: the in-place aliasing operands."""
+        return None
+
+    def arg_definition(self, op: Operation, arg: Value):
+        """The write (op, operand index) that defines region argument `arg` of `op`, or None."""
+        return None
+
+    #: bufferize after the ops nested in the op (its result types come from its body)
+    post_order = False
 
     def elementwise(self, op: Operation, i: int, j: int) -> bool:
         """True when operand `i` may live in operand `j`'s buffer although the op

@@ -20,6 +20,8 @@ class OneShotBufferize(Pass):
     display_name = "OneShotBufferizePass"
     anchor = "builtin.module"
     options = [
+        Option("allow-return-allocs-from-loops", bool, False,
+               "Allows returning/yielding new allocations from a loop."),
         Option("allow-unknown-ops", bool, False, "Allows unknown (not bufferizable) ops in the input IR."),
         Option("bufferize-function-boundaries", bool, False, "Bufferize function boundaries (experimental)."),
         Option("function-boundary-type-conversion", str, "infer-layout-map",
@@ -37,7 +39,8 @@ class OneShotBufferize(Pass):
                        boundary_layout=self.function_boundary_type_conversion,
                        unknown_layout=self.unknown_type_conversion, copy_before_write=self.copy_before_write,
                        dialect_filter=list(self.dialect_filter) or None, alignment=self.buffer_alignment,
-                       allow_unknown_ops=self.allow_unknown_ops)
+                       allow_unknown_ops=self.allow_unknown_ops,
+                       allow_return_allocs_from_loops=self.allow_return_allocs_from_loops)
         try:
             bufferize_module(op, opts, analysis_only=self.test_analysis_only)
         except BufferizationError as e:

@@ -29,8 +29,10 @@ frees). For each single-block function body:
    buffer of a dead one of the same type instead (simple reuse); the dealloc
    moves to the end of the last lifetime sharing it.
 
-Allocs that already have a `memref.dealloc`, allocs inside nested regions
-and functions with several blocks are left as they are.
+Allocs inside nested regions (a loop body, a branch) are freed after their
+last use in their block unless they leave it through its terminator. Allocs
+that already have a `memref.dealloc` and functions with several blocks are
+left as they are.
 
 Statistics: `bytes-before-planning` (the static bytes allocated per call
 without reuse), `peak-bytes` (planned: arena plus the other static buffers),
@@ -118,9 +120,15 @@ def analyze_lifetimes(block: Block, owned_values: list[Value]) -> tuple[list[Buf
                 if top is None:
                     continue
                 b.end = max(b.end, pos[id(top)])
-                if u.owner.name == "func.return" and u.owner.parent is block:
+                if top is block.terminator and (u.owner is top or u.owner.name == "func.return"):
                     b.escapes = True
-                for r in u.owner.results:
+                # a region terminator (scf.yield) passes the buffer on to its parent's results
+                owner = u.owner
+                # a call returns buffers its caller owns (see 1.), never its arguments
+                results = list(owner.results) if owner.name != "func.call" else []
+                if not results and owner.parent_op is not None and owner is owner.parent.terminator:
+                    results = list(owner.parent_op.results)
+                for r in results:
                     if _is_memref(r) and id(r) not in seen:
                         seen.add(id(r))
                         b.aliases.append(r)
@@ -177,13 +185,15 @@ class BufferPlanning(Pass):
         ret = block.terminator
         if ret is None or ret.name != "func.return":
             return
+        own_branch_results(op)
         self._own_results(block, ret)
         for o in list(block.ops):
             if o.name == "memref.alloc" and not o.results[0].has_uses():
                 o.erase()
         owned = [o.results[0] for o in block.ops
                  if (o.name == "memref.alloc" and not any(u.owner.name == "memref.dealloc" for u in o.results[0].uses))]
-        calls = [r for o in block.ops if o.name == "func.call" for r in o.results if _is_memref(r)]
+        calls = [r for o in block.ops if o.name in ("func.call", "scf.if") for r in o.results
+                 if _is_memref(r) and is_owned_value(r)]
         buffers, pos = analyze_lifetimes(block, owned + calls)
         before = 0
         for b in buffers:
@@ -212,6 +222,28 @@ class BufferPlanning(Pass):
             live.append((b.start, b.end, b.size))
             self._dealloc_after(block, ops[b.end], b.value)
         self.stats["peak-bytes"] += peak_of(live)
+        for o in list(block.ops):
+            for reg in o.regions:
+                for nb in reg.blocks:
+                    self._free_nested(nb)
+
+    def _free_nested(self, block: Block) -> None:
+        """Allocs of a nested block (a loop body, a branch): freed after their last use there,
+        unless they leave through the block's terminator."""
+        owned = [o.results[0] for o in block.ops if o.name == "memref.alloc"
+                 and not any(u.owner.name == "memref.dealloc" for u in o.results[0].uses)]
+        owned += [r for o in block.ops if o.name in ("func.call", "scf.if") for r in o.results
+                  if _is_memref(r) and is_owned_value(r)]
+        if owned and block.terminator is not None:
+            buffers, _ = analyze_lifetimes(block, owned)
+            ops = list(block.ops)
+            for b in buffers:
+                if not b.escapes:
+                    self._dealloc_after(block, ops[b.end], b.value)
+        for o in list(block.ops):
+            for reg in o.regions:
+                for nb in reg.blocks:
+                    self._free_nested(nb)
 
     # -- steps ------------------------------------------------------------------
 
@@ -222,29 +254,14 @@ class BufferPlanning(Pass):
             if not _is_memref(v):
                 continue
             root = _alias_root(v)
-            ok = (isinstance(root, OpResult) and root.op.name in ("memref.alloc", "func.call")
-                  and root.op.parent is block and id(root) not in owners)
+            ok = (isinstance(root, OpResult) and is_owned_value(root) and root.op.parent is block
+                  and id(root) not in owners)
             if ok:
                 owners.add(id(root))
                 continue
-            t = v.type
-            nt = MemRefType(t.shape, t.element_type, None, t.memory_space)
-            dyn = []
-            for d, n in enumerate(t.shape):
-                if n < 0:
-                    dim = memref.DimOp(v, _const_index(block, ret, d))
-                    block.insert_before(ret, dim)
-                    dyn.append(dim.results[0])
-            a = memref.AllocOp(dyn, [], alignment=IntegerAttr(ALIGN, i64), result_types=[nt])
-            block.insert_before(ret, a)
-            block.insert_before(ret, memref.CopyOp(v, a.results[0]))
-            new = a.results[0]
-            if nt is not t:
-                c = memref.CastOp(new, result_types=[t])
-                block.insert_before(ret, c)
-                new = c.results[0]
+            new = _fresh_copy(block, ret, v)
             ret.set_operand(i, new)
-            owners.add(id(a.results[0]))
+            owners.add(id(_alias_root(new)))
 
     def _dealloc_after(self, block: Block, last: Operation, v: Value) -> None:
         d = memref.DeallocOp(v)
@@ -295,11 +312,72 @@ def peak_of(intervals: list[tuple[int, int, int]]) -> int:
     return max((sum(n for s, e, n in intervals if s <= p <= e) for p in points), default=0)
 
 
+def _fresh_copy(block: Block, before: Operation, v: Value) -> Value:
+    """A new buffer (same type) holding a copy of `v`, made before `before`."""
+    t = v.type
+    nt = MemRefType(t.shape, t.element_type, None, t.memory_space)
+    dyn = []
+    for d, n in enumerate(t.shape):
+        if n < 0:
+            dim = memref.DimOp(v, _const_index(block, before, d))
+            block.insert_before(before, dim)
+            dyn.append(dim.results[0])
+    a = memref.AllocOp(dyn, [], alignment=IntegerAttr(ALIGN, i64), result_types=[nt])
+    block.insert_before(before, a)
+    block.insert_before(before, memref.CopyOp(v, a.results[0]))
+    new = a.results[0]
+    if nt is not t:
+        c = memref.CastOp(new, result_types=[t])
+        block.insert_before(before, c)
+        new = c.results[0]
+    return new
+
+
+def own_branch_results(func: Operation) -> None:
+    """An scf.if where one branch yields a new buffer and another an outside one: the outside
+    one is copied, so the result always owns its buffer (and can be freed)."""
+    for op in list(func.walk()):
+        if op.name != "scf.if":
+            continue
+        yields = [reg.first_block.terminator for reg in op.regions if reg.first_block is not None]
+        for r in op.results:
+            if not _is_memref(r) or len(yields) != 2:
+                continue
+            xs = [y.operands[r.index] for y in yields]
+            fresh = [isinstance(x, OpResult) and x.op.parent is y.parent and is_owned_value(x)
+                     for x, y in zip(xs, yields)]
+            if any(fresh) and not all(fresh):
+                for x, y, f in zip(xs, yields, fresh):
+                    if not f:
+                        y.set_operand(r.index, _fresh_copy(y.parent, y, x))
+
+
+def is_owned_value(v: Value) -> bool:
+    """A buffer its defining op hands over: an alloc, a call result, or an scf.if result whose
+    branches each yield (once) an owned buffer made in the branch."""
+    if not isinstance(v, OpResult):
+        return False
+    if v.op.name in ("memref.alloc", "func.call"):
+        return True
+    if v.op.name != "scf.if":
+        return False
+    for reg in v.op.regions:
+        y = reg.first_block.terminator if reg.first_block is not None else None
+        if y is None:
+            return False
+        x = y.operands[v.index]
+        if not (isinstance(x, OpResult) and x.op.parent is reg.first_block and is_owned_value(x)):
+            return False
+        if sum(1 for o in y.operands if o is x) != 1:
+            return False
+    return True
+
+
 def _alias_root(v: Value) -> Value:
     """Follow view-like ops (one memref operand) back to the buffer they view."""
     while isinstance(v, OpResult):
         srcs = [o for o in v.op.operands if _is_memref(o)]
-        if v.op.name in ("memref.alloc", "func.call") or len(srcs) != 1:
+        if is_owned_value(v) or len(srcs) != 1:
             return v
         v = srcs[0]
     return v

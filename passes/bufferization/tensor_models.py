@@ -132,7 +132,13 @@ class InsertSliceModel(BufferizationModel):
         (extract_slice, compute in place, insert_slice back at the same place)."""
         if r == (op, 1) and matching_extract(a, w[0].operands[w[1]], op):
             return True
-        return r == (op, 0) and w == (op, 1) and matching_extract(a, op.operands[0], op)
+        if r == (op, 0) and w == (op, 1) and matching_extract(a, op.operands[0], op):
+            return True
+        # writing a slice of the dest disjoint from the slice the read sees
+        if w == (op, 1):
+            e = _slice_source(a, r[0].operands[r[1]])
+            return e is not None and a.equivalent(e.operands[0], op.operands[1]) and disjoint_slices(e, op)
+        return False
 
     def bufferize(self, op, ctx):
         dest = ctx.operand(op, 1)
@@ -140,6 +146,34 @@ class InsertSliceModel(BufferizationModel):
         view = subview(ctx, dest, op, op.operands[0].type)
         ctx.copy(src, view)
         return [dest]
+
+
+def _slice_source(a, v):
+    """The extract_slice `v` is a view of (through in-place ops that only make aliases), or None."""
+    while isinstance(v, OpResult):
+        if v.op.name == "tensor.extract_slice":
+            return v.op
+        op = v.op
+        ins = [i for i, o in enumerate(op.operands) if is_tensor(o) and v.index in a.aliases(op, i)
+               and a.is_inplace(op, i) and not a.writes(op, i)]
+        if len(ins) != 1:
+            return None
+        v = op.operands[ins[0]]
+    return None
+
+
+def disjoint_slices(x, y) -> bool:
+    """Whether two slices of one tensor (static offsets, sizes, strides) share no element:
+    their ranges are apart in some dimension."""
+    for ox, sx, tx, oy, sy, ty in zip(x.mixed_offsets, x.mixed_sizes, x.mixed_strides,
+                                      y.mixed_offsets, y.mixed_sizes, y.mixed_strides):
+        if not all(isinstance(n, int) for n in (ox, sx, tx, oy, sy, ty)):
+            continue
+        if sx == 0 or sy == 0:
+            return True
+        if ox + (sx - 1) * tx < oy or oy + (sy - 1) * ty < ox:
+            return True
+    return False
 
 
 def matching_extract(a, v, insert) -> bool:

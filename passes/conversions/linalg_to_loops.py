@@ -38,12 +38,13 @@ from typing import Any
 from mlir_py.dialects import affine, arith, memref, scf
 from mlir_py.dialects.affine.canonicalize import CANONICALIZATION_PATTERNS as _AFFINE_PATTERNS
 from mlir_py.dialects.affine.map_utils import canonicalize_map_and_operands
+from mlir_py.dialects.linalg import IndexOp
 from mlir_py.dialects.linalg.interface import is_structured_op
 from mlir_py.passes.transforms.affine_loops import build_for as build_affine_for
 
 from mlir_py.ir.affine_expr import AffineDimExpr, AffineMap
 from mlir_py.ir.builtin_attributes import AffineMapAttr, IntegerAttr
-from mlir_py.ir.builtin_types import MemRefType, ShapedType, TensorType, index
+from mlir_py.ir.builtin_types import MemRefType, ShapedType, index
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.pass_manager import Pass, Statistic, register_pass
 from mlir_py.rewrite import PatternRewriter, RewritePattern, apply_patterns_greedily
@@ -219,13 +220,8 @@ def emit_scalar_body(rw: PatternRewriter, op: Any, ivs: list[Value], use_affine:
         _store(rw, mapper.get(v, v), outputs[i], store_idx[i], use_affine)
     for c in cloned:
         for nested in list(c.walk()):
-            if nested.name == "linalg.index":
-                rw.replace_op(nested, [ivs[_index_dim(nested)]])
-
-
-def _index_dim(op: Operation) -> int:
-    d = op.properties.get("dim")
-    return d.value if isinstance(d, IntegerAttr) else int(getattr(op, "dim"))
+            if isinstance(nested, IndexOp):
+                rw.replace_op(nested, [ivs[nested.dim.value]])
 
 
 # -- the pattern and the passes -----------------------------------------------------------------------------
@@ -240,8 +236,6 @@ class LinalgToLoops(RewritePattern):
 
     def match_and_rewrite(self, op: Operation, rw: PatternRewriter) -> bool:
         if not is_structured_op(op) or not _has_buffer_semantics(op):
-            return False
-        if any(isinstance(v.type, TensorType) for v in op.operands):
             return False
         s: Any = op
         ubs = loop_upper_bounds(rw, s)

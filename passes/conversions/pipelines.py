@@ -9,6 +9,24 @@ produce cf/arith/memref (`lower-affine`, `convert-scf-to-cf`,
 a registered pass: a missing one is an error when the alias is used, never
 skipped.
 
+The graph-level part comes first (docs/graph-to-linalg.md): graph ops
+become linalg on tensors (`convert-graph-to-linalg`), `canonicalize` folds
+and uniques their constants, `linalg-fuse-elementwise-ops` merges chains of
+elementwise generics (bias + relu after a matmul), `one-shot-bufferize`
+turns tensors into buffers (identity layouts at function boundaries, so a
+graph-level function takes and returns plain memrefs),
+`linalg-codegen-matmul` and `linalg-vectorize-innermost` make vectorized
+kernels of matmul-like, elementwise and row-reduction ops, fusing
+elementwise consumers into the matmul kernels (docs/cpu-codegen.md; before
+planning, so the buffers fusion removes are never planned and the ones it
+reads are still plain allocations), `buffer-planning` frees and reuses the
+buffers that remain, and
+`convert-linalg-to-loops` writes the loop nests of the rest (scf.for; the
+affine form measured no faster after LLVM -O3). The
+conversions leave input without their ops unchanged, so linalg- or
+loop-level input takes the same alias; buffer-planning plans the buffers of
+every function it sees (docs/bufferization.md).
+
 Order of the llvm part: math first (its libm calls are func calls that
 `convert-func-to-llvm` lowers), then memref, arith, cf; functions last
 (their bodies are already converted, so block signatures and returns see
@@ -22,7 +40,15 @@ from mlir_py.pass_manager import register_pipeline
 
 #: the passes of `--lower-to-llvm`, in order
 LOWER_TO_LLVM: list[str] = [
-    "linalg-codegen-matmul", "linalg-vectorize-innermost",  # perf: CPU kernels from linalg on memrefs
+    # graph level: ML ops -> linalg on tensors -> linalg on buffers -> loops
+    "convert-graph-to-linalg",
+    "canonicalize",
+    "linalg-fuse-elementwise-ops",
+    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
+    "linalg-codegen-matmul", "linalg-vectorize-innermost",  # perf: CPU kernels (fusion) before planning
+    "buffer-planning",
+    "convert-linalg-to-loops",
+    # loop level
     "canonicalize",
     "convert-vector-to-scf{full-unroll=true}",
     "lower-affine",

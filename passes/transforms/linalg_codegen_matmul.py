@@ -338,6 +338,8 @@ class LinalgCodegenMatmul(Pass):
         Option("rows", int, 6, "rows of the output per register block"),
         Option("vectors", int, 2, "vectors per row of a register block"),
         Option("vector-width", int, 8, "f32 lanes per vector (f64 uses half)"),
+        Option("k-block", int, 256, "reduction length per pass over the output (0: all of it)"),
+        Option("m-block", int, 96, "rows of A per panel, rounded down to a multiple of rows (0: all)"),
         Option("fuse-epilogue", bool, True, "fuse elementwise consumers into the kernel"),
     ]
     statistics = [Statistic("num-kernels", "products turned into kernels"),
@@ -345,8 +347,9 @@ class LinalgCodegenMatmul(Pass):
                   Statistic("num-fills-folded", "fills folded into the accumulator initialization")]
 
     def run_on_operation(self, op: Operation) -> None:
-        if self.rows < 1 or self.vectors < 1 or self.vector_width < 2:
-            op.emit_error("linalg-codegen-matmul: rows and vectors must be positive, vector-width at least 2")
+        if self.rows < 1 or self.vectors < 1 or self.vector_width < 2 or self.k_block < 0 or self.m_block < 0:
+            op.emit_error("linalg-codegen-matmul: rows and vectors must be positive, vector-width at least 2, "
+                          "k-block and m-block not negative")
             self.signal_failure()
             return
         widths = {f32: self.vector_width, f64: max(1, self.vector_width // 2)}
@@ -419,7 +422,7 @@ class LinalgCodegenMatmul(Pass):
                               [_Stage(ep, rank) for ep in chain])
         rw = PatternRewriter()
         rw.set_insertion_point(anchor)
-        KernelBuilder(rw, kernel, self.rows, self.vectors, width).emit()
+        KernelBuilder(rw, kernel, self.rows, self.vectors, width, self.k_block, self.m_block).emit()
         # what the kernel replaces
         self.stats["num-kernels"] += 1
         self.stats["num-fused"] += len(chain)

@@ -32,15 +32,18 @@ function of the pass):
   RemoveUnusedCycleInGenericOp), generic and affine.apply canonicalization,
   and folding.
 
+- a generic that only transposes a dense constant (single use) becomes the
+  transposed constant (upstream's populateConstantFoldLinalgOperations).
+
 Not done: upstream's reshape propagation (fusion through
-tensor.expand_shape / collapse_shape by expanding the iteration space) and
-its constant folding of transposes of dense constants.
+tensor.expand_shape / collapse_shape by expanding the iteration space).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
+import numpy as np
 from mlir_py.dialects import arith
 from mlir_py.dialects.affine import ApplyOp
 from mlir_py.dialects.affine.canonicalize import CANONICALIZATION_PATTERNS as _AFFINE_PATTERNS
@@ -445,6 +448,51 @@ class RemoveOutsDependency(RewritePattern):
         return changed
 
 
+class FoldConstantTranspose(RewritePattern):
+    """A generic that only permutes a dense constant (one input, one output, permutation maps, a body that
+    yields its input) becomes the permuted constant (upstream's populateConstantFoldLinalgOperations).
+    Resource blobs are not folded, as upstream."""
+
+    root = GenericOp
+
+    def __init__(self, control: ControlFn = default_control):
+        super().__init__()
+        self.control = control
+
+    def match_and_rewrite(self, op: Operation, rw: PatternRewriter) -> bool:
+        g: Any = op
+        if not g.has_pure_tensor_semantics() or g.get_num_dps_inputs() != 1 or g.get_num_dps_inits() != 1:
+            return False
+        out_t = op.results[0].type if len(op.results) == 1 else None
+        if not isinstance(out_t, RankedTensorType) or not out_t.has_static_shape:
+            return False
+        inp, init = g.get_dps_input_operands()[0], g.get_dps_init_operands()[0]
+        if not isinstance(inp.value.type, RankedTensorType):
+            return False
+        et = out_t.element_type
+        if not isinstance(et, (IntegerType, FloatType)) or inp.value.type.element_type is not et:
+            return False
+        in_map, out_map = g.get_indexing_maps()
+        if not (in_map.is_permutation() and out_map.is_permutation()) or g.payload_uses_value_from_operand(init):
+            return False
+        block: Block = g.body
+        yield_op = block.last_op
+        if len(block) != 1 or yield_op is None or any(v is not block.args[0] for v in yield_op.operands):
+            return False
+        d = getattr(inp.value, "op", None)
+        if d is None or ConstantLike not in d.traits:
+            return False
+        attr = d.properties.get("value") or d.attributes.get("value")
+        if not isinstance(attr, DenseElementsAttr) or not self.control(inp):
+            return False
+        in_pos = [e.position for e in in_map.results]
+        out_pos = [e.position for e in out_map.results]
+        loops = attr.array.reshape(inp.value.type.shape).transpose(np.argsort(in_pos))
+        value = DenseElementsAttr(np.ascontiguousarray(loops.transpose(out_pos)), out_t)
+        rw.replace_op(op, [rw.create(arith.ConstantOp, value).results[0]])
+        return True
+
+
 # -- clean-ups of generic operands and results ---------------------------------------------------------------
 
 
@@ -553,7 +601,8 @@ class DeduplicateAndRemoveDeadOperandsAndResults(RewritePattern):
             with rw.insertion_guard():
                 rw.set_insertion_point(old_yield)
                 rw.replace_op(old_yield, rw.create(YieldOp, vals))
-        rw.merge_blocks(block, nblock, repl)
+        # dropped arguments (None) have no uses left
+        rw.merge_blocks(block, nblock, cast("list[Value]", repl))
         results: list[Value | None] = [None] * len(op.results)
         for i in range(len(op.results)):
             if i in out_pos:
@@ -663,7 +712,7 @@ def elementwise_fusion_patterns(control: ControlFn = default_control) -> list:
     from mlir_py.dialects import linalg
     pats: list = [FuseElementwiseOps(control), FoldFillWithGenericOp(), FoldScalarOrSplatConstant(),
                   RemoveOutsDependency(), DeduplicateAndRemoveDeadOperandsAndResults(),
-                  RemoveUnusedCycleInGenericOp(), GeneralizeFusableNamedOp()]
+                  RemoveUnusedCycleInGenericOp(), GeneralizeFusableNamedOp(), FoldConstantTranspose(control)]
     pats += [p for p in _AFFINE_PATTERNS if p.root_name == "affine.apply"]
     pats += list(GenericOp.get_canonicalization_patterns())
     pats += [p for p in linalg.DIALECT.canonicalization_patterns if p not in pats]

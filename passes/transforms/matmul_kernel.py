@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mlir_py.dialects import arith, memref, scf
+from mlir_py.dialects.func import FuncOp
 from mlir_py.dialects.vector import BroadcastOp, ConstantMaskOp, FMAOp, LoadOp, MaskedLoadOp, MaskedStoreOp, StoreOp
 
 from mlir_py.ir.builtin_attributes import DenseArrayAttr, FloatAttr, IntegerAttr
-from mlir_py.ir.builtin_types import VectorType, i1, i64, index
+from mlir_py.ir.builtin_types import MemRefType, VectorType, i1, i64, index
 from mlir_py.ir.operation import Value
 from mlir_py.rewrite import PatternRewriter
 
@@ -60,8 +61,11 @@ class MatmulKernel:
 class KernelBuilder:
     """Emits a MatmulKernel at the rewriter's insertion point."""
 
-    def __init__(self, rw: PatternRewriter, kernel: MatmulKernel, rows: int, vectors: int, width: int):
+    def __init__(self, rw: PatternRewriter, kernel: MatmulKernel, rows: int, vectors: int, width: int,
+                 k_block: int = 0, m_block: int = 0):
         self.rw = rw
+        self.k_block = k_block
+        self.m_block = m_block
         self.kn = kernel
         self.rows = rows
         self.vectors = vectors
@@ -93,6 +97,11 @@ class KernelBuilder:
         if known is not None:
             return self.const(known + off)
         return self.rw.create(arith.AddIOp, base, self.const(off)).result
+
+    def add_values(self, a: Value, b: Value) -> Value:
+        if self._values.get(a) == 0:
+            return b
+        return self.rw.create(arith.AddIOp, a, b).result
 
     def mask(self, lanes: int) -> Value:
         m = self._masks.get(lanes)
@@ -141,7 +150,26 @@ class KernelBuilder:
             with self.rw.insertion_guard():
                 self.rw.set_insertion_point(self._top)
                 self._splat_init = self.splat(kn.init)
+        self._packed = None
+        if kn.m < 2 * self.rows:  # one row block: each B panel would be used once, not worth copying
+            self._batch([], list(kn.batch))
+            return
+        kc = self.k_block if 0 < self.k_block < kn.k else kn.k
+        packed_t = MemRefType([kc, self.vectors * self.width], self.elem)
+        small = kc * self.vectors * self.width * (self.elem.width // 8) <= 1 << 16
+        func = self._top.get_parent_of_type(FuncOp) if small else None
+        with self.rw.insertion_guard():
+            if func is not None:  # on the stack, at the function's entry (not in any loop around us)
+                self.rw.set_insertion_point_to_start(func.regions[0].first_block)
+                self._packed = self.rw.create(memref.AllocaOp, result_types=[packed_t],
+                                              alignment=IntegerAttr(64, i64)).result
+            else:
+                self.rw.set_insertion_point(self._top)
+                self._packed = self.rw.create(memref.AllocOp, result_types=[packed_t],
+                                              alignment=IntegerAttr(64, i64)).result
         self._batch([], list(kn.batch))
+        if func is None:
+            self.rw.create(memref.DeallocOp, self._packed)
 
     def _loop(self, lo: int, hi: int, step: int, body: Callable[[Value], None]) -> None:
         """`scf.for` from lo to hi by step, or the body once when there is one iteration."""
@@ -155,41 +183,106 @@ class KernelBuilder:
             self.rw.set_insertion_point(loop.body.last_op)
             body(loop.induction_var)
 
+    def _loop_values(self, lo: Value, hi: Value, step: int, body: Callable[[Value], None]) -> None:
+        loop = self.rw.create(scf.ForOp.build(lo, hi, self.const(step)))
+        with self.rw.insertion_guard():
+            self.rw.set_insertion_point(loop.body.last_op)
+            body(loop.induction_var)
+
     def _batch(self, ivs: list[Value], rest: list[int]) -> None:
+        """Batch loops, then the reduction in blocks of `k_block`: the first block starts from the
+        initial value, the others from the partial sums in the output; the last one runs the epilogue."""
         if rest:
             self._loop(0, rest[0], 1, lambda iv: self._batch(ivs + [iv], rest[1:]))
             return
+        k = self.kn.k
+        kc = self.k_block if 0 < self.k_block < k else k
+        nblocks = -(-k // kc)
+        if nblocks == 1:
+            self._kblock(ivs, self.const(0), k, True, True)
+            return
+        self._kblock(ivs, self.const(0), kc, True, False)
+        self._loop(kc, (nblocks - 1) * kc, kc, lambda k0: self._kblock(ivs, k0, kc, False, False))
+        self._kblock(ivs, self.const((nblocks - 1) * kc), k - (nblocks - 1) * kc, False, True)
+
+    def _kblock(self, ivs: list[Value], k0: Value, ksize: int, first: bool, last: bool) -> None:
+        """One block of the reduction over the whole output: row panels of `m_block` rows (so A's panel
+        stays in L2), in each the column blocks (B's k_block x 16 strip stays in L1), in each the row
+        blocks; then the rows that do not fill a register block."""
         kn, nr = self.kn, self.vectors * self.width
         n_full, m_full = kn.n - kn.n % nr, kn.m - kn.m % self.rows
         full_cols = [self.width] * self.vectors
         rem = kn.n - n_full
         rem_cols = [self.width] * (rem // self.width) + ([rem % self.width] if rem % self.width else [])
+        col_blocks = [(j, full_cols) for j in ([None] if n_full else [])] + ([(n_full, rem_cols)] if rem else [])
 
-        def column(j: Value, cols: list[int]) -> None:
-            self._loop(0, m_full, self.rows, lambda i: self._block(ivs, i, j, self.rows, cols))
-            if kn.m > m_full:
-                self._block(ivs, self.const(m_full), j, kn.m - m_full, cols)
+        def block(i: Value, j: Value, rows: int, cols: list[int]) -> None:
+            self._block(ivs, i, j, rows, cols, k0, ksize, first, last)
 
-        self._loop(0, n_full, nr, lambda j: column(j, full_cols))
-        if rem:
-            column(self.const(n_full), rem_cols)
+        def columns(each_j: Callable[[Value, list[int]], None]) -> None:
+            """each_j for every column block, after packing that block's rows of B."""
+            def packed(j: Value, cols: list[int]) -> None:
+                if self._packed is not None:
+                    self._pack_b(ivs, j, cols, k0, ksize)
+                each_j(j, cols)
+            for j, cols in col_blocks:
+                if j is None:
+                    self._loop(0, n_full, nr, lambda jv: packed(jv, full_cols))
+                else:
+                    packed(self.const(j), cols)
 
-    def _block(self, batch: list[Value], i0: Value, j0: Value, rows: int, cols: list[int]) -> None:
-        """One rows x cols block: accumulate over k in registers, apply the epilogue, store."""
+        mc = self.m_block - self.m_block % self.rows
+        if 0 < mc < m_full:
+            def panel(ic: Value) -> None:
+                end = self.add(ic, mc)
+                if m_full % mc:
+                    end = self.rw.create(arith.MinSIOp, end, self.const(m_full)).result
+                columns(lambda j, cols: self._loop_values(
+                    ic, end, self.rows, lambda i: block(i, j, self.rows, cols)))
+            self._loop(0, m_full, mc, panel)
+        else:
+            columns(lambda j, cols: self._loop(0, m_full, self.rows, lambda i: block(i, j, self.rows, cols)))
+        if kn.m > m_full:
+            columns(lambda j, cols: block(self.const(m_full), j, kn.m - m_full, cols))
+
+    def _pack_b(self, batch: list[Value], j0: Value, cols: list[int], k0: Value, ksize: int) -> None:
+        """Copy B[k0 : k0 + ksize, j0 : j0 + 16] into the packed buffer, contiguous (B's rows are often a
+        power of two apart, which maps a column strip onto a few cache sets), zero-padded past N."""
+        kn, packed = self.kn, self._packed
+        assert packed is not None
+
+        def row(kk: Value) -> None:
+            k = self.add_values(k0, kk)
+            for v, lanes in enumerate(cols):
+                j = self.add(j0, v * self.width)
+                vec = self.load_vector(kn.b, kn.b_index(batch, k, j), lanes)
+                self.rw.create(StoreOp, vec, packed, [kk, self.const(v * self.width)])
+        self._loop(0, ksize, 1, row) if ksize > 1 else row(self.const(0))
+
+    def _block(self, batch: list[Value], i0: Value, j0: Value, rows: int, cols: list[int], k0: Value,
+               ksize: int, first: bool, last: bool) -> None:
+        """One rows x cols block over k0 .. k0 + ksize: accumulate in registers, (last block) apply the
+        epilogue, store."""
         rw, kn = self.rw, self.kn
         ri = [self.add(i0, r) for r in range(rows)]
         cj = [self.add(j0, v * self.width) for v in range(len(cols))]
-        if self._splat_init is not None:
+        if first and self._splat_init is not None:
             inits = [self._splat_init] * (rows * len(cols))
         else:
-            inits = [self.load_vector(kn.acc_buffer, batch + [ri[r], cj[v]], lanes)
+            src = kn.acc_buffer if first else kn.out
+            inits = [self.load_vector(src, batch + [ri[r], cj[v]], lanes)
                      for r in range(rows) for v, lanes in enumerate(cols)]
-        loop = rw.create(scf.ForOp.build(self.const(0), self.const(kn.k), self.const(1), inits))
+        loop = rw.create(scf.ForOp.build(self.const(0), self.const(ksize), self.const(1), inits))
         with rw.insertion_guard():
             rw.set_insertion_point_to_end(loop.body)
-            k = loop.induction_var
+            kk = loop.induction_var
+            k = self.add_values(k0, kk)
             accs = loop.region_iter_args
-            bv = [self.load_vector(kn.b, kn.b_index(batch, k, cj[v]), lanes) for v, lanes in enumerate(cols)]
+            if self._packed is not None:
+                bv = [rw.create(LoadOp, self._packed, [kk, self.const(v * self.width)], result_types=[self.vt]).result
+                      for v in range(len(cols))]
+            else:
+                bv = [self.load_vector(kn.b, kn.b_index(batch, k, cj[v]), lanes) for v, lanes in enumerate(cols)]
             new = []
             for r in range(rows):
                 a = rw.create(memref.LoadOp, kn.a, kn.a_index(batch, ri[r], k)).result
@@ -199,8 +292,9 @@ class KernelBuilder:
             rw.create(scf.YieldOp, new)
         res: list[Value] = list(loop.results)
         acc: list[list[Value]] = [[res[r * len(cols) + v] for v in range(len(cols))] for r in range(rows)]
-        for stage in kn.epilogue:
-            acc = stage(self, batch, ri, cj, acc, cols)
+        if last:
+            for stage in kn.epilogue:
+                acc = stage(self, batch, ri, cj, acc, cols)
         for r in range(rows):
             for v, lanes in enumerate(cols):
                 self.store_vector(acc[r][v], kn.out, batch + [ri[r], cj[v]], lanes)

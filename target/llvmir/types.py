@@ -161,6 +161,42 @@ def _elements_literal(values: list, t: Any, spell: TypeTranslator) -> str:
     return scalar_literal(values.pop(), t)
 
 
+def _leaf_type(t: Any) -> Any:
+    """The scalar type at the bottom of nested arrays / a vector (None when structs are involved)."""
+    while isinstance(t, (LLVMArrayType, VectorType)):
+        t = t.element_type
+    return t if isinstance(t, (FloatType, IntegerType)) else None
+
+
+def _leaf_literals(flat: np.ndarray, et: Any) -> list[str] | None:
+    """`scalar_literal` of every element of `flat`, vectorized; None for the types it leaves to the slow path."""
+    if isinstance(et, FloatType):
+        name = str(et)
+        if name == "f16":
+            return [f"0xH{b:04X}" for b in flat.astype(np.float16).view(np.uint16).tolist()]
+        if name in ("f32", "f64"):
+            d = flat.astype(np.float32 if name == "f32" else np.float64).astype(np.float64)
+            return [f"0x{b:016X}" for b in d.view(np.uint64).tolist()]
+        return None
+    if isinstance(et, IntegerType) and et.width in (8, 16, 32, 64) and flat.dtype.kind in "iub":
+        return [str(v) for v in flat.astype(f"int{et.width}").tolist()]
+    return None
+
+
+def _elements_text(leaves: list[str], t: Any, spell: TypeTranslator) -> str:
+    """`_elements_literal` over scalars already spelled (popped from the end of `leaves`)."""
+    if isinstance(t, VectorType):
+        es = spell(t.element_type)
+        return "<" + ", ".join(f"{es} {leaves.pop()}" for _ in range(t.shape[0])) + ">"
+    if isinstance(t, LLVMArrayType):
+        et = t.element_type
+        es = spell(et)
+        if isinstance(et, (FloatType, IntegerType)):
+            return "[" + ", ".join(f"{es} {leaves.pop()}" for _ in range(t.num_elements)) + "]"
+        return "[" + ", ".join(f"{es} {_elements_text(leaves, et, spell)}" for _ in range(t.num_elements)) + "]"
+    return leaves.pop()
+
+
 def _leaf_count(t: Any) -> int:
     if isinstance(t, VectorType):
         return t.shape[0]
@@ -192,6 +228,10 @@ def constant_literal(attr: Any, t: Any, spell: TypeTranslator) -> str:
             raise UnsupportedType(f"{attr.type} does not fill {t}")
         if not np.any(flat):
             return "zeroinitializer"
+        leaves = _leaf_literals(flat, _leaf_type(t))
+        if leaves is not None:  # numpy formats every element at once: weights of 10^5+ elements stay cheap
+            leaves.reverse()
+            return _elements_text(leaves, t, spell)
         values = [x.item() if hasattr(x, "item") else x for x in flat][::-1]
         return _elements_literal(values, t, spell)
     raise UnsupportedType(f"attribute {attr}")

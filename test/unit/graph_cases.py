@@ -129,6 +129,12 @@ def elementwise_cases() -> list[Case]:
     cs.append(op_case("mul_i64", "mul", [xl, yl], xl * yl))
     pi, qi = ints(3, 4, lo=1, hi=100), ints(3, 4, lo=1, hi=9)
     cs.append(op_case("div_i32", "div", [pi, qi], pi // qi))
+    # f16: the same bodies on half floats (references rounded from float64)
+    h, hb = randn(3, 5).astype(np.float16), randn(5).astype(np.float16)
+    cs.append(op_case("add_f16", "add", [h, hb], (h.astype(np.float64) + hb).astype(np.float16), rtol=1e-3,
+                      atol=1e-3))
+    cs.append(op_case("sigmoid_f16", "sigmoid", [h], ref.sigmoid(h.astype(np.float64)).astype(np.float16),
+                      rtol=2e-3, atol=2e-3))
     return cs
 
 
@@ -193,6 +199,9 @@ def conv_cases() -> list[Case]:
                               props=pool_props(k, st, pd, inc)))
     x = randn(2, 3, 5, 4)
     cs.append(op_case("global_avg_pool", "global_avg_pool", [x], ref.global_avg_pool(x)))
+    xh = randn(1, 2, 5, 5).astype(np.float16)
+    cs.append(op_case("max_pool_f16", "max_pool2d", [xh], ref.max_pool2d(xh, (3, 3), (2, 2), (1, 1, 1, 1)),
+                      props=pool_props((3, 3), (2, 2), (1, 1, 1, 1))))
     return cs
 
 

@@ -83,7 +83,8 @@ def test_matmul_with_fill(rng, m, k, n):
     np.testing.assert_allclose(c, a @ b, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("options", ["rows=4 vectors=3", "rows=1 vectors=1 vector-width=4"])
+@pytest.mark.parametrize("options", ["rows=4 vectors=3", "rows=1 vectors=1 vector-width=4",
+                                     "k-block=4 m-block=4", "k-block=2 m-block=12"])
 def test_matmul_accumulates_without_fill(rng, options):
     m, k, n = 11, 9, 29
     a_t, b_t, c_t = _mt(m, k), _mt(k, n), _mt(m, n)
@@ -110,13 +111,14 @@ def test_f64(rng):
     np.testing.assert_allclose(c, a @ b, rtol=1e-12)
 
 
-@pytest.mark.parametrize("m,k,n", [(13, 7, 21), (64, 32, 48), (3, 4, 5)])
-def test_linear_bias_relu_fused(rng, m, k, n):
+@pytest.mark.parametrize("m,k,n,options", [(13, 7, 21, ""), (64, 32, 48, ""), (3, 4, 5, ""),
+                                           (40, 27, 37, "k-block=8 m-block=12"), (13, 9, 21, "k-block=4 m-block=7")])
+def test_linear_bias_relu_fused(rng, m, k, n, options):
     body = """    %0 = arith.addf %in, %in_0 : f32
     %1 = arith.maximumf %0, %cst : f32
     linalg.yield %1 : f32"""
-    eng, ir = _compile(linear(m, k, n, [ROW], [_mt(n)], body, 1))
-    assert "linalg." not in ir and "memref.alloc" not in ir  # one kernel, no intermediate buffer
+    eng, ir = _compile(linear(m, k, n, [ROW], [_mt(n)], body, 1), options)
+    assert "linalg." not in ir and "memref.alloc(" not in ir  # one kernel, no intermediate buffer
     x = rng.standard_normal((m, k), dtype=np.float32)
     w = rng.standard_normal((k, n), dtype=np.float32)
     bias = rng.standard_normal(n, dtype=np.float32)
@@ -172,7 +174,7 @@ def test_chain_of_two_epilogues_and_in_place(rng):
   }}
   return %alloc_1 : {c}
 }}""")
-    assert "linalg." not in ir and ir.count("memref.alloc") == 1
+    assert "linalg." not in ir and ir.count("memref.alloc(") == 1
     x = rng.standard_normal((m, k), dtype=np.float32)
     w = rng.standard_normal((k, n), dtype=np.float32)
     bias = rng.standard_normal(n, dtype=np.float32)
@@ -201,3 +203,39 @@ def test_generic_transposed_a_and_batched(rng):
     want = c + np.einsum("bkm,bkn->bmn", a, b)
     eng.lookup("f")(a, b, c)
     np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-5)
+
+
+def test_named_batch_matmul(rng):
+    bt, m, k, n = 3, 13, 7, 21
+    a_t, b_t, c_t = _mt(bt, m, k), _mt(bt, k, n), _mt(bt, m, n)
+    eng, ir = _compile(f"""func.func @f(%a: {a_t}, %b: {b_t}, %c: {c_t}) {{
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : {c_t})
+  linalg.batch_matmul ins(%a, %b : {a_t}, {b_t}) outs(%c : {c_t})
+  return
+}}""")
+    assert "linalg." not in ir
+    a = rng.standard_normal((bt, m, k), dtype=np.float32)
+    b = rng.standard_normal((bt, k, n), dtype=np.float32)
+    c = np.empty((bt, m, n), np.float32)
+    eng.lookup("f")(a, b, c)
+    np.testing.assert_allclose(c, a @ b, rtol=1e-5, atol=1e-5)
+
+
+def test_sigmoid_epilogue_uses_the_exp_polynomial(rng):
+    m, k, n = 14, 10, 19
+    body = """    %one = arith.constant 1.0 : f32
+    %0 = arith.addf %in, %in_0 : f32
+    %1 = arith.negf %0 : f32
+    %2 = math.exp %1 : f32
+    %3 = arith.addf %2, %one : f32
+    %4 = arith.divf %one, %3 : f32
+    linalg.yield %4 : f32"""
+    eng, ir = _compile(linear(m, k, n, [ROW], [_mt(n)], body, 1))
+    assert "linalg." not in ir and "math.exp" not in ir
+    x = rng.standard_normal((m, k), dtype=np.float32)
+    w = rng.standard_normal((k, n), dtype=np.float32)
+    bias = rng.standard_normal(n, dtype=np.float32)
+    y = np.empty((m, n), np.float32)
+    eng.lookup("f")(x, w, bias, y)
+    np.testing.assert_allclose(y, 1 / (1 + np.exp(-(x @ w + bias))), rtol=1e-5, atol=1e-6)

@@ -1,6 +1,7 @@
 """Structured ops on memrefs lowered by convert-linalg-to-{loops,affine-loops,parallel-loops}, then
 --lower-to-llvm, JIT-run and compared with numpy on random inputs: a dynamic matmul after a fill, a
-row reduction, a transposed and broadcast elementwise generic, and a body reading linalg.index."""
+row reduction, a transposed and broadcast elementwise generic, a body reading linalg.index, a strided and
+dilated convolution and a max pool."""
 
 from __future__ import annotations
 
@@ -65,6 +66,18 @@ func.func @index(%a: memref<4x6xf32>, %c: memref<4x6xf32>) {
   }
   return
 }
+
+func.func @conv(%x: memref<2x3x9x11xf32>, %w: memref<4x3x2x3xf32>, %y: memref<2x4x4x3xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<[2, 3]> : tensor<2xi64>}
+      ins(%x, %w : memref<2x3x9x11xf32>, memref<4x3x2x3xf32>) outs(%y : memref<2x4x4x3xf32>)
+  return
+}
+
+func.func @max_pool(%x: memref<1x2x7x7xf32>, %k: memref<3x3xf32>, %y: memref<1x2x3x3xf32>) {
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %k : memref<1x2x7x7xf32>, memref<3x3xf32>) outs(%y : memref<1x2x3x3xf32>)
+  return
+}
 """
 
 
@@ -114,3 +127,23 @@ def test_index(engine, rng):
     i, j = np.meshgrid(np.arange(4), np.arange(6), indexing="ij")
     engine.lookup("index")(a, c)
     np.testing.assert_allclose(c, a + (10 * i + j).astype(np.float32), rtol=1e-6, atol=1e-6)
+
+
+def test_conv_strided_dilated(engine, rng):
+    x, w, y = f32(rng, 2, 3, 9, 11), f32(rng, 4, 3, 2, 3), f32(rng, 2, 4, 4, 3)
+    want = y.copy()
+    for kh in range(2):
+        for kw in range(3):
+            # output (oh, ow) reads input (2 * oh + kh, 3 * ow + 2 * kw)
+            patch = x[:, :, kh:kh + 2 * 4:2, 2 * kw:2 * kw + 3 * 3:3]
+            want += np.einsum("nchw,fc->nfhw", patch, w[:, :, kh, kw])
+    engine.lookup("conv")(x, w, y)
+    np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
+
+
+def test_max_pool(engine, rng):
+    x, k = f32(rng, 1, 2, 7, 7), f32(rng, 3, 3)
+    y = np.full((1, 2, 3, 3), -np.inf, np.float32)
+    want = np.max([x[:, :, i:i + 5:2, j:j + 5:2] for i in range(3) for j in range(3)], axis=0)
+    engine.lookup("max_pool")(x, k, y)
+    np.testing.assert_allclose(y, want)

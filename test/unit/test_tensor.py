@@ -212,3 +212,39 @@ def test_constant_folds_match_numpy(rows, cols, data):
     PassManager().add("canonicalize").run(module)
     got = [v.owner.properties["value"].value for v in block.last_op.operands]
     assert got == [int(values.reshape(cols, rows)[i, j]), int(values.reshape(-1)[k])]
+
+
+def test_unclosed_index_list_is_reported_as_upstream():
+    import pytest
+
+    from mlir_py.text.parser import ParseError
+    text = ("func.func @f(%t: tensor<3x4xf32>) {\n"
+            "  %0 = tensor.extract_slice %t[0, 0] [1, 1] [1 : tensor<3x4xf32> to tensor<1x1xf32>\n  return\n}\n")
+    with pytest.raises(ParseError, match=r"expected '\]' in dynamic index list"):
+        mp.parse(CTX, text)
+
+
+_OTHER_OPS = [
+    # (body defining the op, op name, expected sizes)
+    ("%c5 = arith.constant 5 : index\n  %g = tensor.generate %c5 {\n  ^bb0(%i: index, %j: index):\n"
+     "    tensor.yield %pad : f32\n  } : tensor<?x3xf32>", "tensor.generate", [5, 3]),
+    ("%c6 = arith.constant 6 : index\n  %s = tensor.splat %pad[%c6] : tensor<2x?xf32>", "tensor.splat", [2, 6]),
+    ("%c7 = arith.constant 7 : index\n  %e = tensor.empty(%c7) : tensor<?x2xf32>\n"
+     "  %c = tensor.cast %e : tensor<?x2xf32> to tensor<?x?xf32>", "tensor.cast", [7, 2]),
+    ("%c7 = arith.constant 7 : index\n  %e = tensor.empty(%c7) : tensor<?x5x6xf32>\n"
+     "  %i = arith.constant dense<[[1], [2], [3]]> : tensor<3x1xindex>\n"
+     "  %g = tensor.gather %e[%i] gather_dims([1]) : (tensor<?x5x6xf32>, tensor<3x1xindex>) -> tensor<3x?x1x6xf32>",
+     "tensor.gather", [3, 7, 1, 6]),
+    ("%c7 = arith.constant 7 : index\n  %e = tensor.empty(%c7) : tensor<?x5xf32>\n"
+     "  %s = tensor.empty(%c7) : tensor<3x?xf32>\n"
+     "  %i = arith.constant dense<[[1], [2], [3]]> : tensor<3x1xindex>\n"
+     "  %r = tensor.scatter %s into %e[%i] scatter_dims([1]) unique"
+     " : (tensor<3x?xf32>, tensor<?x5xf32>, tensor<3x1xindex>) -> tensor<?x5xf32>", "tensor.scatter", [7, 5]),
+    ("%e = tensor.empty() : tensor<12xf32>\n  %shape = arith.constant dense<[3, 4]> : tensor<2xi32>\n"
+     "  %r = tensor.reshape %e(%shape) : (tensor<12xf32>, tensor<2xi32>) -> tensor<?x?xf32>", "tensor.reshape", [3, 4]),
+]
+
+
+def test_reify_other_ops():
+    for body, name, expected in _OTHER_OPS:
+        assert _reified_after_canonicalize(_wrap("  " + body, len(expected)), name) == expected, name

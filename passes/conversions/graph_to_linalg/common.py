@@ -29,10 +29,12 @@ from mlir_py.ir.builtin_attributes import (
     FloatAttr,
     IntegerAttr,
     StringAttr,
+    numpy_dtype,
 )
-from mlir_py.ir.builtin_types import RankedTensorType, index
+from mlir_py.ir.builtin_types import RankedTensorType
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.rewrite.pattern import PatternRewriter
+from mlir_py.text.resources import resources_of
 
 PARALLEL, REDUCTION = "parallel", "reduction"
 
@@ -100,8 +102,8 @@ def attr(op: Operation, name: str) -> Any:
 
 
 def resource_array(attr_: DenseResourceElementsAttr, op: Operation) -> np.ndarray | None:
-    """The elements of a `dense_resource` blob, read from the resource section of `op`'s module."""
-    from mlir_py.text.resources import resources_of
+    """The elements of a `dense_resource` blob, read from the resource section of `op`'s module: MLIR's
+    hex string, 4 bytes of alignment, then the little-endian elements in row-major order."""
     top = op
     while top.parent_op is not None:
         top = top.parent_op
@@ -114,13 +116,12 @@ def resource_array(attr_: DenseResourceElementsAttr, op: Operation) -> np.ndarra
     text = blob.strip().strip('"')
     if not text.startswith("0x"):
         return None
-    from mlir_py.ir.builtin_attributes import numpy_dtype
-    raw = bytes.fromhex(text[2:])[4:]  # the first 4 bytes give the alignment
+    raw = bytes.fromhex(text[2:])[4:]
     t = attr_.type
     dt = numpy_dtype(t.element_type)
     if len(raw) != dt.itemsize * int(np.prod(t.shape, dtype=np.int64)):
         return None
-    return np.frombuffer(raw, dt).reshape(t.shape)
+    return np.frombuffer(raw, dt.newbyteorder("<")).astype(dt).reshape(t.shape)
 
 
 def constant_array(v: Value) -> np.ndarray | None:
@@ -153,9 +154,6 @@ class Emitter:
 
     def scalar(self, value: float | int, et: Attribute) -> Value:
         return self.insert(arith.ConstantOp(scalar_attr(value, et))).results[0]
-
-    def index(self, value: int) -> Value:
-        return self.insert(arith.ConstantOp(IntegerAttr(value, index))).results[0]
 
     def dense(self, array: np.ndarray, et: Attribute) -> Value:
         """An `arith.constant dense<...>` tensor of `array`'s values."""

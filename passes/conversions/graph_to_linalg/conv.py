@@ -6,17 +6,19 @@ average pooling and -inf for max pooling (a padded element never wins, as
 ONNX/PyTorch define it). The
 window reads `x[n, c, oh*sh + kh*dh, ow*sw + kw*dw]`.
 
-- conv2d, groups == 1: the loops (n, f, oh, ow | c, kh, kw) of
-  `linalg.conv_2d_nchw_fchw` on a zero-filled init.
-- conv2d, groups > 1 (depthwise included, any channel multiplier): the
+- conv2d, groups == 1: `linalg.conv_2d_nchw_fchw` (loops n, f, oh, ow |
+  c, kh, kw) on a zero-filled init, strides and dilations as its properties.
+- conv2d, depthwise (groups == C == F): `linalg.depthwise_conv_2d_nchw_chw`
+  with w regrouped from C x 1 x KH x KW to C x KH x KW (`tensor.collapse_shape`).
+- conv2d, other groups (a channel multiplier included): the
   channels are regrouped without a copy, x as N x G x C/G x H x W and w as
   G x F/G x C/G x KH x KW (`tensor.expand_shape`), one generic with loops
   (n, g, fg, oh, ow | cg, kh, kw), and the result collapsed back to N x F x OH x OW.
 - bias: an elementwise epilogue `y + bias[f]` (the graph's own add would be
   the same generic, so elementwise fusion treats both alike).
-- max/avg pool: loops (n, c, oh, ow | kh, kw) with a `tensor.empty` window
-  operand of KH x KW that gives the kernel loops their extent (as upstream's
-  pooling ops); avg divides the sum by KH*KW, or - count_include_pad false -
+- max/avg pool: `linalg.pooling_nchw_max` / `linalg.pooling_nchw_sum` (loops
+  n, c, oh, ow | kh, kw) with a `tensor.empty` window operand of KH x KW that
+  gives the kernel loops their extent; avg divides the sum by KH*KW, or - count_include_pad false -
   by the number of non-pad elements of each window, computed per output
   position from `linalg.index`: (min(oh*sh - top + KH, H) - max(oh*sh - top, 0)) times the same for w.
 - global_avg_pool: a sum over H and W, then one generic scaling by 1/(H*W)
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from mlir_py.dialects import arith
+from mlir_py.dialects import arith, linalg
 from mlir_py.passes.conversions.graph_to_linalg.common import (
     PARALLEL,
     REDUCTION,
@@ -41,10 +43,16 @@ from mlir_py.passes.conversions.graph_to_linalg.common import (
 from mlir_py.passes.conversions.graph_to_linalg.scalar import index_to, lowest
 
 from mlir_py.ir.affine_expr import dim
-from mlir_py.ir.builtin_attributes import IntegerAttr
-from mlir_py.ir.builtin_types import index
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, IntegerAttr
+from mlir_py.ir.builtin_types import RankedTensorType, i64, index
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.rewrite.conversion import ConversionPatternRewriter, OpAdaptor, conversion_pattern
+
+
+def _window_props(strides: Sequence[int], dilations: Sequence[int]) -> dict:
+    """The `strides` / `dilations` properties of the named window ops (`dense<...> : tensor<2xi64>`)."""
+    t = RankedTensorType([2], i64)
+    return {"strides": DenseElementsAttr(list(strides), t), "dilations": DenseElementsAttr(list(dilations), t)}
 
 
 def _pad_spatial(e: Emitter, x: Value, pads: Sequence[int], value: float) -> Value:
@@ -64,11 +72,13 @@ def conv2d_values(e: Emitter, x: Value, w: Value, bias: Value | None, out_shape:
     xp = _pad_spatial(e, x, pads, 0.0)
     n_, f_, oh_, ow_ = out_shape
     f, cg, kh, kw = shape_of(w)
+    window = _window_props(strides, dilations)
     if groups == 1:
-        n, fo, oh, ow, c, i, j = (dim(k) for k in range(7))
-        maps = [amap(7, [n, c, oh * sh + i * dh, ow * sw + j * dw]), amap(7, [fo, c, i, j]),
-                amap(7, [n, fo, oh, ow])]
-        y = e.generic([xp, w], e.full(out_shape, et, 0), maps, [PARALLEL] * 4 + [REDUCTION] * 3, _mac)
+        y = e.insert(linalg.Conv2DNchwFchwOp.build([xp, w], [e.full(out_shape, et, 0)], **window)).results[0]
+    elif cg == 1 and f == groups:
+        wd = e.collapse(w, [[0, 1], [2], [3]])
+        y = e.insert(linalg.DepthwiseConv2DNchwChwOp.build([xp, wd], [e.full(out_shape, et, 0)],
+                                                          **window)).results[0]
     else:
         g, fg = groups, f // groups
         _, _, hp, wp = shape_of(xp)
@@ -97,23 +107,21 @@ def lower_conv2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     return True
 
 
-def _pool(e: Emitter, x: Value, out_shape: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
-          pads: Sequence[int], pad_value: float, init: float, body) -> Value:
+def _pool(e: Emitter, op_class: type, x: Value, out_shape: Sequence[int], kernel: Sequence[int],
+          strides: Sequence[int], pads: Sequence[int], pad_value: float, init: float) -> Value:
     et = elt(x)
     xp = _pad_spatial(e, x, pads, pad_value)
     window = e.empty(kernel, et)
-    n, c, oh, ow, i, j = (dim(k) for k in range(6))
-    sh, sw = strides
-    maps = [amap(6, [n, c, oh * sh + i, ow * sw + j]), amap(6, [i, j]), amap(6, [n, c, oh, ow])]
-    return e.generic([xp, window], e.full(out_shape, et, init), maps, [PARALLEL] * 4 + [REDUCTION] * 2, body)
+    return e.insert(op_class.build([xp, window], [e.full(out_shape, et, init)],
+                                   **_window_props(strides, (1, 1)))).results[0]
 
 
 @conversion_pattern("graph.max_pool2d")
 def lower_max_pool2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     (x,) = adaptor.operands
     low = lowest(elt(x))
-    y = _pool(Emitter(rw), x, shape_of(op.results[0]), attr(op, "kernel"), attr(op, "strides"), attr(op, "pads"),
-              low, low, lambda b, v, _w, acc: b.max(acc, v))
+    y = _pool(Emitter(rw), linalg.PoolingNchwMaxOp, x, shape_of(op.results[0]), attr(op, "kernel"),
+              attr(op, "strides"), attr(op, "pads"), low, low)
     rw.replace_op(op, [y])
     return True
 
@@ -134,7 +142,7 @@ def lower_avg_pool2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRew
     out_shape = shape_of(op.results[0])
     et = elt(x)
     e = Emitter(rw)
-    total = _pool(e, x, out_shape, kernel, strides, pads, 0.0, 0.0, lambda b, v, _w, acc: b.add(acc, v))
+    total = _pool(e, linalg.PoolingNchwSumOp, x, out_shape, kernel, strides, pads, 0.0, 0.0)
     _, _, h, w = shape_of(x)
     if attr(op, "count_include_pad") or not any(pads):
         inv = 1.0 / (kernel[0] * kernel[1])

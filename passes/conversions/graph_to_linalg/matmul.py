@@ -2,6 +2,7 @@
 
 matmul picks the most specific form:
 - 2-D @ 2-D: `linalg.matmul`;
+- 3-D @ 3-D with the same batch size: `linalg.batch_matmul`;
 - N-D @ 2-D (a batch of rows times one matrix, the linear layer of a
   sequence model): the batch dimensions of `a` are collapsed into its rows,
   one `linalg.matmul`, and the result expanded back - a pure regrouping, no copy;
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from mlir_py.dialects.linalg import MatmulOp
+from mlir_py.dialects.linalg import BatchMatmulOp, MatmulOp
 from mlir_py.passes.conversions.graph_to_linalg.common import (
     PARALLEL,
     REDUCTION,
@@ -59,6 +60,8 @@ def lower_matmul_values(e: Emitter, a: Value, b: Value, out_shape: Sequence[int]
     et = elt(a)
     if len(sa) == 2 and len(sb) == 2:
         return _contract(e, a, b, e.full(out_shape, et, 0))
+    if len(sa) == 3 and len(sb) == 3 and sa[0] == sb[0]:
+        return e.insert(BatchMatmulOp.build([a, b], [e.full(out_shape, et, 0)])).results[0]
     if len(sa) > 2 and len(sb) == 2:
         rows = 1
         for s in sa[:-1]:

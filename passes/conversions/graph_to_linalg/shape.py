@@ -1,5 +1,5 @@
-"""Shape ops: reshape and flatten as tensor reshapes, transpose as a generic reading its input through the
-permutation map (what `linalg.transpose` generalizes to), concat as `tensor.insert_slice`s into one `tensor.empty`.
+"""Shape ops: reshape and flatten as tensor reshapes, transpose as `linalg.transpose`, concat as
+`tensor.insert_slice`s into one `tensor.empty`.
 
 A reshape that only merges or only splits runs of adjacent dimensions is
 one `tensor.collapse_shape` or `tensor.expand_shape` (metadata, no copy
@@ -12,19 +12,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from mlir_py.dialects import tensor
-from mlir_py.passes.conversions.graph_to_linalg.common import (
-    PARALLEL,
-    Emitter,
-    amap,
-    attr,
-    elt,
-    identity,
-    normalize_axis,
-    shape_of,
-)
+from mlir_py.dialects import linalg, tensor
+from mlir_py.passes.conversions.graph_to_linalg.common import Emitter, attr, elt, normalize_axis, shape_of
 
-from mlir_py.ir.affine_expr import dim
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.rewrite.conversion import ConversionPatternRewriter, OpAdaptor, conversion_pattern
 
@@ -93,11 +83,8 @@ def lower_transpose(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewr
     if perm == list(range(len(perm))):
         rw.replace_op(op, [x])
         return True
-    r = len(perm)
-    inverse = [perm.index(p) for p in range(r)]
-    y = e.generic([x], e.empty(shape_of(op.results[0]), elt(x)), [amap(r, [dim(i) for i in inverse]), identity(r)],
-                  [PARALLEL] * r, lambda b, v, out: v)
-    rw.replace_op(op, [y])
+    init = e.empty(shape_of(op.results[0]), elt(x))
+    rw.replace_op(op, [e.insert(linalg.TransposeOp.build(x, init, perm)).results[0]])
     return True
 
 
