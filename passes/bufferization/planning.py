@@ -3,11 +3,15 @@
 Runs on functions right after one-shot-bufferize (which allocates but never
 frees). For each single-block function body:
 
-1. **Ownership of results.** A function returns buffers its caller owns: a
-   returned value that is not (a view of) an allocation of this function or
-   the result of a call - an argument, a global, a second return of the same
-   buffer - is copied into a fresh `memref.alloc` first. So a caller may free
-   what a call returns, and nothing is freed twice.
+1. **Ownership of results.** A returned buffer is the caller's to free only
+   when the function allocated it (or got it owned from a call). A view of
+   an argument or of a global stays a view (DESIGN §5: the ExecutionEngine
+   hands back a view of the argument, or a copy of the global), and a caller
+   in the module frees a call result only when the callee returns an owned
+   buffer at that position (an external callee is taken to return new
+   buffers), so nothing is freed that was not allocated. A
+   second return of the same owned buffer is copied into a fresh
+   `memref.alloc`, so nothing is freed twice.
 2. **Lifetimes.** Each `memref.alloc` of the body (and each call result) has
    an alias set: itself and every memref an op derives from it (subview,
    expand/collapse_shape, cast, view, any op with a memref operand in the
@@ -46,6 +50,7 @@ from typing import TYPE_CHECKING
 from mlir_py.dialects import arith, memref
 from mlir_py.dialects.memref.layout import is_identity_layout
 
+from mlir_py.analysis.symbols import lookup_symbol
 from mlir_py.ir.builtin_attributes import IntegerAttr
 from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, MemRefType, i8, i64, index
 from mlir_py.ir.operation import OpResult
@@ -124,8 +129,9 @@ def analyze_lifetimes(block: Block, owned_values: list[Value]) -> tuple[list[Buf
                     b.escapes = True
                 # a region terminator (scf.yield) passes the buffer on to its parent's results
                 owner = u.owner
-                # a call returns buffers its caller owns (see 1.), never its arguments
-                results = list(owner.results) if owner.name != "func.call" else []
+                # a call result the callee owns is a new buffer; any other may view an argument
+                results = (list(owner.results) if owner.name != "func.call"
+                           else [r for r in owner.results if _is_memref(r) and not is_owned_value(r)])
                 if not results and owner.parent_op is not None and owner is owner.parent.terminator:
                     results = list(owner.parent_op.results)
                 for r in results:
@@ -248,20 +254,18 @@ class BufferPlanning(Pass):
     # -- steps ------------------------------------------------------------------
 
     def _own_results(self, block: Block, ret: Operation) -> None:
-        """Copy returned buffers the caller could not own into fresh allocations."""
+        """Copy a second return of the same owned buffer (identity layout) into a fresh allocation."""
         owners: set[int] = set()
         for i, v in enumerate(ret.operands):
             if not _is_memref(v):
                 continue
             root = _alias_root(v)
-            ok = (isinstance(root, OpResult) and is_owned_value(root) and root.op.parent is block
-                  and id(root) not in owners)
-            if ok:
-                owners.add(id(root))
-                continue
-            new = _fresh_copy(block, ret, v)
-            ret.set_operand(i, new)
-            owners.add(id(_alias_root(new)))
+            if not (isinstance(root, OpResult) and is_owned_value(root) and root.op.parent is block):
+                continue  # a view of an argument or a global: not the caller's to free
+            if id(root) in owners and is_identity_layout(v.type):
+                v = _fresh_copy(block, ret, v)
+                ret.set_operand(i, v)
+            owners.add(id(_alias_root(v)))
 
     def _dealloc_after(self, block: Block, last: Operation, v: Value) -> None:
         d = memref.DeallocOp(v)
@@ -353,12 +357,15 @@ def own_branch_results(func: Operation) -> None:
 
 
 def is_owned_value(v: Value) -> bool:
-    """A buffer its defining op hands over: an alloc, a call result, or an scf.if result whose
-    branches each yield (once) an owned buffer made in the branch."""
+    """A buffer its defining op hands over: an alloc, a call result the callee owns (see
+    `_callee_returns_owned`), or an scf.if result whose branches each yield (once) an owned
+    buffer made in the branch."""
     if not isinstance(v, OpResult):
         return False
-    if v.op.name in ("memref.alloc", "func.call"):
+    if v.op.name == "memref.alloc":
         return True
+    if v.op.name == "func.call":
+        return _callee_returns_owned(v.op, v.index)
     if v.op.name != "scf.if":
         return False
     for reg in v.op.regions:
@@ -381,3 +388,32 @@ def _alias_root(v: Value) -> Value:
             return v
         v = srcs[0]
     return v
+
+
+_CALLEES_IN_PROGRESS: set[int] = set()
+
+
+def _callee_returns_owned(call: Operation, index: int) -> bool:
+    """Whether every `func.return` of the callee returns, at `index`, a buffer the callee owns
+    (allocated, or owned from its own calls) and returns once. An external callee is taken to
+    return new buffers, as upstream's deallocation assumes of function results; recursion
+    counts as not owned (a leak is safer than freeing a buffer nobody allocated)."""
+    callee = lookup_symbol(call, call.properties["callee"])
+    if callee is None or not callee.regions or callee.regions[0].first_block is None:
+        return True
+    if id(callee) in _CALLEES_IN_PROGRESS:
+        return False
+    _CALLEES_IN_PROGRESS.add(id(callee))
+    try:
+        for blk in callee.regions[0].blocks:
+            t = blk.terminator
+            if t is None or t.name != "func.return":
+                continue
+            root = _alias_root(t.operands[index])
+            if not is_owned_value(root):
+                return False
+            if sum(1 for o in t.operands if _is_memref(o) and _alias_root(o) is root) != 1:
+                return False
+        return True
+    finally:
+        _CALLEES_IN_PROGRESS.discard(id(callee))

@@ -370,9 +370,14 @@ def test_llvm_dialect_input_is_not_lowered_again():
 
 
 def test_example_mlp_matches_numpy():
+    """examples/mlp/mlp.mir is graph level, its weights dense_resource blobs (weights.npz has them)."""
     e = ExecutionEngine.from_file(ROOT / "examples" / "mlp" / "mlp.mir")
-    x, w, b = rand(4, 8), rand(8, 3), rand(3)
-    np.testing.assert_allclose(e.lookup("main")(x, w, b), np.maximum(x @ w + b, 0), rtol=1e-5, atol=1e-6)
+    p = np.load(ROOT / "examples" / "mlp" / "weights.npz")
+    x = rand(8, 64)
+    z = np.maximum(x @ p["w1"] + p["b1"], 0) @ p["w2"] + p["b2"]
+    want = np.exp(z - z.max(axis=-1, keepdims=True))
+    want /= want.sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(e.lookup("main")(x), want, rtol=1e-5, atol=1e-6)
 
 
 def _rss_bytes() -> int:
