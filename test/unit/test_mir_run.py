@@ -11,7 +11,7 @@ import pytest
 from mlir_py.tools.mir_run import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-MLP = str(ROOT / "examples" / "mlp" / "mlp.mir")
+MLP = str(ROOT / "test" / "unit" / "Inputs" / "dense_layer.mir")  # loop level: relu(x @ w + b)
 rng = np.random.default_rng(99)
 
 SCALARS = """func.func @axpb(%x: memref<?xf32>, %a: f32, %b: i32) -> (memref<?xf32>, i32) {
@@ -109,7 +109,7 @@ def test_wrong_dtype_rank_shape_are_located(capsys, tmp_path, mlp_inputs):
     bad = tmp_path / "bad.npy"
     np.save(bad, x.astype(np.float64))
     err = _error(capsys, MLP, "--arg", bad, "--arg", pw, "--arg", pb)
-    assert err.startswith(f"{MLP}:7:1: error: argument 0 of @main has dtype float64, but memref<4x8xf32> needs "
+    assert err.startswith(f"{MLP}:4:1: error: argument 0 of @main has dtype float64, but memref<4x8xf32> needs "
                           f"float32 (from --arg {bad})\nfunc.func @main(")
     np.save(bad, x.reshape(32))
     assert "argument 0 of @main has rank 1 (shape (32,)), but memref<4x8xf32> has rank 2" in \
@@ -122,7 +122,7 @@ def test_wrong_dtype_rank_shape_are_located(capsys, tmp_path, mlp_inputs):
 def test_too_few_arguments(capsys, mlp_inputs):
     _, (px, pw, _) = mlp_inputs
     err = _error(capsys, MLP, "--arg", px, "--arg", pw)
-    assert err.startswith(f"{MLP}:7:1: error: @main takes 3 arguments (memref<4x8xf32>, memref<8x3xf32>, "
+    assert err.startswith(f"{MLP}:4:1: error: @main takes 3 arguments (memref<4x8xf32>, memref<8x3xf32>, "
                           "memref<3xf32>), got 2\n")
 
 
