@@ -7,7 +7,7 @@ from mlir_py.dialects.graph.common import FLOAT32, FLOATS, NUMBERS, GraphOp, Ten
 
 from mlir_py.builtin.constraints import BoolAttrC, DenseArrayOf, FloatAttrOf, I64Attr
 from mlir_py.definition.opdef import operand, opt_operand, prop, result
-from mlir_py.definition.traits import Pure
+from mlir_py.definition.traits import Pure, SameOperandsAndResultType
 from mlir_py.ir.builtin_attributes import BoolAttr, DenseArrayAttr, FloatAttr, IntegerAttr
 from mlir_py.ir.builtin_types import f32, i64
 
@@ -203,11 +203,11 @@ class BatchNormOp(GraphOp):
 
 
 class _SoftmaxOp(GraphOp):
-    traits = [Pure]
+    traits = [Pure, SameOperandsAndResultType]
     x = operand(TensorOf(FLOAT32))
     axis = prop(I64Attr, default=IntegerAttr(-1, i64))
     result = result(TensorOf(FLOAT32))
-    assembly_format = "$x attr-dict `:` functional-type(operands, results)"
+    assembly_format = "$x attr-dict `:` type($x)"
 
     @classmethod
     def infer(cls, types, attr):
@@ -219,7 +219,7 @@ class SoftmaxOp(_SoftmaxOp):
     """`exp(x) / sum(exp(x))` along `axis` (negative counts from the end; default -1, the last). f32 only.
 
     ```mlir
-    %1 = graph.softmax %0 {axis = 1 : i64} : (tensor<4x10xf32>) -> tensor<4x10xf32>
+    %1 = graph.softmax %0 {axis = 1 : i64} : tensor<4x10xf32>
     ```
     """
 
@@ -230,7 +230,7 @@ class LogSoftmaxOp(_SoftmaxOp):
     """`x - log(sum(exp(x)))` along `axis` (negative counts from the end; default -1). f32 only.
 
     ```mlir
-    %1 = graph.log_softmax %0 : (tensor<4x10xf32>) -> tensor<4x10xf32>
+    %1 = graph.log_softmax %0 : tensor<4x10xf32>
     ```
     """
 

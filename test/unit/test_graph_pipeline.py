@@ -24,7 +24,7 @@ func.func @main(%x: tensor<2x3x16x16xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8
   %3 = graph.flatten %2 : (tensor<2x8x8x8xf32>) -> tensor<2x512xf32>
   %4 = graph.gemm %3, %fc, %fb {trans_b = true}
          : (tensor<2x512xf32>, tensor<10x512xf32>, tensor<10xf32>) -> tensor<2x10xf32>
-  %5 = graph.softmax %4 {axis = -1 : i64} : (tensor<2x10xf32>) -> tensor<2x10xf32>
+  %5 = graph.softmax %4 {axis = -1 : i64} : tensor<2x10xf32>
   return %5 : tensor<2x10xf32>
 }
 """
