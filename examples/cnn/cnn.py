@@ -14,7 +14,6 @@ import sys
 import time
 
 import numpy as np
-
 from mlir_py.frontend import GraphBuilder
 
 N, C, H, W, F, CLASSES = 4, 1, 16, 16, 8, 10

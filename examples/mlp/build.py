@@ -10,7 +10,6 @@ The model: softmax(relu(x @ W1 + b1) @ W2 + b2) over rows, 8 x 64 -> 32 -> 10.
 import pathlib
 
 import numpy as np
-
 from mlir_py.frontend import GraphBuilder
 
 here = pathlib.Path(__file__).parent
