@@ -12,13 +12,14 @@ from mlir_py.dialects.memref.constraints import (
 )
 from mlir_py.dialects.memref.custom_directives import PARSE_DYNAMIC_INDEX_LIST, PRINT_DYNAMIC_INDEX_LIST
 from mlir_py.dialects.memref.layout import is_identity_layout, sat_mul, strides_and_offset, with_layout
-from mlir_py.dialects.memref.view_ops import I64Array, _mixed, _q
+from mlir_py.dialects.memref.view_ops import I64Array, _q
 
 from mlir_py.builtin.constraints import Index
 from mlir_py.definition.opdef import Op, operand, prop, result, var_operand
 from mlir_py.definition.traits import MemoryEffects, OpAsmOpInterface, Pure, Read, ViewLikeOpInterface
 from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr, StridedLayoutAttr
 from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, i64
+from mlir_py.text.dynamic_index_list import mixed_index_list
 
 # ----------------------------------------------------------------------------
 # Reassociative reshapes
@@ -174,7 +175,7 @@ class ExpandShapeOp(Op):
 
     @property
     def mixed_output_shape(self) -> list:
-        return _mixed(self.output_shape, self.static_output_shape)
+        return mixed_index_list(self.output_shape, self.static_output_shape)
 
     def verify_(self):
         src, res = self.src.type, self.result.type

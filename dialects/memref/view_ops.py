@@ -46,8 +46,9 @@ from mlir_py.definition.traits import (
     Trait,
     ViewLikeOpInterface,
 )
-from mlir_py.ir.builtin_attributes import AffineMapAttr, DenseArrayAttr
+from mlir_py.ir.builtin_attributes import AffineMapAttr
 from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, UnrankedMemRefType, i64, index
+from mlir_py.text.dynamic_index_list import dispatch_index_list, mixed_index_list
 
 if TYPE_CHECKING:
     from mlir_py.text.parser import Parser
@@ -172,19 +173,6 @@ class MemorySpaceCastOp(Op):
 # ----------------------------------------------------------------------------
 
 
-def _mixed(values, static) -> list:
-    """Static entries as ints, dynamic ones as the SSA values, in order."""
-    it = iter(values)
-    return [next(it, None) if x == DYNAMIC else x for x in static.values]
-
-
-def dispatch_index_list(mixed) -> tuple[list, DenseArrayAttr]:
-    """MLIR's dispatchIndexOpFoldResults: ints stay static, values become
-    operands and `DYNAMIC` entries of the static array."""
-    values = [x for x in mixed if not isinstance(x, int)]
-    return values, DenseArrayAttr(i64, tuple(x if isinstance(x, int) else DYNAMIC for x in mixed))
-
-
 class OffsetSizeAndStrideVerifier(Trait):
     """OffsetSizeAndStrideOpInterface's verifier (ViewLikeInterface.cpp)."""
 
@@ -230,15 +218,15 @@ class _OffsetsSizesStrides:
 
     @property
     def mixed_offsets(self) -> list:
-        return _mixed(self.offsets, self.static_offsets)
+        return mixed_index_list(self.offsets, self.static_offsets)
 
     @property
     def mixed_sizes(self) -> list:
-        return _mixed(self.sizes, self.static_sizes)
+        return mixed_index_list(self.sizes, self.static_sizes)
 
     @property
     def mixed_strides(self) -> list:
-        return _mixed(self.strides, self.static_strides)
+        return mixed_index_list(self.strides, self.static_strides)
 
     parse_DynamicIndexList = PARSE_DYNAMIC_INDEX_LIST  # noqa: N815 (directive name)
     print_DynamicIndexList = PRINT_DYNAMIC_INDEX_LIST  # noqa: N815

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mlir_py.builtin.constraints import DenseArrayOf
 from mlir_py.definition.constraints import BaseAttr, Predicate
-from mlir_py.ir.builtin_attributes import ArrayAttr, DenseArrayAttr, IntegerAttr
+from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr
 from mlir_py.ir.builtin_types import DYNAMIC, RankedTensorType, TensorType, UnrankedTensorType, i64
 from mlir_py.text.dynamic_index_list import parse_dynamic_index_list, print_dynamic_index_list
 
@@ -40,19 +40,6 @@ IndexListArrayAttr = Predicate(_is_index_list_array, "Array of 64-bit integer ar
 def q(t) -> str:
     """A type as MLIR diagnostics print it: quoted."""
     return f"'{t}'"
-
-
-def mixed(values, static: DenseArrayAttr) -> list:
-    """Static entries as ints, dynamic ones as the SSA values, in order (getMixedX)."""
-    it = iter(values)
-    return [next(it, None) if x == DYNAMIC else x for x in static.values]
-
-
-def dispatch(mixed_list) -> tuple[list, DenseArrayAttr]:
-    """dispatchIndexOpFoldResults: ints stay static, values become operands
-    and `DYNAMIC` entries of the static array."""
-    values = [x for x in mixed_list if not isinstance(x, int)]
-    return values, DenseArrayAttr(i64, tuple(x if isinstance(x, int) else DYNAMIC for x in mixed_list))
 
 
 def reassociation_indices(attr: ArrayAttr) -> list[list[int]]:

@@ -6,7 +6,6 @@ InferConcatResultType, SingleInputConcatOp, FoldTensorCastProducerOp)."""
 
 from __future__ import annotations
 
-from mlir_py.dialects.tensor.common import dispatch
 from mlir_py.dialects.tensor.ops import (
     CastOp,
     can_fold_into_consumer,
@@ -28,10 +27,11 @@ from mlir_py.dialects.tensor.slice_ops import (
 from mlir_py.definition.traits import LoopLikeOpInterface
 from mlir_py.ir.builtin_types import DYNAMIC, RankedTensorType, UnrankedTensorType
 from mlir_py.rewrite.pattern import PatternRewriter
+from mlir_py.text.dynamic_index_list import dispatch_index_list
 
 
 def _new_pad(op, src, result_type, static_low, static_high, low, high):
-    props = {"static_low": dispatch(static_low)[1], "static_high": dispatch(static_high)[1]}
+    props = {"static_low": dispatch_index_list(static_low)[1], "static_high": dispatch_index_list(static_high)[1]}
     if op.nofold is not None:
         props["nofold"] = op.nofold
     return PadOp(src, list(low), list(high), result_types=[result_type], **props)
@@ -216,7 +216,7 @@ def pad_of_pad(op, rw: PatternRewriter) -> bool:
         return False
     high = [_add_padding(rw, a, b) for a, b in zip(op.mixed_high, producer.mixed_high)]
     low = [_add_padding(rw, a, b) for a, b in zip(op.mixed_low, producer.mixed_low)]
-    (vl, sl), (vh, sh) = dispatch(low), dispatch(high)
+    (vl, sl), (vh, sh) = dispatch_index_list(low), dispatch_index_list(high)
     new = rw.create(_new_pad(op, producer.source, op.result.type, sl.values, sh.values, vl, vh))
     producer.region.clone_into(new.region, {})  # the producer may have other users
     rw.replace_op(op, [new.results[0]])

@@ -10,8 +10,6 @@ from mlir_py.dialects.tensor.common import (
     I64Array,
     IndexListArrayAttr,
     RankedTensor,
-    dispatch,
-    mixed,
     reassociation_attr,
     reassociation_indices,
 )
@@ -22,6 +20,7 @@ from mlir_py.definition.opdef import Op, operand, prop, result, var_operand
 from mlir_py.definition.traits import OpAsmOpInterface, Pure
 from mlir_py.ir.builtin_attributes import IntegerAttr
 from mlir_py.ir.builtin_types import DYNAMIC, IndexType, IntegerType, RankedTensorType, i64
+from mlir_py.text.dynamic_index_list import dispatch_index_list, mixed_index_list
 
 # ----------------------------------------------------------------------------
 # Reassociative reshapes
@@ -147,7 +146,7 @@ class ExpandShapeOp(_Reassociative, DynamicIndexListDirective, Op):
     @classmethod
     def build_mixed(cls, src, reassociation, output_shape, result_type=None, **kw) -> ExpandShapeOp:
         """Build from groups of dims and a list of ints and `index` values."""
-        values, static = dispatch(output_shape)
+        values, static = dispatch_index_list(output_shape)
         if result_type is None:
             result_type = RankedTensorType(static.values, src.type.element_type)
         return cls(src, values, reassociation=reassociation_attr(reassociation), static_output_shape=static,
@@ -155,7 +154,7 @@ class ExpandShapeOp(_Reassociative, DynamicIndexListDirective, Op):
 
     @property
     def mixed_output_shape(self) -> list:
-        return mixed(self.output_shape, self.static_output_shape)
+        return mixed_index_list(self.output_shape, self.static_output_shape)
 
     def verify_(self):
         src, res = self.src.type, self.result.type

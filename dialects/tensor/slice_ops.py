@@ -9,8 +9,6 @@ from mlir_py.dialects.tensor.common import (
     DynamicIndexListDirective,
     I64Array,
     RankedTensor,
-    dispatch,
-    mixed,
 )
 
 from mlir_py.builtin.constraints import Index
@@ -24,6 +22,7 @@ from mlir_py.definition.traits import (
 from mlir_py.ir.builtin_attributes import UnitAttr
 from mlir_py.ir.builtin_types import DYNAMIC, IndexType, RankedTensorType, index
 from mlir_py.ir.operation import Block, Region
+from mlir_py.text.dynamic_index_list import dispatch_index_list, mixed_index_list
 
 
 def rank_reduction_mask(orig, reduced) -> set[int] | None:
@@ -85,15 +84,15 @@ class _OffsetsSizesStrides(DynamicIndexListDirective):
 
     @property
     def mixed_offsets(self) -> list:
-        return mixed(self.offsets, self.static_offsets)
+        return mixed_index_list(self.offsets, self.static_offsets)
 
     @property
     def mixed_sizes(self) -> list:
-        return mixed(self.sizes, self.static_sizes)
+        return mixed_index_list(self.sizes, self.static_sizes)
 
     @property
     def mixed_strides(self) -> list:
-        return mixed(self.strides, self.static_strides)
+        return mixed_index_list(self.strides, self.static_strides)
 
     def dropped_dims(self) -> set[int]:
         """The unit source dims a rank-reducing slice drops (getDroppedDims)."""
@@ -137,7 +136,7 @@ class ExtractSliceOp(_OffsetsSizesStrides, Op):
     def build_mixed(cls, source, offsets, sizes, strides, result_type=None, **kw) -> ExtractSliceOp:
         """Build from lists mixing ints and `index` values; without `result_type`
         the result type is inferred (no rank reduction)."""
-        (vo, so), (vs, ss), (vt, st) = (dispatch(x) for x in (offsets, sizes, strides))
+        (vo, so), (vs, ss), (vt, st) = (dispatch_index_list(x) for x in (offsets, sizes, strides))
         if result_type is None:
             result_type = infer_slice_type(source.type, ss.values)
         return cls(source, vo, vs, vt, static_offsets=so, static_sizes=ss, static_strides=st,
@@ -236,7 +235,7 @@ class InsertSliceOp(_OffsetsSizesStrides, Op):
     @classmethod
     def build_mixed(cls, source, dest, offsets, sizes, strides, **kw) -> InsertSliceOp:
         """Build from lists mixing ints and `index` values."""
-        (vo, so), (vs, ss), (vt, st) = (dispatch(x) for x in (offsets, sizes, strides))
+        (vo, so), (vs, ss), (vt, st) = (dispatch_index_list(x) for x in (offsets, sizes, strides))
         return cls(source, dest, vo, vs, vt, static_offsets=so, static_sizes=ss, static_strides=st,
                    result_types=[dest.type], **kw)
 
@@ -307,7 +306,7 @@ class ParallelInsertSliceOp(_OffsetsSizesStrides, Op):
     @classmethod
     def build_mixed(cls, source, dest, offsets, sizes, strides, **kw) -> ParallelInsertSliceOp:
         """Build from lists mixing ints and `index` values."""
-        (vo, so), (vs, ss), (vt, st) = (dispatch(x) for x in (offsets, sizes, strides))
+        (vo, so), (vs, ss), (vt, st) = (dispatch_index_list(x) for x in (offsets, sizes, strides))
         return cls(source, dest, vo, vs, vt, static_offsets=so, static_sizes=ss, static_strides=st, **kw)
 
     def array_attr_max_ranks(self) -> tuple[int, int, int]:
@@ -382,7 +381,7 @@ class PadOp(DynamicIndexListDirective, Op):
         scalar `pad_value` (defined outside the pad); the result type is
         inferred unless given."""
         from mlir_py.dialects.tensor.ops import YieldOp
-        (vl, sl), (vh, sh) = dispatch(low), dispatch(high)
+        (vl, sl), (vh, sh) = dispatch_index_list(low), dispatch_index_list(high)
         if result_type is None:
             result_type = infer_pad_type(source.type, sl.values, sh.values)
         block = Block([index] * source.type.rank)
@@ -394,11 +393,11 @@ class PadOp(DynamicIndexListDirective, Op):
 
     @property
     def mixed_low(self) -> list:
-        return mixed(self.low, self.static_low)
+        return mixed_index_list(self.low, self.static_low)
 
     @property
     def mixed_high(self) -> list:
-        return mixed(self.high, self.static_high)
+        return mixed_index_list(self.high, self.static_high)
 
     def get_constant_padding_value(self):
         """The yielded value when it is defined outside the body (getConstantPaddingValue)."""

@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 SQUARE, PAREN = ("[", "]"), ("(", ")")
 
 
+def mixed_index_list(values: Sequence[Value], static: DenseArrayAttr) -> list:
+    """Upstream's getMixedValues: static entries as ints, dynamic ones as the SSA values, in order."""
+    it = iter(values)
+    return [next(it, None) if x == DYNAMIC else x for x in static.values]
+
+
+def dispatch_index_list(mixed: Sequence) -> tuple[list, DenseArrayAttr]:
+    """Upstream's dispatchIndexOpFoldResults: ints stay static, values become
+    operands and `DYNAMIC` entries of the static array."""
+    values = [x for x in mixed if not isinstance(x, int)]
+    return values, DenseArrayAttr(i64, tuple(x if isinstance(x, int) else DYNAMIC for x in mixed))
+
+
 def parse_dynamic_index_list(parser: Parser, delimiters: tuple[str, str] = SQUARE
                              ) -> tuple[list[UnresolvedOperand], DenseArrayAttr]:
     """`[` (ssa-use | integer) (`,` ...)* `]` -> (the SSA operands, the static
