@@ -19,7 +19,7 @@ from mlir_py.definition.opdef import Op, operand, prop, result, var_operand
 from mlir_py.definition.traits import MemoryEffects, OpAsmOpInterface, Pure, Read, ViewLikeOpInterface
 from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr, StridedLayoutAttr
 from mlir_py.ir.builtin_types import DYNAMIC, MemRefType, i64
-from mlir_py.text.dynamic_index_list import mixed_index_list
+from mlir_py.text.dynamic_index_list import mixed_index_list, static_shape_mismatch, verify_output_shape
 
 # ----------------------------------------------------------------------------
 # Reassociative reshapes
@@ -191,20 +191,8 @@ class ExpandShapeOp(Op):
             return "invalid source layout map"
         if expected is not res:
             return f"expected expanded type to be {_q(expected)} but found {_q(res)}"
-        static = self.static_output_shape.values
-        if len(static) != res.rank:
-            return (f"expected number of static shape bounds to be equal to the output rank ({res.rank}) but found "
-                    f"{len(static)} inputs instead")
-        n_dyn = sum(1 for x in static if x == DYNAMIC)
-        if len(self.output_shape) != n_dyn:
-            return (f"mismatch in dynamic dims in output_shape and static_output_shape: static_output_shape has "
-                    f"{n_dyn} dynamic dims while output_shape has {len(self.output_shape)} values")
-        if len(self.output_shape) != res.num_dynamic_dims:
-            return f"incorrect number of dynamic sizes, has {len(self.output_shape)}, expected {res.num_dynamic_dims}"
-        for pos, d in enumerate(res.shape):
-            if d != DYNAMIC and d != static[pos]:
-                return f"invalid output shape provided at pos {pos}"
-        return None
+        return (verify_output_shape(self.output_shape, self.static_output_shape, res.shape, "bounds")
+                or static_shape_mismatch(self.static_output_shape, res.shape))
 
 
 class CollapseShapeOp(Op):

@@ -20,7 +20,12 @@ from mlir_py.definition.opdef import Op, operand, prop, result, var_operand
 from mlir_py.definition.traits import OpAsmOpInterface, Pure
 from mlir_py.ir.builtin_attributes import IntegerAttr
 from mlir_py.ir.builtin_types import DYNAMIC, IndexType, IntegerType, RankedTensorType, i64
-from mlir_py.text.dynamic_index_list import dispatch_index_list, mixed_index_list
+from mlir_py.text.dynamic_index_list import (
+    dispatch_index_list,
+    mixed_index_list,
+    static_shape_mismatch,
+    verify_output_shape,
+)
 
 # ----------------------------------------------------------------------------
 # Reassociative reshapes
@@ -158,23 +163,9 @@ class ExpandShapeOp(_Reassociative, DynamicIndexListDirective, Op):
 
     def verify_(self):
         src, res = self.src.type, self.result.type
-        static = self.static_output_shape.values
-        if len(static) != res.rank:
-            return (f"expected number of static shape dims to be equal to the output rank ({res.rank}) but found "
-                    f"{len(static)} inputs instead")
-        n_dyn = sum(1 for x in static if x == DYNAMIC)
-        if len(self.output_shape) != n_dyn:
-            return (f"mismatch in dynamic dims in output_shape and static_output_shape: static_output_shape has "
-                    f"{n_dyn} dynamic dims while output_shape has {len(self.output_shape)} values")
-        if len(self.output_shape) != res.num_dynamic_dims:
-            return f"incorrect number of dynamic sizes, has {len(self.output_shape)}, expected {res.num_dynamic_dims}"
-        err = _verify_reshape(self, res, src)
-        if err:
-            return err
-        for pos, d in enumerate(res.shape):
-            if d != DYNAMIC and d != static[pos]:
-                return f"invalid output shape provided at pos {pos}"
-        return None
+        err = (verify_output_shape(self.output_shape, self.static_output_shape, res.shape)
+               or _verify_reshape(self, res, src))
+        return err or static_shape_mismatch(self.static_output_shape, res.shape)
 
     def fold(self, operands):
         return _fold_reshape(self, operands, CollapseShapeOp)

@@ -71,3 +71,30 @@ def print_dynamic_index_list(printer: Printer, values: Sequence[Value], static: 
         else:
             parts.append(str(x))
     printer.write(delimiters[0] + ", ".join(parts) + delimiters[1])
+
+
+def verify_output_shape(values: Sequence[Value], static: DenseArrayAttr, shape: Sequence[int],
+                        bounds_noun: str = "dims") -> str | None:
+    """The checks upstream's tensor.expand_shape and memref.expand_shape share
+    on their `output_shape` list against the result's `shape` (the two differ
+    only in calling the static entries "dims" or "bounds")."""
+    entries = static.values
+    if len(entries) != len(shape):
+        return (f"expected number of static shape {bounds_noun} to be equal to the output rank ({len(shape)}) "
+                f"but found {len(entries)} inputs instead")
+    n_dyn = sum(1 for x in entries if x == DYNAMIC)
+    if len(values) != n_dyn:
+        return (f"mismatch in dynamic dims in output_shape and static_output_shape: static_output_shape has "
+                f"{n_dyn} dynamic dims while output_shape has {len(values)} values")
+    expected = sum(1 for d in shape if d == DYNAMIC)
+    if len(values) != expected:
+        return f"incorrect number of dynamic sizes, has {len(values)}, expected {expected}"
+    return None
+
+
+def static_shape_mismatch(static: DenseArrayAttr, shape: Sequence[int]) -> str | None:
+    """Upstream's last expand_shape check: a static result size must equal its `output_shape` entry."""
+    for pos, (d, s) in enumerate(zip(shape, static.values)):
+        if d != DYNAMIC and d != s:
+            return f"invalid output shape provided at pos {pos}"
+    return None
