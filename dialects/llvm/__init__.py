@@ -5,6 +5,8 @@ play the part of phi nodes."""
 
 from mlir_py.dialects.llvm.arith_ops import *  # noqa: F401,F403
 from mlir_py.dialects.llvm.arith_ops import OPS as _ARITH_OPS
+from mlir_py.dialects.llvm.atomic_ops import OPS as _ATOMIC_OPS
+from mlir_py.dialects.llvm.atomic_ops import AtomicRMWOp  # noqa: F401
 from mlir_py.dialects.llvm.attributes import (  # noqa: F401
     ATTRIBUTES,
     CConvAttr,
@@ -60,7 +62,7 @@ def _materialize_constant(value, type, loc=None):
     return ConstantOp.create(result_types=[type], properties={"value": value}, location=loc)
 
 
-OPS = _ARITH_OPS + _CONTROL_OPS + _FUNC_OPS + _VALUE_OPS + _MEMORY_OPS + _INTR_OPS
+OPS = _ARITH_OPS + _CONTROL_OPS + _FUNC_OPS + _VALUE_OPS + _MEMORY_OPS + _ATOMIC_OPS + _INTR_OPS
 DIALECT = Dialect("llvm", ops=OPS, attributes=ATTRIBUTES, types=TYPES, materialize_constant=_materialize_constant,
                   description="LLVM IR as MLIR ops: the input of the translation to LLVM IR.")
 LLVM = DIALECT

@@ -56,6 +56,14 @@ FCmpPredicate = IntEnum("predicate", {
 AtomicOrdering = IntEnum("ordering", {
     "not_atomic": 0, "unordered": 1, "monotonic": 2, "acquire": 4, "release": 5, "acq_rel": 6, "seq_cst": 7,
 })
+#: LLVM's AtomicRMWInst::BinOp; upstream prints `and`/`or`/`xor` with a leading underscore
+AtomicBinOp = IntEnum("bin_op", {
+    "xchg": 0, "add": 1, "sub": 2, "_and": 3, "nand": 4, "_or": 5, "_xor": 6, "max": 7, "min": 8, "umax": 9,
+    "umin": 10, "fadd": 11, "fsub": 12, "fmax": 13, "fmin": 14, "uinc_wrap": 15, "udec_wrap": 16, "usub_cond": 17,
+    "usub_sat": 18, "fmaximum": 19, "fminimum": 20,
+})
+#: the bin ops that take floats (the rest take integers; xchg takes either)
+FLOAT_ATOMIC_BIN_OPS = frozenset({11, 12, 13, 14, 19, 20})
 Visibility = IntEnum("visibility_", {"default": 0, "hidden": 1, "protected": 2})
 UnnamedAddr = IntEnum("unnamed_addr", {"": 0, "local_unnamed_addr": 1, "unnamed_addr": 2})
 TLSMode = IntEnum("tls_mode", {"not_thread_local": 0, "thread_local": 1, "local_dynamic": 2, "initial_exec": 3,

@@ -25,8 +25,15 @@ frees). For each single-block function body:
    interval colouring by decreasing size (the "memory planning" of an
    ML-systems book): a buffer goes at the lowest 64-byte-aligned offset where
    it overlaps no placed buffer whose lifetime overlaps its own, so buffers
-   whose lifetimes are disjoint share memory. The arena is freed before the
-   return; the function stays reentrant (no globals).
+   whose lifetimes are disjoint share memory.
+   With `hoist-static` (the default) the arena is hoisted out of the
+   per-call path: it is a `memref.global` of the module (the workspace,
+   one per function), taken on entry by atomically setting a busy flag
+   (`memref.atomic_rmw assign`) and released before the return. A call
+   that finds the flag set (another thread inside the same function, or
+   recursion) allocates a fresh arena and frees it, so the function stays
+   reentrant. Without `hoist-static` the arena is allocated per call and
+   freed before the return.
 4. **Deallocation.** Every other non-escaping buffer (dynamic shapes, call
    results, and everything when `arena=false`) gets `memref.dealloc` right
    after its last use. With `arena=false`, a later static alloc takes the
@@ -47,12 +54,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mlir_py.dialects import arith, memref
+import numpy as np
+from mlir_py.dialects import arith, memref, scf
 from mlir_py.dialects.memref.layout import is_identity_layout
 
 from mlir_py.analysis.symbols import lookup_symbol
-from mlir_py.ir.builtin_attributes import IntegerAttr
-from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, MemRefType, i8, i64, index
+from mlir_py.ir.builtin_attributes import DenseElementsAttr, IntegerAttr, StringAttr, SymbolRefAttr, TypeAttr
+from mlir_py.ir.builtin_types import (
+    FloatType,
+    IndexType,
+    IntegerType,
+    MemRefType,
+    RankedTensorType,
+    i8,
+    i32,
+    i64,
+    index,
+)
 from mlir_py.ir.operation import OpResult
 from mlir_py.pass_manager import Option, Pass, Statistic, register_pass
 
@@ -160,6 +178,38 @@ def plan_offsets(buffers: list[Buffer]) -> int:
     return max((_align(b.offset + b.size) for b in buffers), default=0)
 
 
+def _arena_alloc(size: int) -> Operation:
+    return memref.AllocOp([], [], alignment=IntegerAttr(ALIGN, i64), result_types=[MemRefType((size,), i8)])
+
+
+def _exchange(value: Value, flag: Value, c0: Value) -> Operation:
+    return memref.AtomicRMWOp.create([value, flag, c0], [value.type],
+                                     {"kind": memref.ATOMIC_RMW_KIND.attr("assign")})
+
+
+def _module_block(func: Operation) -> Block | None:
+    """The block of the symbol table the function lives in (where its workspace globals go)."""
+    parent = func.parent_op
+    if parent is None or parent.name != "builtin.module":
+        return None
+    return parent.regions[0].first_block
+
+
+def _add_global(module_block: Block, func: Operation, base: str, t: MemRefType, value) -> str:
+    """A private `memref.global` named `base` (made unique in the module) just before `func`."""
+    taken = {o.properties["sym_name"].value for o in module_block.ops
+             if isinstance(o.properties.get("sym_name"), StringAttr)}
+    name, k = base, 0
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    props = {"sym_name": StringAttr(name), "sym_visibility": StringAttr("private"), "type": TypeAttr(t),
+             "alignment": IntegerAttr(ALIGN, i64)}
+    if value is not None:
+        props["initial_value"] = value
+    module_block.insert_before(func, memref.GlobalOp.create(properties=props))
+    return name
+
+
 def _const_index(block: Block, before: Operation, n: int) -> Value:
     c = arith.ConstantOp(IntegerAttr(n, index))
     block.insert_before(before, c)
@@ -175,7 +225,9 @@ class BufferPlanning(Pass):
     summary = "Plan buffer lifetimes: deallocations, reuse and one arena per call"
     display_name = "BufferPlanning"
     anchor = "func.func"
-    options = [Option("arena", bool, True, "place static intermediates in one arena (else reuse same-type buffers)")]
+    options = [Option("arena", bool, True, "place static intermediates in one arena (else reuse same-type buffers)"),
+               Option("hoist-static", bool, True, "keep the arena in a per-function workspace global instead of "
+                      "allocating it per call (a concurrent or recursive call allocates its own)")]
     statistics = [
         Statistic("bytes-before-planning", "static bytes allocated per call before planning"),
         Statistic("peak-bytes", "static bytes allocated per call after planning (arena + other buffers)"),
@@ -196,10 +248,9 @@ class BufferPlanning(Pass):
         for o in list(block.ops):
             if o.name == "memref.alloc" and not o.results[0].has_uses():
                 o.erase()
-        owned = [o.results[0] for o in block.ops
-                 if (o.name == "memref.alloc" and not any(u.owner.name == "memref.dealloc" for u in o.results[0].uses))]
+        owned = [o.results[0] for o in block.ops if o.name == "memref.alloc" and not _freed(o.results[0])]
         calls = [r for o in block.ops if o.name in ("func.call", "scf.if") for r in o.results
-                 if _is_memref(r) and is_owned_value(r)]
+                 if _is_memref(r) and is_owned_value(r) and not _freed(r)]
         buffers, pos = analyze_lifetimes(block, owned + calls)
         before = 0
         for b in buffers:
@@ -213,9 +264,9 @@ class BufferPlanning(Pass):
         ops = list(block.ops)
         end = len(ops) - 1
         live: list[tuple[int, int, int]] = []  # (start, end, bytes) of what is allocated after planning
-        if self.arena and len(plannable) > 1:
+        if self.arena and (len(plannable) > 1 or (self.hoist_static and plannable)):
             size = plan_offsets(plannable)
-            self._build_arena(block, ret, plannable, size)
+            self._build_arena(op, block, ret, plannable, size)
             live.append((0, end, size))
         else:
             live += self._reuse(plannable, ops) if not self.arena else []
@@ -236,10 +287,9 @@ class BufferPlanning(Pass):
     def _free_nested(self, block: Block) -> None:
         """Allocs of a nested block (a loop body, a branch): freed after their last use there,
         unless they leave through the block's terminator."""
-        owned = [o.results[0] for o in block.ops if o.name == "memref.alloc"
-                 and not any(u.owner.name == "memref.dealloc" for u in o.results[0].uses)]
+        owned = [o.results[0] for o in block.ops if o.name == "memref.alloc" and not _freed(o.results[0])]
         owned += [r for o in block.ops if o.name in ("func.call", "scf.if") for r in o.results
-                  if _is_memref(r) and is_owned_value(r)]
+                  if _is_memref(r) and is_owned_value(r) and not _freed(r)]
         if owned and block.terminator is not None:
             buffers, _ = analyze_lifetimes(block, owned)
             ops = list(block.ops)
@@ -275,21 +325,73 @@ class BufferPlanning(Pass):
             block.insert_after(last, d)
         self.stats["num-deallocs"] += 1
 
-    def _build_arena(self, block: Block, ret: Operation, bufs: list[Buffer], size: int) -> None:
-        arena = memref.AllocOp([], [], alignment=IntegerAttr(ALIGN, i64), result_types=[MemRefType((size,), i8)])
-        block.insert_before(block.first_op, arena)
+    def _build_arena(self, func: Operation, block: Block, ret: Operation, bufs: list[Buffer], size: int) -> None:
+        first = block.first_op
+        if self.hoist_static and _module_block(func) is not None:
+            arena = self._take_workspace(func, block, ret, size)
+        else:
+            alloc_op = _arena_alloc(size)
+            block.insert_before(first, alloc_op)
+            arena = alloc_op.results[0]
+            block.insert_before(ret, memref.DeallocOp(arena))
+            self.stats["num-deallocs"] += 1
         for b in bufs:
             alloc = b.value.op
             shift = _const_index(block, alloc, b.offset)
-            view = memref.ViewOp(arena.results[0], shift, [], result_types=[b.value.type])
+            view = memref.ViewOp(arena, shift, [], result_types=[b.value.type])
             block.insert_before(alloc, view)
             b.value.replace_all_uses_with(view.results[0])
             alloc.erase()
             if any(o.start < b.start and o.offset < b.offset + b.size and b.offset < o.offset + o.size
                    for o in bufs):
                 self.stats["num-reused"] += 1
-        block.insert_before(ret, memref.DeallocOp(arena.results[0]))
+
+    def _take_workspace(self, func: Operation, block: Block, ret: Operation, size: int) -> Value:
+        """The arena as the function's workspace global, guarded by a busy flag (module docs, step 3):
+
+            %was = memref.atomic_rmw assign %c1_i32, %busy[%c0]
+            %own = arith.cmpi eq, %was, %c0_i32
+            %arena = scf.if %own { get_global @workspace } else { memref.alloc }
+            ...
+            scf.if %own { memref.atomic_rmw assign %c0_i32, %busy[%c0] } else { memref.dealloc %arena }
+        """
+        module_block = _module_block(func)
+        assert module_block is not None
+        fname = func.properties["sym_name"].value
+        arena_t, flag_t = MemRefType((size,), i8), MemRefType((1,), i32)
+        ws = _add_global(module_block, func, f"__workspace_{fname}", arena_t, None)
+        busy = _add_global(module_block, func, f"__workspace_{fname}_busy", flag_t,
+                           DenseElementsAttr(np.zeros((1,), np.int32), RankedTensorType((1,), i32)))
+        first = block.first_op
+
+        def put(o: Operation) -> Operation:
+            block.insert_before(first, o)
+            return o
+
+        flag = put(memref.GetGlobalOp.create(properties={"name": SymbolRefAttr(busy)}, result_types=[flag_t]))
+        c0 = put(arith.ConstantOp(IntegerAttr(0, index))).results[0]
+        zero = put(arith.ConstantOp(IntegerAttr(0, i32))).results[0]
+        one = put(arith.ConstantOp(IntegerAttr(1, i32))).results[0]
+        was = put(_exchange(one, flag.results[0], c0)).results[0]
+        own = put(arith.CmpIOp("eq", was, zero)).results[0]
+        take = put(scf.IfOp.build(own, [arena_t]))
+        g = memref.GetGlobalOp.create(properties={"name": SymbolRefAttr(ws)}, result_types=[arena_t])
+        take.then_block.append(g)
+        take.then_block.append(scf.YieldOp.create([g.results[0]]))
+        fresh = _arena_alloc(size)
+        else_block = take.else_block
+        assert else_block is not None
+        else_block.append(fresh)
+        else_block.append(scf.YieldOp.create([fresh.results[0]]))
+        arena = take.results[0]
+        give = scf.IfOp.build(own, with_else=True)
+        block.insert_before(ret, give)
+        give.then_block.insert_before(give.then_block.terminator, _exchange(zero, flag.results[0], c0))
+        give_else = give.else_block
+        assert give_else is not None
+        give_else.insert_before(give_else.terminator, memref.DeallocOp(arena))
         self.stats["num-deallocs"] += 1
+        return arena
 
     def _reuse(self, bufs: list[Buffer], ops: list) -> list[tuple[int, int, int]]:
         """Without an arena: a static alloc takes a dead buffer of the same type. Returns the
@@ -337,15 +439,23 @@ def _fresh_copy(block: Block, before: Operation, v: Value) -> Value:
     return new
 
 
+def _freed(v: Value) -> bool:
+    """Already planned: the buffer has a `memref.dealloc` (planning leaves such buffers alone,
+    so running it twice frees nothing twice)."""
+    return any(u.owner.name == "memref.dealloc" for u in v.uses)
+
+
 def own_branch_results(func: Operation) -> None:
     """An scf.if where one branch yields a new buffer and another an outside one: the outside
-    one is copied, so the result always owns its buffer (and can be freed)."""
+    one is copied, so the result always owns its buffer (and can be freed). A result that is
+    already deallocated somewhere (planned before, e.g. a workspace taken or allocated) is left
+    as it is."""
     for op in list(func.walk()):
         if op.name != "scf.if":
             continue
         yields = [reg.first_block.terminator for reg in op.regions if reg.first_block is not None]
         for r in op.results:
-            if not _is_memref(r) or len(yields) != 2:
+            if not _is_memref(r) or len(yields) != 2 or _freed(r):
                 continue
             xs = [y.operands[r.index] for y in yields]
             fresh = [isinstance(x, OpResult) and x.op.parent is y.parent and is_owned_value(x)

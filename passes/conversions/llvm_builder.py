@@ -187,6 +187,9 @@ class LLVMBuilder:
         props = {} if alignment is None else {"alignment": IntegerAttr(alignment, i64)}
         return self._insert(op_class("llvm.store")(value, ptr, **props))
 
+    def atomicrmw(self, bin_op: str, ptr: Value, value: Value, ordering: str = "acq_rel") -> Value:
+        return self._insert(op_class("llvm.atomicrmw").build(bin_op, ptr, value, ordering)).results[0]
+
     def alloca(self, size: Value, elem_type: Attribute, *, alignment: int | None = None,
                address_space: int = 0) -> Value:
         props: dict[str, Attribute] = {"elem_type": TypeAttr(elem_type)}

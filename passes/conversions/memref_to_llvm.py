@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from mlir_py.dialects import llvm as L
 from mlir_py.dialects.llvm import LLVMArrayType, LLVMFunctionType, LLVMPointerType, LLVMVoidType
+from mlir_py.dialects.memref.atomic_ops import ATOMIC_RMW_KIND
 from mlir_py.dialects.memref.layout import strides_and_offset
 from mlir_py.passes.conversions.llvm_builder import LLVMBuilder, lookup_or_create_function, op_class
 from mlir_py.passes.conversions.llvm_type_converter import (
@@ -221,6 +222,25 @@ def lower_store(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter
     store = b.store(adaptor.operands[0], ptr, alignment=_alignment(op))
     _mark_nontemporal(op, store)
     rw.replace_op(op, store)
+    return True
+
+
+#: memref.atomic_rmw kinds that are one `llvm.atomicrmw` (upstream's matchSimpleAtomicOp); mulf/muli are not
+_ATOMIC_BIN_OPS = {"addf": "fadd", "maximumf": "fmaximum", "minimumf": "fminimum", "maxnumf": "fmax",
+                   "minnumf": "fmin", "addi": "add", "assign": "xchg", "maxs": "max", "maxu": "umax", "mins": "min",
+                   "minu": "umin", "ori": "_or", "xori": "_xor", "andi": "_and"}
+
+
+def lower_atomic_rmw(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """`llvm.atomicrmw ... acq_rel` on the element's address, as upstream lowers it."""
+    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
+    bin_op = _ATOMIC_BIN_OPS.get(ATOMIC_RMW_KIND.name_of(op.properties["kind"]))
+    t = memref_type(op.operands[1])
+    if bin_op is None or tc.convert_type(t) is None:
+        return False
+    b = LLVMBuilder(rw)
+    ptr = strided_element_ptr(b, tc, t, adaptor.operands[1], list(adaptor.operands[2:]))
+    rw.replace_op(op, [b.atomicrmw(bin_op, ptr, adaptor.operands[0])])
     return True
 
 
@@ -501,7 +521,8 @@ def memref_to_llvm_patterns(use_aligned_alloc: bool = False) -> list:
     return [
         P(_lower_alloc(use_aligned_alloc), "memref.alloc"), P(lower_alloca, "memref.alloca"),
         P(lower_dealloc, "memref.dealloc"), P(lower_load, "memref.load"), P(lower_store, "memref.store"),
-        P(lower_prefetch, "memref.prefetch"), P(lower_dim, "memref.dim"), P(lower_rank, "memref.rank"),
+        P(lower_atomic_rmw, "memref.atomic_rmw"), P(lower_prefetch, "memref.prefetch"), P(lower_dim, "memref.dim"),
+        P(lower_rank, "memref.rank"),
         P(lower_copy, "memref.copy"), P(lower_alloca_scope, "memref.alloca_scope"),
         P(lower_extract_aligned_pointer, "memref.extract_aligned_pointer_as_index"),
         P(lower_assume_alignment, "memref.assume_alignment"),

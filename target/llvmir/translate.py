@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from mlir_py.dialects.llvm.attributes import FASTMATH_CASES, gep_flags_str
+from mlir_py.dialects.llvm.attributes import FASTMATH_CASES, AtomicBinOp, gep_flags_str
 from mlir_py.dialects.llvm.memory_ops import DYNAMIC_INDEX
 from mlir_py.dialects.llvm.types import (
     LLVMArrayType,
@@ -612,6 +612,8 @@ class ModuleTranslator:
             return self._load(op, lhs)
         if name == "llvm.store":
             return self._store(op)
+        if name == "llvm.atomicrmw":
+            return self._atomicrmw(op, lhs)
         if name == "llvm.getelementptr":
             return self._gep(op, lhs)
         if name == "llvm.extractvalue":
@@ -698,6 +700,14 @@ class ModuleTranslator:
         vol = "volatile " if "volatile_" in op.properties else ""
         v, ptr = op.operands
         return f"store {atomic}{vol}{self.typed(v, op)}, {self.typed(ptr, op)}{order}{self._access_suffix(op)}"
+
+    def _atomicrmw(self, op: Operation, lhs: str) -> str:
+        _, order = self._atomic(op)
+        vol = "volatile " if "volatile_" in op.properties else ""
+        bin_op = AtomicBinOp.name_of(op.properties["bin_op"]).lstrip("_")
+        ptr, v = op.operands
+        return (f"{lhs}atomicrmw {vol}{bin_op} {self.typed(ptr, op)}, {self.typed(v, op)}{order}"
+                f"{self._access_suffix(op)}")
 
     def _gep(self, op: Operation, lhs: str) -> str:
         p = op.properties

@@ -104,11 +104,11 @@ def reference(x, w, b):
     return out, m1.T
 
 
-def compile_program(arena: bool) -> ExecutionEngine:
+def compile_program(options: str) -> ExecutionEngine:
     module = mp.parse(CTX, PROGRAM)
     pm = PassManager()
     pm.add("one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}")
-    pm.add(f"buffer-planning{{arena={'true' if arena else 'false'}}}")
+    pm.add(f"buffer-planning{{{options}}}")
     pm.add("convert-linalg-to-loops")
     assert pm.run(module)
     text = str(module)
@@ -117,7 +117,8 @@ def compile_program(arena: bool) -> ExecutionEngine:
     return ExecutionEngine(module, opt_level=1)  # -O3 would only cost compile time here
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["arena", "reuse"])
+@pytest.fixture(scope="module", params=["", "hoist-static=false", "arena=false"],
+                ids=["workspace", "arena-per-call", "reuse"])
 def engine(request):
     return compile_program(request.param)
 
@@ -135,6 +136,27 @@ def test_matches_numpy(engine):
         np.testing.assert_allclose(t, want_t, rtol=1e-4, atol=1e-4)
         # inputs are not written (their buffers are read-only uses here)
         assert np.array_equal(x, x0) and np.array_equal(w, w0) and np.array_equal(b, b0)
+
+
+def test_concurrent_calls(engine):
+    """Threads calling one function at once (the GIL is released in compiled code): one of them holds
+    the workspace, the others allocate their own arena; every result is still right."""
+    from concurrent.futures import ThreadPoolExecutor
+    fn = engine.lookup("mlp")
+    inputs = [tuple(RNG.standard_normal(s).astype(np.float32) for s in ((16, 32), (32, 32), (32,)))
+              for _ in range(8)]
+    wants = [reference(*args) for args in inputs]
+
+    def run(k: int) -> bool:
+        ok = True
+        for _ in range(300):
+            out, t = fn(*inputs[k])
+            ok &= np.allclose(out, wants[k][0], rtol=1e-4, atol=1e-4) and np.allclose(t, wants[k][1], rtol=1e-4,
+                                                                                         atol=1e-4)
+        return ok
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(run, range(8)))
 
 
 def test_loop_carried_tensor(engine):
