@@ -52,6 +52,7 @@ LOWER_TO_LLVM: list[str] = [
     "canonicalize",
     "convert-vector-to-scf{full-unroll=true}",
     "lower-affine",
+    "convert-scf-parallel-to-threads",  # scf.parallel (and affine.parallel, via lower-affine) on the thread pool
     "convert-vector-to-llvm",
     "convert-scf-to-cf",
     "convert-math-to-llvm",
