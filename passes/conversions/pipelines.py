@@ -32,9 +32,16 @@ Order of the llvm part: math first (its libm calls are func calls that
 (their bodies are already converted, so block signatures and returns see
 llvm types); `reconcile-unrealized-casts` removes the casts the passes left
 between each other, `canonicalize`/`cse` tidy the result.
+
+`convert-scf-parallel-to-threads` runs every `scf.parallel` (those that
+`lower-affine` makes of `affine.parallel` too) on the thread pool
+(docs/parallel.md); the alias's `num-threads` option is that pass's
+(`--lower-to-llvm="num-threads=2"`; 0, the default, decides at run time).
 """
 
 from __future__ import annotations
+
+from mlir_py.passes.conversions.scf_parallel_to_threads import THREAD_COUNT_OPTION
 
 from mlir_py.pass_manager import register_pipeline
 
@@ -69,7 +76,10 @@ LOWER_TO_LLVM: list[str] = [
 
 
 @register_pipeline("lower-to-llvm", "Lower func/arith/math/cf/memref (and the layers above them) to the llvm "
-                                    "dialect, with C interface wrappers for public functions")
-def lower_to_llvm(pm) -> None:
+                                    "dialect, with C interface wrappers for public functions",
+                   options=[THREAD_COUNT_OPTION])
+def lower_to_llvm(pm, options) -> None:
     for p in LOWER_TO_LLVM:
+        if p == "convert-scf-parallel-to-threads" and options.num_threads:
+            p += f"{{num-threads={options.num_threads}}}"
         pm.add(p)

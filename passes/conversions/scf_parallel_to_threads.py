@@ -76,10 +76,19 @@ _NEUTRAL = {
 
 
 def _thread_count(text: str) -> int:
-    n = int(text, 0)
+    try:
+        n = int(text, 0)
+    except ValueError:
+        raise ValueError(f"expected a thread count from 0 to {MAX_THREADS}") from None
     if not 0 <= n <= MAX_THREADS:
         raise ValueError(f"expected a thread count from 0 to {MAX_THREADS}")
     return n
+
+
+#: `num-threads`, shared by the pass and the `--lower-to-llvm` pipeline
+THREAD_COUNT_OPTION = Option("num-threads", _thread_count, 0, "Threads per parallel loop: 0 takes the runtime's "
+                             "default (MLIR_PY_NUM_THREADS, else the usable cores) when the loop runs; 1 leaves "
+                             "loops sequential")
 
 
 def reduction_combiner(region) -> Operation | None:
@@ -351,8 +360,7 @@ class ConvertSCFParallelToThreads(Pass):
     summary = "Run scf.parallel loops on a pool of native threads (outlined bodies, mlir_py_parallel_for)"
     display_name = "ConvertSCFParallelToThreads"
     anchor = "builtin.module"
-    options = [Option("num-threads", _thread_count, 0, "Threads per parallel loop: 0 takes the runtime's default "
-                      "(MLIR_PY_NUM_THREADS, else the usable cores) when the loop runs; 1 leaves loops sequential")]
+    options = [THREAD_COUNT_OPTION]
     statistics = [Statistic("num-outlined", "Parallel loops sent to the thread pool")]
 
     def run_on_operation(self, op: Operation) -> None:
@@ -361,5 +369,5 @@ class ConvertSCFParallelToThreads(Pass):
         _Outliner(op, self.num_threads, self).run()
 
 
-__all__ = ["MAX_REDUCTION_CHUNKS", "PARALLEL_FOR", "ConvertSCFParallelToThreads", "neutral_value",
+__all__ = ["MAX_REDUCTION_CHUNKS", "PARALLEL_FOR", "THREAD_COUNT_OPTION", "ConvertSCFParallelToThreads", "neutral_value",
            "reduction_combiner"]
