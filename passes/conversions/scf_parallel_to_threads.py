@@ -137,11 +137,13 @@ class _Outliner:
         self.names = {op.properties["sym_name"].value for op in module.regions[0].first_block.ops
                       if "sym_name" in op.properties}
         self.ptr = LLVMPointerType(0)
+        self.anchor: Operation = module
 
     def run(self) -> None:
         for fn in list(self.module.regions[0].first_block.ops):
             if not isinstance(fn, FuncOp) or fn.regions[0].is_empty():
                 continue
+            self.anchor = fn  # outlined bodies follow their function, in source order
             for loop in [op for op in fn.walk(post_order=False) if isinstance(op, scf.ParallelOp)
                          and _outermost(op, fn)]:
                 self.outline(loop, fn)
@@ -197,7 +199,8 @@ class _Outliner:
         name = self.fresh_name(fn.properties["sym_name"].value)
         body_fn = FuncOp.build(name, FunctionType([self.ptr, i64, i64], []), visibility="private",
                                location=loop.location)
-        self.module.regions[0].first_block.insert_after(fn, body_fn)
+        self.module.regions[0].first_block.insert_after(self.anchor, body_fn)
+        self.anchor = body_fn
         entry = body_fn.regions[0].first_block
         ctx, begin, end = entry.args
         rw.set_insertion_point_to_end(entry)
