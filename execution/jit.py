@@ -18,8 +18,7 @@ import functools
 import llvmlite.binding as llvm
 from mlir_py.execution.errors import CompilationError
 from mlir_py.execution.hugepages import install as install_huge_page_allocator
-from mlir_py.execution.thread_pool import PARALLEL_FOR
-from mlir_py.execution.thread_pool import install as install_thread_pool
+from mlir_py.execution.thread_pool_ir import PARALLEL_FOR
 from mlir_py.target.llvmir.codegen import CodegenError, TargetOptions, optimize_module
 
 __all__ = ["JitModule"]
@@ -48,6 +47,7 @@ class JitModule:
         _load_libm()
         install_huge_page_allocator()
         if PARALLEL_FOR in llvm_ir:
+            from mlir_py.execution.thread_pool import install as install_thread_pool
             try:
                 install_thread_pool()
             except (OSError, ValueError) as e:

@@ -31,8 +31,8 @@ import sys
 import llvmlite.binding as llvm
 from mlir_py.execution.thread_pool_ir import MAX_WORKERS, PARALLEL_FOR, RUNTIME_IR
 
-__all__ = ["ENV_VAR", "MAX_THREADS", "PARALLEL_FOR", "default_num_threads", "get_num_threads", "install",
-           "num_workers", "set_num_threads", "shutdown"]
+__all__ = ["ENV_VAR", "MAX_THREADS", "PARALLEL_FOR", "default_num_threads", "get_num_threads", "install", "main",
+           "num_workers", "runtime_object", "set_num_threads", "shutdown"]
 
 #: the environment variable giving the default thread count
 ENV_VAR = "MLIR_PY_NUM_THREADS"
@@ -132,3 +132,33 @@ def shutdown(*, reopen: bool = True) -> None:
     _runtime.shutdown()
     if reopen:
         _runtime.reopen()
+
+
+def runtime_object(triple: str | None = None) -> bytes:
+    """The pool as an object file, for programs that link compiled modules ahead of time
+    (docs/parallel.md): they call `mlir_py_parallel_init(threads)` once before the first loop."""
+    from mlir_py.target.llvmir.codegen import TargetOptions, emit_object
+    return emit_object(RUNTIME_IR, 2, TargetOptions(triple=triple))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m mlir_py.execution.thread_pool -o pool.o [--target-triple=T]`."""
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m mlir_py.execution.thread_pool",
+                                 description="Write the parallel-loop thread pool as an object file")
+    ap.add_argument("-o", dest="output", required=True, help="the object file to write")
+    ap.add_argument("--target-triple", default=None, help="target triple (default: the host)")
+    args = ap.parse_args(argv)
+    from mlir_py.target.llvmir.codegen import CodegenError
+    try:
+        data = runtime_object(args.target_triple)
+    except CodegenError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    with open(args.output, "wb") as f:
+        f.write(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
