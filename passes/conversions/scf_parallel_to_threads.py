@@ -1,7 +1,8 @@
 """`convert-scf-parallel-to-threads`: run `scf.parallel` loops on the
 process's thread pool (execution/thread_pool.py).
 
-Each outermost `scf.parallel` of a `func.func` becomes
+Each outermost `scf.parallel` of a `func.func` (an `scf.forall` without
+results first becomes one, as in `convert-scf-to-cf`) becomes
 
 - an outlined function `@<func>_parallel_<k>(!llvm.ptr, i64, i64)` that
   runs the iterations `[begin, end)` of the loop's first dimension (all of
@@ -47,6 +48,7 @@ from mlir_py.dialects.func import FuncOp, ReturnOp
 from mlir_py.dialects.llvm import LLVMFunctionType, LLVMPointerType, LLVMStructType, LLVMVoidType
 from mlir_py.passes.conversions.llvm_builder import LLVMBuilder, lookup_or_create_function
 from mlir_py.passes.conversions.llvm_type_converter import LLVMTypeConverter
+from mlir_py.passes.conversions.scf_to_cf import lower_forall
 
 from mlir_py.builtin import UnrealizedConversionCastOp
 from mlir_py.definition.traits import ConstantLike
@@ -143,6 +145,9 @@ class _Outliner:
         for fn in list(self.module.regions[0].first_block.ops):
             if not isinstance(fn, FuncOp) or fn.regions[0].is_empty():
                 continue
+            for forall in [op for op in fn.walk() if isinstance(op, scf.ForallOp) and not op.results]:
+                self.rw.set_insertion_point(forall)
+                lower_forall.match_and_rewrite(forall, self.rw)  # bufferized scf.forall: an scf.parallel
             self.anchor = fn  # outlined bodies follow their function, in source order
             for loop in [op for op in fn.walk(post_order=False) if isinstance(op, scf.ParallelOp)
                          and _outermost(op, fn)]:
@@ -372,5 +377,5 @@ class ConvertSCFParallelToThreads(Pass):
         _Outliner(op, self.num_threads, self).run()
 
 
-__all__ = ["MAX_REDUCTION_CHUNKS", "PARALLEL_FOR", "THREAD_COUNT_OPTION", "ConvertSCFParallelToThreads", "neutral_value",
-           "reduction_combiner"]
+__all__ = ["MAX_REDUCTION_CHUNKS", "PARALLEL_FOR", "THREAD_COUNT_OPTION", "ConvertSCFParallelToThreads",
+           "neutral_value", "reduction_combiner"]

@@ -3,7 +3,7 @@
 compared with numpy on random data of odd sizes under 1, 2 and 3 threads,
 reductions independent of the thread count, nested parallel loops (in one
 function, and reached through a call from inside a running loop),
-affine.parallel and linalg through parallel loops; the thread count from
+affine.parallel, scf.forall and linalg through parallel loops; the thread count from
 the pass option, the runtime default and `MLIR_PY_NUM_THREADS`; no threads
 leaked by many engines, and a clean exit with the pool busy."""
 
@@ -151,6 +151,17 @@ func.func @row_sums(%x: memref<?x?xf32>, %out: memref<?xf32>) {
   return
 }
 
+func.func @forall_square(%x: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %x, %c0 : memref<?xf32>
+  scf.forall (%i) in (%n) {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %w = arith.mulf %v, %v : f32
+    memref.store %w, %x[%i] : memref<?xf32>
+  }
+  return
+}
+
 func.func @affine_scale(%x: memref<?xf32>, %y: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %three = arith.constant 3.0 : f32
@@ -228,11 +239,13 @@ def test_nested_parallel_loops(engine, threads, shape):
     np.testing.assert_allclose(out, x.astype(np.float64).sum(axis=1), rtol=1e-5, atol=1e-5)
 
 
-def test_affine_parallel(engine, threads):
+def test_affine_parallel_and_forall(engine, threads):
     x = rand(1023)
     y = np.empty_like(x)
     engine["affine_scale"](x, y)
     np.testing.assert_array_equal(y, x * np.float32(3))
+    engine["forall_square"](y)
+    np.testing.assert_array_equal(y, (x * np.float32(3)) ** 2)
 
 
 MATMUL = """
