@@ -66,11 +66,11 @@ MAX_REDUCTION_CHUNKS = 128
 #: the most threads one loop may ask for (execution/thread_pool.py's MAX_THREADS)
 MAX_THREADS = 256
 
-#: combiner op -> its neutral element, as a function of the element type
-_NEUTRAL = {
-    "arith.addf": lambda t: -0.0, "arith.mulf": lambda t: 1.0,
-    "arith.maximumf": lambda t: -math.inf, "arith.minimumf": lambda t: math.inf,
-    "arith.maxnumf": lambda t: math.nan, "arith.minnumf": lambda t: math.nan,
+#: float combiner op -> its neutral element
+_FLOAT_NEUTRAL = {"arith.addf": -0.0, "arith.mulf": 1.0, "arith.maximumf": -math.inf, "arith.minimumf": math.inf,
+                  "arith.maxnumf": math.nan, "arith.minnumf": math.nan}
+#: integer combiner op -> its neutral element for a bit width
+_INT_NEUTRAL = {
     "arith.addi": lambda w: 0, "arith.muli": lambda w: 1, "arith.ori": lambda w: 0, "arith.xori": lambda w: 0,
     "arith.andi": lambda w: -1, "arith.maxui": lambda w: 0, "arith.minui": lambda w: -1,
     "arith.maxsi": lambda w: -(1 << (w - 1)), "arith.minsi": lambda w: (1 << (w - 1)) - 1,
@@ -97,7 +97,7 @@ def reduction_combiner(region) -> Operation | None:
     """The single arith op combining a reduce region's two arguments, when it has a neutral value."""
     block = region.first_block
     ops = list(block.ops)
-    if len(ops) != 2 or ops[0].name not in _NEUTRAL or len(ops[0].operands) != 2:
+    if len(ops) != 2 or ops[0].name not in _FLOAT_NEUTRAL.keys() | _INT_NEUTRAL.keys() or len(ops[0].operands) != 2:
         return None
     comb, ret = ops
     if set(comb.operands) != set(block.args) or len(set(block.args)) != 2 or list(ret.operands) != [comb.results[0]]:
@@ -108,10 +108,10 @@ def reduction_combiner(region) -> Operation | None:
 def neutral_value(name: str, t: Attribute) -> Attribute | None:
     """The constant `x` with `combine(x, y) == y` for the combiner op `name` on type `t`."""
     element = t.element_type if isinstance(t, VectorType) else t
-    if isinstance(element, FloatType) and name.endswith("f"):
-        scalar: float | int = _NEUTRAL[name](element)
-    elif isinstance(element, (IntegerType, IndexType)) and not name.endswith("f"):
-        scalar = _NEUTRAL[name](element.width if isinstance(element, IntegerType) else 64)
+    if isinstance(element, FloatType) and name in _FLOAT_NEUTRAL:
+        scalar: float | int = _FLOAT_NEUTRAL[name]
+    elif isinstance(element, (IntegerType, IndexType)) and name in _INT_NEUTRAL:
+        scalar = _INT_NEUTRAL[name](element.width if isinstance(element, IntegerType) else 64)
     else:
         return None
     if isinstance(t, VectorType):
@@ -182,7 +182,7 @@ class _Outliner:
             fields += [i64, self.ptr]  # grain and the partial results' slots
         ctx_type = LLVMStructType.literal(fields)
         slot_type = LLVMStructType.literal(result_fields)
-        body_fn = self.make_body(loop, fn, captured, ctx_type, slot_type)
+        body_fn = self.make_body(loop, fn, captured, ctx_type, slot_type, combiners)
         self.make_call(loop, fn, body_fn, captured, ctx_type, slot_type, combiners)
         self.pass_.stats["num-outlined"] += 1
 
@@ -199,7 +199,7 @@ class _Outliner:
         return name
 
     def make_body(self, loop: scf.ParallelOp, fn: FuncOp, captured: list[Value], ctx_type: LLVMStructType,
-                  slot_type: LLVMStructType) -> FuncOp:
+                  slot_type: LLVMStructType, combiners: list[Operation]) -> FuncOp:
         rw = self.rw
         name = self.fresh_name(fn.properties["sym_name"].value)
         body_fn = FuncOp.build(name, FunctionType([self.ptr, i64, i64], []), visibility="private",
@@ -231,13 +231,8 @@ class _Outliner:
         lbs = [lo] + [get(v) for v in loop.lowerBound[1:]]
         ubs = [hi] + [get(v) for v in loop.upperBound[1:]]
         steps = [step0] + [get(v) for v in loop.step[1:]]
-        inits = []
-        if loop.results:
-            reduce = loop.body.last_op
-            for i, region in enumerate(reduce.regions):
-                comb = reduction_combiner(region)
-                t = loop.results[i].type
-                inits.append(rw.create(arith.ConstantOp, neutral_value(comb.name, t)).result)
+        inits = [rw.create(arith.ConstantOp, neutral_value(comb.name, r.type)).result
+                 for comb, r in zip(combiners, loop.results)]
         inner = scf.ParallelOp.build(lbs, ubs, steps, inits, location=loop.location)
         rw.insert(inner)
         inner.body.erase()
