@@ -258,11 +258,10 @@ func.func @matmul(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>)
 
 @pytest.mark.parametrize("num_threads", [2, 3])
 def test_linalg_through_parallel_loops_with_the_pass_option(num_threads):
-    """convert-linalg-to-parallel-loops, then the pipeline with its `num-threads` option."""
+    """The pipeline's `parallel-loops` (convert-linalg-to-parallel-loops) and `num-threads` options."""
     ctx = mp.Context.with_available_dialects()
     module = mp.parse(ctx, MATMUL)
-    pm = PassManager.parse(f"builtin.module(func.func(convert-linalg-to-parallel-loops),"
-                           f"lower-to-llvm{{num-threads={num_threads}}})")
+    pm = PassManager.parse(f"builtin.module(lower-to-llvm{{parallel-loops num-threads={num_threads}}})")
     assert pm.run(module)
     e = ExecutionEngine(module)
     assert f"i32 {num_threads})" in e.llvm_ir
