@@ -339,9 +339,10 @@ def _used_from_outside(loop: scf.ParallelOp) -> list[Value]:
 
 
 def _outermost(op: Operation, fn: Operation) -> bool:
+    """Not nested in another scf.parallel, nor in device code (a `gpu.launch` body) of `fn`."""
     p = op.parent_op
     while p is not None and p is not fn:
-        if isinstance(p, scf.ParallelOp):
+        if isinstance(p, scf.ParallelOp) or p.name.startswith("gpu."):
             return False
         p = p.parent_op
     return True
