@@ -4,7 +4,8 @@ compared with numpy on random data of odd sizes under 1, 2 and 3 threads,
 reductions independent of the thread count, nested parallel loops (in one
 function, and reached through a call from inside a running loop),
 affine.parallel, scf.forall and linalg through parallel loops; the thread count from
-the pass option, the runtime default and `MLIR_PY_NUM_THREADS`; no threads
+the pass option, the runtime default and `MLIR_PY_NUM_THREADS`; application
+threads calling parallel code at once; no threads
 leaked by many engines, and a clean exit with the pool busy."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -325,6 +327,30 @@ def test_many_engines_leak_no_threads():
         assert (x == 1).all() and tp.num_workers() == 2
     finally:
         tp.set_num_threads(tp.default_num_threads())
+
+
+def test_concurrent_callers():
+    """Application threads calling parallel code at once: one gets the pool, the others run serially."""
+    f = ExecutionEngine(SMALL)["inc"]
+    tp.set_num_threads(3)
+    errors: list = []
+
+    def work():
+        for _ in range(30):
+            x = np.zeros(5000, np.float32)
+            f(x)
+            if not (x == 1).all():
+                errors.append(x)
+
+    try:
+        pool = [threading.Thread(target=work) for _ in range(4)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+    finally:
+        tp.set_num_threads(tp.default_num_threads())
+    assert not errors
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
