@@ -4,7 +4,9 @@ One `JitModule` per compiled module: target/llvmir/codegen.py parses,
 verifies and optimizes the IR at -O0..-O3 for the host CPU (name and
 features, so AVX-512 where the machine has it); MCJIT then compiles it and
 resolves `malloc`, `free` and libm's functions from the process (`malloc`
-and `aligned_alloc` of 4 MiB and more through hugepages.py). The
+and `aligned_alloc` of 4 MiB and more through hugepages.py), and
+`mlir_py_parallel_for` from the thread pool (thread_pool.py) when the
+module calls it. The
 machine code lives as long as the JitModule.
 """
 
@@ -16,6 +18,7 @@ import functools
 import llvmlite.binding as llvm
 from mlir_py.execution.errors import CompilationError
 from mlir_py.execution.hugepages import install as install_huge_page_allocator
+from mlir_py.execution.thread_pool_ir import PARALLEL_FOR
 from mlir_py.target.llvmir.codegen import CodegenError, TargetOptions, optimize_module
 
 __all__ = ["JitModule"]
@@ -43,6 +46,13 @@ class JitModule:
             raise ValueError(f"opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
         _load_libm()
         install_huge_page_allocator()
+        if PARALLEL_FOR in llvm_ir:
+            from mlir_py.execution.thread_pool import install as install_thread_pool
+            try:
+                install_thread_pool()
+            except (OSError, ValueError) as e:
+                raise CompilationError(f"the module has parallel loops, but the thread pool is unavailable: {e}"
+                                       ) from None
         try:
             module, tm = optimize_module(llvm_ir, opt_level, _JIT_TARGET, name="jit")
         except CodegenError as e:

@@ -32,11 +32,21 @@ Order of the llvm part: math first (its libm calls are func calls that
 (their bodies are already converted, so block signatures and returns see
 llvm types); `reconcile-unrealized-casts` removes the casts the passes left
 between each other, `canonicalize`/`cse` tidy the result.
+
+`convert-scf-parallel-to-threads` runs every `scf.parallel` (those that
+`lower-affine` makes of `affine.parallel` too) on the thread pool
+(docs/parallel.md); the alias's `num-threads` option is that pass's
+(`--lower-to-llvm="num-threads=2"`; 0, the default, decides at run time).
+With `parallel-loops`, the linalg ops that no kernel took become parallel
+loops too (`convert-linalg-to-parallel-loops` in place of
+`convert-linalg-to-loops`).
 """
 
 from __future__ import annotations
 
-from mlir_py.pass_manager import register_pipeline
+from mlir_py.passes.conversions.scf_parallel_to_threads import THREAD_COUNT_OPTION
+
+from mlir_py.pass_manager import Option, register_pipeline
 
 #: the passes of `--lower-to-llvm`, in order
 LOWER_TO_LLVM: list[str] = [
@@ -52,6 +62,7 @@ LOWER_TO_LLVM: list[str] = [
     "canonicalize",
     "convert-vector-to-scf{full-unroll=true}",
     "lower-affine",
+    "convert-scf-parallel-to-threads",  # scf.parallel (and affine.parallel, via lower-affine) on the thread pool
     "convert-vector-to-llvm",
     "convert-scf-to-cf",
     "convert-math-to-llvm",
@@ -68,7 +79,14 @@ LOWER_TO_LLVM: list[str] = [
 
 
 @register_pipeline("lower-to-llvm", "Lower func/arith/math/cf/memref (and the layers above them) to the llvm "
-                                    "dialect, with C interface wrappers for public functions")
-def lower_to_llvm(pm) -> None:
+                                    "dialect, with C interface wrappers for public functions",
+                   options=[THREAD_COUNT_OPTION,
+                            Option("parallel-loops", bool, False, "Lower the linalg ops that no kernel takes to "
+                                   "parallel loops (convert-linalg-to-parallel-loops), which run on the thread pool")])
+def lower_to_llvm(pm, options) -> None:
     for p in LOWER_TO_LLVM:
+        if p == "convert-scf-parallel-to-threads" and options.num_threads:
+            p += f"{{num-threads={options.num_threads}}}"
+        elif p == "convert-linalg-to-loops" and options.parallel_loops:
+            p = "convert-linalg-to-parallel-loops"
         pm.add(p)

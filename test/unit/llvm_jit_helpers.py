@@ -63,10 +63,14 @@ class Jit:
 
     def __init__(self, text: str):
         import llvmlite.binding as llvm
+        from mlir_py.execution.thread_pool import PARALLEL_FOR
+        from mlir_py.execution.thread_pool import install as install_thread_pool
         from mlir_py.target.llvmir import translate_module_to_llvmir
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         self.ir = translate_module_to_llvmir(lower(text))
+        if PARALLEL_FOR in self.ir:  # scf.parallel runs on the thread pool: the JIT must find it
+            install_thread_pool()
         mod = llvm.parse_assembly(self.ir)
         mod.verify()
         tm = llvm.Target.from_default_triple().create_target_machine()
