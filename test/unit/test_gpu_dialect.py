@@ -170,6 +170,7 @@ def test_reduction_and_shuffle_builders(ctx):
     shmem = body.append(gpu.DynamicSharedMemoryOp.build())
     body.append(gpu.TerminatorOp())
     assert named.result_.type is f32 and shfl.shuffleResult.type is f32 and shfl.valid.type is i1
+    assert sub.cluster_size.value == 4 and sub.cluster_stride.value == 2
     assert str(shmem.resultMemref.type) == "memref<?xi8, #gpu.address_space<workgroup>>"
     assert errors_of(launch) == []
     text = mp.to_string(launch)
