@@ -1,6 +1,9 @@
 """NVVM ops: PTX special registers, barriers and warp-level primitives (NVVMOps.td), with
-upstream's names and syntax. Each op notes the LLVM intrinsic it translates to
-(`LLVM_INTRINSIC`), for the translation to LLVM IR / PTX.
+upstream's names and syntax.
+
+Each op's `llvm_intrinsic` names the LLVM intrinsic it translates to, with the operands in
+the op's order (the barrier adds its default id 0): names checked against LLVM 22's NVPTX
+backend (llvmlite) in test/unit/test_gpu_dialect.py. Kernels are `ptx_kernel` functions there.
 """
 
 from __future__ import annotations
@@ -60,6 +63,11 @@ class _SpecialRegisterOp(Op):
     res = result(I32)
     assembly_format = "(`range` $range^)? attr-dict `:` type($res)"
     LLVM_INTRINSIC = ""
+
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.read.ptx.sreg.<register>`, taking no operands."""
+        return self.LLVM_INTRINSIC
 
     @classmethod
     def build(cls, lower: int | None = None, upper: int | None = None, *, location: Any = None) -> Any:
@@ -139,7 +147,14 @@ class BarrierOp(Op):
     barrierId = opt_operand(I32)
     numberOfThreads = opt_operand(I32)
     aligned = prop(BoolAttrC, default=BoolAttr(True))
-    LLVM_INTRINSIC = "llvm.nvvm.barrier.cta.sync.aligned.all"
+
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.barrier.cta.sync[.aligned].all(i32 id)`, or `.count(i32 id, i32 n)` with a
+        thread count (id 0 when the op has none)."""
+        a = self.properties.get("aligned")
+        kind = "count" if self.numberOfThreads is not None else "all"
+        return f"llvm.nvvm.barrier.cta.sync{'.aligned' if a is None or a.value else ''}.{kind}"
 
     @classmethod
     def build(cls, barrier_id: Value | None = None, number_of_threads: Value | None = None, *,
@@ -221,6 +236,7 @@ class ShflSyncOp(Op):
 
     @property
     def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.shfl.sync.<kind>.<i32|f32>[p]` (`p`: the struct with the validity bit)."""
         t = self.val.type
         suffix = "f32" if isinstance(t, FloatType) else "i32"
         return f"llvm.nvvm.shfl.sync.{self.kind.case_names[0]}.{suffix}{'p' if self.return_value_and_is_valid else ''}"
@@ -262,6 +278,11 @@ class VoteSyncOp(Op):
         return cls(mask, pred, kind=VoteSyncKindAttr(VOTE_SYNC_KINDS[kind]),
                    result_types=[i32 if kind == "ballot" else i1], location=location)
 
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.vote.<kind>.sync(i32 mask, i1 pred)`."""
+        return f"llvm.nvvm.vote.{self.kind.case_names[0]}.sync"
+
     def verify_(self) -> str | None:
         ballot = self.kind.case_names[0] == "ballot"
         if ballot and self.res.type is not i32:
@@ -293,6 +314,11 @@ class ReduxSyncOp(Op):
     def build(cls, kind: str, val: Value, mask_and_clamp: Value, *, location: Any = None) -> ReduxSyncOp:
         return cls(val, mask_and_clamp, kind=ReductionKindAttr(REDUCTION_KINDS[kind]), result_types=[val.type],
                    location=location)
+
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.redux.sync.<kind>(i32 value, i32 mask)` (integer kinds)."""
+        return f"llvm.nvvm.redux.sync.{self.kind.case_names[0]}"
 
 
 OPS = SPECIAL_REGISTER_OPS + [BarrierOp, ShflSyncOp, VoteSyncOp, ReduxSyncOp]
