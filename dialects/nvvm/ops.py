@@ -113,6 +113,8 @@ GridIdOp = _sreg("GridIdOp", "gridid")
 ClockOp = _sreg("ClockOp", "clock")
 Clock64Op = _sreg("Clock64Op", "clock64", i64=True)
 GlobalTimerOp = _sreg("GlobalTimerOp", "globaltimer", i64=True)
+ClusterCtaRankOp = _sreg("ClusterCtaRankOp", "cluster.ctarank")
+ClusterCtaCountOp = _sreg("ClusterCtaCountOp", "cluster.nctarank")
 LaneMaskEqOp, LaneMaskLeOp, LaneMaskLtOp, LaneMaskGeOp, LaneMaskGtOp = (
     _sreg(f"LaneMask{c.capitalize()}Op", f"lanemask.{c}") for c in ("eq", "le", "lt", "ge", "gt"))
 
@@ -127,7 +129,8 @@ SPECIAL_REGISTER_OPS = [
     GridDimXOp, GridDimYOp, GridDimZOp, ClusterIdXOp, ClusterIdYOp, ClusterIdZOp, ClusterDimXOp, ClusterDimYOp,
     ClusterDimZOp, BlockInClusterIdXOp, BlockInClusterIdYOp, BlockInClusterIdZOp, ClusterDimBlocksXOp,
     ClusterDimBlocksYOp, ClusterDimBlocksZOp, LaneIdOp, WarpSizeOp, WarpIdOp, WarpDimOp, SmIdOp, SmDimOp, GridIdOp,
-    ClockOp, Clock64Op, GlobalTimerOp, LaneMaskEqOp, LaneMaskLeOp, LaneMaskLtOp, LaneMaskGeOp, LaneMaskGtOp]
+    ClusterCtaRankOp, ClusterCtaCountOp, ClockOp, Clock64Op, GlobalTimerOp,
+    LaneMaskEqOp, LaneMaskLeOp, LaneMaskLtOp, LaneMaskGeOp, LaneMaskGtOp]
 
 
 # -- barriers --------------------------------------------------------------------------------
@@ -197,6 +200,105 @@ class BarrierOp(Op):
         if a is not None and not a.value:
             printer.write(" aligned = false")
         printer.print_optional_attr_dict(self.attributes)
+
+
+class BarrierArriveOp(Op):
+    """Arrives at barrier `id` (default 0) without waiting, counting toward its
+    `number_of_threads` (PTX `bar.arrive`).
+
+    ```mlir
+    nvvm.barrier.arrive id = %id number_of_threads = %n
+    ```
+    """
+
+    name = "nvvm.barrier.arrive"
+    barrierId = opt_operand(I32)
+    numberOfThreads = operand(I32)
+    aligned = prop(BoolAttrC, default=BoolAttr(True))
+    assembly_format = ("(`id` `=` $barrierId^)? `number_of_threads` `=` $numberOfThreads "
+                       "(`aligned` `=` $aligned^)? attr-dict")
+
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.barrier.cta.arrive[.aligned].count(i32 id, i32 n)` (id 0 when the op has none)."""
+        a = self.properties.get("aligned")
+        return f"llvm.nvvm.barrier.cta.arrive{'.aligned' if a is None or a.value else ''}.count"
+
+
+class BarWarpSyncOp(Op):
+    """Waits until the threads of `mask` in the warp reach it (PTX `bar.warp.sync`).
+
+    ```mlir
+    nvvm.bar.warp.sync %mask : i32
+    ```
+    """
+
+    name = "nvvm.bar.warp.sync"
+    mask = operand(I32)
+    assembly_format = "$mask attr-dict `:` type($mask)"
+    llvm_intrinsic = "llvm.nvvm.bar.warp.sync"
+
+
+class _ClusterBarrierOp(Op):
+    aligned = opt_prop(UnitAttrC)
+    assembly_format = "(`aligned` $aligned^)? attr-dict"
+    INTRINSIC = ""
+
+    @property
+    def llvm_intrinsic(self) -> str:
+        """The intrinsic, with `.aligned` when the op is."""
+        return self.INTRINSIC + (".aligned" if "aligned" in self.properties else "")
+
+
+class ClusterArriveOp(_ClusterBarrierOp):
+    """Arrives at the cluster barrier, ordering earlier memory accesses (PTX
+    `barrier.cluster.arrive`, sm_90).
+
+    ```mlir
+    nvvm.cluster.arrive
+    ```
+    """
+
+    name = "nvvm.cluster.arrive"
+    INTRINSIC = "llvm.nvvm.barrier.cluster.arrive"
+
+
+class ClusterArriveRelaxedOp(_ClusterBarrierOp):
+    """Arrives at the cluster barrier without ordering memory accesses (PTX
+    `barrier.cluster.arrive.relaxed`, sm_90).
+
+    ```mlir
+    nvvm.cluster.arrive.relaxed aligned
+    ```
+    """
+
+    name = "nvvm.cluster.arrive.relaxed"
+    INTRINSIC = "llvm.nvvm.barrier.cluster.arrive.relaxed"
+
+
+class ClusterWaitOp(_ClusterBarrierOp):
+    """Waits until every thread of the cluster has arrived (PTX `barrier.cluster.wait`, sm_90).
+
+    ```mlir
+    nvvm.cluster.wait
+    ```
+    """
+
+    name = "nvvm.cluster.wait"
+    INTRINSIC = "llvm.nvvm.barrier.cluster.wait"
+
+
+class FenceScClusterOp(Op):
+    """A sequentially consistent fence at cluster scope (PTX `fence.sc.cluster`, sm_90).
+
+    ```mlir
+    nvvm.fence.sc.cluster
+    ```
+    """
+
+    name = "nvvm.fence.sc.cluster"
+    assembly_format = "attr-dict"
+    llvm_intrinsic = "llvm.nvvm.fence.sc.cluster"
 
 
 # -- warp-level primitives ------------------------------------------------------------------
@@ -321,4 +423,5 @@ class ReduxSyncOp(Op):
         return f"llvm.nvvm.redux.sync.{self.kind.case_names[0]}"
 
 
-OPS = SPECIAL_REGISTER_OPS + [BarrierOp, ShflSyncOp, VoteSyncOp, ReduxSyncOp]
+OPS = SPECIAL_REGISTER_OPS + [BarrierOp, BarrierArriveOp, BarWarpSyncOp, ClusterArriveOp, ClusterArriveRelaxedOp,
+                              ClusterWaitOp, FenceScClusterOp, ShflSyncOp, VoteSyncOp, ReduxSyncOp]

@@ -1,5 +1,6 @@
 """The gpu and nvvm dialects from Python: builders produce verifier-clean IR that prints as
-upstream's syntax and parses back; docstring examples parse; enum attributes round-trip."""
+upstream's syntax and parses back; every op documents itself; enum attributes round-trip; the
+nvvm ops' LLVM intrinsics exist in the NVPTX backend."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from mlir_py.dialects import func, gpu, llvm, memref, nvvm
 import mlir_py as mp
 from mlir_py.analysis.verifier import verify
 from mlir_py.builtin.ops import ModuleOp
+from mlir_py.ir.builtin_attributes import UnitAttr
 from mlir_py.ir.builtin_types import FunctionType, f32, i1, i32, index
 from mlir_py.ir.diagnostics import DiagnosticCollector
 from mlir_py.ir.operation import Operation
@@ -204,6 +206,12 @@ def test_nvvm_intrinsic_names_exist_in_the_nvptx_backend():
     call(nvvm.BarrierOp.build().llvm_intrinsic, "void", [("i32", "0")])
     call(nvvm.BarrierOp.build(m, m).llvm_intrinsic, "void", [("i32", "0"), ("i32", "32")])
     call(nvvm.BarrierOp.build(aligned=False).llvm_intrinsic, "void", [("i32", "0")])
+    call(nvvm.BarrierArriveOp(m, m).llvm_intrinsic, "void", [("i32", "0"), ("i32", "32")])
+    call(nvvm.BarWarpSyncOp.llvm_intrinsic, "void", [("i32", "-1")])
+    call(nvvm.FenceScClusterOp.llvm_intrinsic, "void", [])
+    for cls in (nvvm.ClusterArriveOp, nvvm.ClusterArriveRelaxedOp, nvvm.ClusterWaitOp):
+        for aligned in (None, UnitAttr()):
+            call(cls(aligned=aligned).llvm_intrinsic, "void", [])
     for kind in ("bfly", "up", "down", "idx"):
         for val, t in ((m, "i32"), (v, "float")):
             for valid in (False, True):
@@ -227,5 +235,6 @@ def test_nvvm_intrinsic_names_exist_in_the_nvptx_backend():
     # an unknown intrinsic would stay a call to an external function of that name
     assert "llvm.nvvm" not in ptx and "call" not in ptx, ptx
     for text in ("%tid.x", "%ctaid.y", "%nctaid.z", "%laneid", "bar.sync", "barrier.sync", "shfl.sync.bfly.b32",
-                 "vote.sync.ballot.b32", "redux.sync.add.s32", "%clusterid.x"):
+                 "vote.sync.ballot.b32", "redux.sync.add.s32", "%clusterid.x", "bar.warp.sync", "bar.arrive",
+                 "barrier.cluster.arrive.relaxed.aligned", "barrier.cluster.wait", "fence.sc.cluster"):
         assert text in ptx, text
