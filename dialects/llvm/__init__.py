@@ -10,9 +10,11 @@ from mlir_py.dialects.llvm.atomic_ops import AtomicRMWOp  # noqa: F401
 from mlir_py.dialects.llvm.attributes import (  # noqa: F401
     ATTRIBUTES,
     CConvAttr,
+    ConstantRangeAttr,
     FastmathFlagsAttr,
     LinkageAttr,
     TailCallKindAttr,
+    constant_range,
     overflow_flags,
 )
 from mlir_py.dialects.llvm.control_ops import OPS as _CONTROL_OPS
