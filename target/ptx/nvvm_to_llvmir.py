@@ -75,7 +75,12 @@ class NVVMTranslation(DialectTranslation):
         name = op.name
         if name.startswith("nvvm.read.ptx.sreg."):
             ret = tr.ty(op.results[0].type, op)
-            return self._call(tr, op, lhs, "llvm." + name[len("nvvm."):], ret, [])
+            rng = op.properties.get("range")
+            if rng is not None:  # `range(i32 0, 1024)` on the call: what LLVM may assume of the value
+                ret_attr = f"range({ret} {rng.lower}, {rng.upper}) "
+                tr._declare("llvm." + name, ret, [])
+                return f"{lhs}call {ret_attr}{ret} @llvm.{name}()"
+            return self._call(tr, op, lhs, "llvm." + name, ret, [])
         if name in ("nvvm.barrier", "nvvm.barrier0"):
             return self._barrier(tr, op)
         if name == "nvvm.bar.warp.sync":
