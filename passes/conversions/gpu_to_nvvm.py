@@ -14,14 +14,17 @@ the kernels is left alone), as upstream's pass does:
   (address space 0: NVPTX has no allocas in the local space 5).
 - `gpu.thread_id x` ... `gpu.grid_dim z`, `gpu.lane_id` read the special
   registers (`nvvm.read.ptx.sreg.tid.x` ... as i32, extended to the index
-  width); `gpu.barrier` is `nvvm.barrier`, `gpu.shuffle` `nvvm.shfl.sync`,
+  width; a `range` when the function's known sizes or the op's `upper_bound`
+  bound them); `gpu.global_id`, `gpu.subgroup_size` / `_id` /
+  `num_subgroups` are computed from them (subgroups are warps of 32); `gpu.barrier` is `nvvm.barrier`, `gpu.shuffle` `nvvm.shfl.sync`,
   `gpu.printf` a call of CUDA's `vprintf` with the arguments packed in a
-  struct on the stack (floats promoted to double).
+  struct on the stack (floats promoted to double), `cf.assert` a call of
+  `__assertfail` when the condition is false.
 - `gpu.all_reduce` and `gpu.subgroup_reduce` are first expanded into
   shuffles, workgroup memory and barriers (gpu_to_nvvm_reduce.py);
   `has-redux` lowers a uniform i32 subgroup_reduce to `nvvm.redux.sync`.
-- arith, cf, func and memref inside the module are lowered by the same
-  patterns as on the CPU; math by gpu_to_nvvm_math.py, which keeps to what
+- arith, cf, func, memref and vector inside the module are lowered by the
+  same patterns as on the CPU; math by gpu_to_nvvm_math.py, which keeps to what
   the NVPTX backend computes itself (no libdevice).
 
 Memory spaces: `#gpu.address_space<global>` is address space 1,
@@ -33,9 +36,9 @@ from __future__ import annotations
 from typing import Any
 
 from mlir_py.dialects import llvm as L
-from mlir_py.dialects.llvm import LLVMArrayType, LLVMFunctionType, LLVMPointerType, LLVMStructType
+from mlir_py.dialects.llvm import LLVMArrayType, LLVMFunctionType, LLVMPointerType, LLVMStructType, LLVMVoidType
 from mlir_py.passes.conversions.arith_to_llvm import arith_to_llvm_patterns
-from mlir_py.passes.conversions.cf_to_llvm import cf_to_llvm_patterns
+from mlir_py.passes.conversions.cf_to_llvm import _string_global, cf_to_llvm_patterns
 from mlir_py.passes.conversions.func_to_llvm import (
     EMIT_C_INTERFACE,
     _pack_entry_memrefs,
@@ -51,10 +54,12 @@ from mlir_py.passes.conversions.llvm_type_converter import (
     llvm_conversion_target,
 )
 from mlir_py.passes.conversions.memref_to_llvm import memref_to_llvm_patterns
+from mlir_py.passes.conversions.vector_to_llvm import vector_to_llvm_patterns
 
 from mlir_py.ir.attributes import Attribute
-from mlir_py.ir.builtin_attributes import IntegerAttr, StringAttr, UnitAttr
+from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr, StringAttr, UnitAttr
 from mlir_py.ir.builtin_types import FloatType, FunctionType, IntegerType, MemRefType, i32, i64
+from mlir_py.ir.location import CallSiteLoc, FileLineColLoc, NameLoc
 from mlir_py.ir.operation import Operation, Value
 from mlir_py.pass_manager import Option, Pass, register_pass
 from mlir_py.rewrite.conversion import (
@@ -265,6 +270,42 @@ def _lower_special_register(op: Operation, adaptor: OpAdaptor, rw: ConversionPat
     return True
 
 
+def _sreg(rw: ConversionPatternRewriter, reg: str, op: Operation) -> Value:
+    """An unbounded i32 read of special register `reg`."""
+    return rw.insert(nvvm_class(f"nvvm.read.ptx.sreg.{reg}").build(location=op.location)).results[0]
+
+
+def lower_global_id(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """`ctaid * ntid + tid` along the dimension, at the index width."""
+    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
+    d = op.properties["dimension"].case_names[0]
+    b = LLVMBuilder(rw, op.location)
+    ids = [_to_index(b, tc, _sreg(rw, f"{r}.{d}", op)) for r in ("ctaid", "ntid", "tid")]
+    rw.replace_op(op, [b.add(b.mul(ids[0], ids[1]), ids[2])])
+    return True
+
+
+def lower_subgroup_op(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """Subgroups are warps: their size is `%warpsize`; the id is the linear thread id / 32, their
+    number the block size rounded up to warps."""
+    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
+    b = LLVMBuilder(rw, op.location)
+    if op.name == "gpu.subgroup_size":
+        rw.replace_op(op, [_to_index(b, tc, _sreg(rw, "warpsize", op))])
+        return True
+    nt = [_sreg(rw, f"ntid.{d}", op) for d in "xyz"]
+    warp = b.constant(WARP_SIZE, i32)
+    if op.name == "gpu.num_subgroups":
+        size = b.mul(b.mul(nt[0], nt[1]), nt[2])
+        value = b.udiv(b.add(size, b.constant(WARP_SIZE - 1, i32)), warp)
+    else:
+        t = [_sreg(rw, f"tid.{d}", op) for d in "xyz"]
+        linear = b.add(t[0], b.mul(nt[0], b.add(t[1], b.mul(nt[1], t[2]))))
+        value = b.udiv(linear, warp)
+    rw.replace_op(op, [_to_index(b, tc, value)])
+    return True
+
+
 def lower_barrier(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     scope = op.properties.get("scope")
     scope_name = scope.case_names[0] if scope is not None else "workgroup"
@@ -363,6 +404,49 @@ def lower_printf(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     return True
 
 
+# -- cf.assert -----------------------------------------------------------------------------------
+
+
+def lower_assert(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """A failed assertion calls CUDA's `__assertfail(message, file, line, function, 1)`, which
+    reports it and stops the kernel (the CPU lowering's puts/abort do not exist on the device)."""
+    module = op.parent_op
+    while module is not None and module.name != "gpu.module":
+        module = module.parent_op
+    if module is None:
+        return False
+    ptr = LLVMPointerType(0)
+    ftype = LLVMFunctionType(LLVMVoidType(), (ptr, ptr, i32, ptr, i64))
+    decl = lookup_or_create_function(rw, module, "__assertfail", ftype)
+    if decl is None:
+        return False
+    decl.properties["passthrough"] = ArrayAttr([StringAttr("noreturn")])
+    loc = op.location
+    func_name = "(unknown)"
+    while isinstance(loc, (CallSiteLoc, NameLoc)):
+        if isinstance(loc, NameLoc):
+            func_name = loc.loc_name
+            loc = loc.child
+        else:
+            loc = loc.callee
+    file, line = (loc.filename, loc.line) if isinstance(loc, FileLineColLoc) else ("(unknown)", 0)
+    block = op.parent
+    cont = rw.split_block(block, op.next_op)
+    fail = rw.create_block(block.parent, [])
+    strings = [(_string_global(rw, module, f"assert_{what}", text), text)
+               for what, text in (("message", op.properties["msg"].value), ("file", file), ("func", func_name))]
+    with rw.insertion_guard():
+        rw.set_insertion_point_to_end(fail)
+        b = LLVMBuilder(rw, op.location)
+        msg, fname, fn = (b.gep(b.addressof(n), [0, 0], LLVMArrayType(len(t.encode()) + 1, IntegerType(8)))
+                          for n, t in strings)
+        b.call("__assertfail", [msg, fname, b.constant(line, i32), fn, b.constant(1, i64)])
+        rw.insert(L.BrOp([], dest=cont))
+    rw.set_insertion_point(op)
+    rw.replace_op(op, L.CondBrOp(adaptor.operands[0], [], [], trueDest=cont, falseDest=fail))
+    return True
+
+
 # -- the pass -----------------------------------------------------------------------------------
 
 
@@ -386,9 +470,13 @@ def gpu_to_nvvm_patterns(has_redux: bool = False) -> list:
             FunctionConversionPattern(lower_gpu_return, "gpu.return"),
             FunctionConversionPattern(lower_barrier, "gpu.barrier"),
             FunctionConversionPattern(lower_shuffle, "gpu.shuffle"),
-            FunctionConversionPattern(lower_printf, "gpu.printf")]
+            FunctionConversionPattern(lower_printf, "gpu.printf"),
+            FunctionConversionPattern(lower_assert, "cf.assert", benefit=2)]
     pats += [FunctionConversionPattern(_lower_special_register, name) for name in SPECIAL_REGISTERS]
     pats.append(FunctionConversionPattern(_lower_special_register, "gpu.lane_id"))
+    pats.append(FunctionConversionPattern(lower_global_id, "gpu.global_id"))
+    pats += [FunctionConversionPattern(lower_subgroup_op, name)
+             for name in ("gpu.subgroup_size", "gpu.subgroup_id", "gpu.num_subgroups")]
     if has_redux:
         pats.append(FunctionConversionPattern(lower_subgroup_reduce_redux, "gpu.subgroup_reduce", benefit=2))
     return pats
@@ -427,7 +515,8 @@ class ConvertGpuToNVVM(Pass):
         target.add_illegal_dialect("gpu", "func", "math")
         target.add_legal_op("gpu.module", "gpu.yield")
         patterns = (gpu_to_nvvm_patterns(self.has_redux) + gpu_math_patterns() + arith_to_llvm_patterns()
-                    + cf_to_llvm_patterns() + memref_to_llvm_patterns() + func_to_llvm_patterns())
+                    + cf_to_llvm_patterns() + memref_to_llvm_patterns() + vector_to_llvm_patterns()
+                    + func_to_llvm_patterns())
         if not apply_partial_conversion(op, target, patterns, tc):
             self.signal_failure()
 
