@@ -16,7 +16,8 @@ the kernels is left alone), as upstream's pass does:
   registers (`nvvm.read.ptx.sreg.tid.x` ... as i32, extended to the index
   width; a `range` when the function's known sizes or the op's `upper_bound`
   bound them); `gpu.global_id`, `gpu.subgroup_size` / `_id` /
-  `num_subgroups` are computed from them (subgroups are warps of 32); `gpu.barrier` is `nvvm.barrier`, `gpu.shuffle` `nvvm.shfl.sync`,
+  `num_subgroups` are computed from them (subgroups are warps of 32);
+  `gpu.barrier` is `nvvm.barrier`, `gpu.shuffle` `nvvm.shfl.sync`,
   `gpu.printf` a call of CUDA's `vprintf` with the arguments packed in a
   struct on the stack (floats promoted to double), `cf.assert` a call of
   `__assertfail` when the condition is false.
