@@ -33,7 +33,6 @@ mir-opt --gpu-map-parallel-loops --convert-parallel-loops-to-gpu f.mir
 
 from __future__ import annotations
 
-import sys
 
 from mlir_py.dialects import arith, gpu, scf
 from mlir_py.dialects.affine import ApplyOp, MinOp
@@ -222,7 +221,8 @@ class _LaunchBuilder:
         entries = list(getattr(mapping, "value", ()))
         for entry in entries:
             if not isinstance(entry, gpu.ParallelLoopDimMappingAttr):
-                raise PassFailure("expected mapping attribute for lowering to GPU")
+                op.emit_op_error("expected mapping attribute for lowering to GPU")
+                raise PassFailure()
         for annotation, iv, lb, ub, step in zip(entries, op.induction_vars, op.lowerBound, op.upperBound, op.step):
             processor = annotation.processor
             if processor != _SEQUENTIAL:
@@ -357,12 +357,12 @@ def convert_parallel_loop(root: scf.ParallelOp) -> bool:
         if root.results:
             raise _NoMatch("results on the outermost loop")
         builder.run(root)
-    except (_NoMatch, PassFailure):
+    except (_NoMatch, PassFailure) as e:
         launch.erase(safe=False)
         for op in reversed(recorder.inserted):
             if op.parent is not None and not launch.is_ancestor(op):
                 op.erase(safe=False)
-        if sys.exc_info()[0] is PassFailure:
+        if isinstance(e, PassFailure):
             raise
         return False
     root.erase()
@@ -383,11 +383,7 @@ class ConvertParallelLoopToGpu(Pass):
         for root in roots:
             if root.parent is None or root.get_parent_of_type(scf.ParallelOp) is not None:
                 continue
-            try:
-                convert_parallel_loop(root)
-            except PassFailure as e:
-                root.emit_error(e.message)
-                raise PassFailure() from None
+            convert_parallel_loop(root)
 
 
 __all__ = ["ConvertParallelLoopToGpu", "convert_parallel_loop", "derive_static_upper_bound"]
