@@ -33,9 +33,9 @@ mir-opt --gpu-map-parallel-loops --convert-parallel-loops-to-gpu f.mir
 
 from __future__ import annotations
 
-
 from mlir_py.dialects import arith, gpu, scf
 from mlir_py.dialects.affine import ApplyOp, MinOp
+from mlir_py.passes.transforms.gpu_map_parallel_loops import MAPPING_ATTR
 
 from mlir_py.definition.traits import Write, get_memory_effects, is_pure
 from mlir_py.ir.affine_expr import AffineConstantExpr, AffineMap, dim, symbol
@@ -45,7 +45,6 @@ from mlir_py.ir.operation import BlockArgument, Operation, OpResult, Region, Val
 from mlir_py.pass_manager import Pass, PassFailure, register_pass
 from mlir_py.rewrite.folding import constant_value
 from mlir_py.rewrite.pattern import PatternRewriter, RewriterListener
-from mlir_py.passes.transforms.gpu_map_parallel_loops import MAPPING_ATTR
 
 #: processor id -> position of its id among the launch body's arguments (and of its size among the operands)
 _LAUNCH_ARG = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5}

@@ -28,13 +28,13 @@ mir-opt --gpu-launch-sink-index-computations --gpu-kernel-outlining f.mir
 from __future__ import annotations
 
 from mlir_py.dialects import gpu
+from mlir_py.passes.transforms.gpu_launch_sink_index_computations import used_values_defined_above
 
 from mlir_py.analysis.symbols import get_symbol_name, symbol_uses, symbols_in
 from mlir_py.ir.builtin_attributes import IntegerAttr, StringAttr, UnitAttr
 from mlir_py.ir.builtin_types import FunctionType, i64
 from mlir_py.ir.operation import Block, Operation, Value
 from mlir_py.pass_manager import Pass, register_pass
-from mlir_py.passes.transforms.gpu_launch_sink_index_computations import used_values_defined_above
 from mlir_py.rewrite.folding import constant_value
 
 #: the attribute marking a module that holds gpu.module ops
@@ -187,7 +187,7 @@ class GpuKernelOutlining(Pass):
                     insert_after.parent.insert_after(insert_after, module)
                     insert_after = module
                 kernel_name = _fill_kernel_module(module, kernel, op)
-                module_name = get_symbol_name(module)
+                module_name = get_symbol_name(module) or kernel_name
                 call = _launch_func(launch, module_name, kernel_name, operands)
                 launch.parent.insert_before(launch, call)
                 launch.replace_all_uses_with(call)
