@@ -331,12 +331,15 @@ class _LaunchBuilder:
         if self.rw.insertion_block is not self.body and self.rw.insertion_block.parent_op is not self.launch:
             raise _NoMatch("a reduction inside a guard or sequential loop")
         red = self.rw.insert(gpu.AllReduceOp.build(new_value))
-        region.clone_into(red.regions[0], {})
-        block = red.regions[0].first_block
+        red_region = red.regions[0]
+        for b in list(red_region.blocks):
+            b.erase()
+        region.clone_into(red_region, {})
+        block = red_region.first_block
         ret = block.last_op
         ret_value = ret.operands[0]
+        block.insert_before(ret, gpu.YieldOp.build([ret_value], location=ret.location))
         ret.erase()
-        block.append(gpu.YieldOp.create([ret_value]))
         self.mapping[loop.results[0]] = red.results[0]
 
 
