@@ -222,6 +222,10 @@ class _LaunchBuilder:
             if not isinstance(entry, gpu.ParallelLoopDimMappingAttr):
                 op.emit_op_error("expected mapping attribute for lowering to GPU")
                 raise PassFailure()
+        if len(entries) != len(op.induction_vars):
+            op.emit_op_error(f"expected {len(op.induction_vars)} mapping attributes, one per loop dimension, "
+                             f"but got {len(entries)}")
+            raise PassFailure()
         for annotation, iv, lb, ub, step in zip(entries, op.induction_vars, op.lowerBound, op.upperBound, op.step):
             processor = annotation.processor
             if processor != _SEQUENTIAL:

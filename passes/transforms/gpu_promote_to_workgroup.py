@@ -274,8 +274,12 @@ class GpuPromoteToWorkgroup(Pass):
         if failed:
             self.signal_failure()
         for o in op.walk():
-            if PROMOTE_ATTR in o.attributes and isinstance(o, memref.SubViewOp) and o.get_parent_of_type(
-                    gpu.LaunchOp) is None:
+            if PROMOTE_ATTR not in o.attributes:
+                continue
+            if not isinstance(o, memref.SubViewOp):
+                o.emit_error("cannot promote to workgroup memory: only memref.subview tiles are promoted")
+                self.signal_failure()
+            elif o.get_parent_of_type(gpu.LaunchOp) is None:
                 o.emit_error("cannot promote to workgroup memory: the tile is not inside a gpu.launch")
                 self.signal_failure()
 
