@@ -222,6 +222,10 @@ class _LaunchBuilder:
             if not isinstance(entry, gpu.ParallelLoopDimMappingAttr):
                 op.emit_op_error("expected mapping attribute for lowering to GPU")
                 raise PassFailure()
+            for m in (entry.map, entry.bound):
+                if not m.is_empty() and (m.num_inputs != 1 or m.num_results != 1):
+                    op.emit_op_error(f"expected mapping maps from one dimension to one result, but got {m}")
+                    raise PassFailure()
         if len(entries) != len(op.induction_vars):
             op.emit_op_error(f"expected {len(op.induction_vars)} mapping attributes, one per loop dimension, "
                              f"but got {len(entries)}")
