@@ -39,15 +39,15 @@ from mlir_py.passes.transforms.gpu_map_parallel_loops import MAPPING_ATTR
 
 from mlir_py.definition.traits import Write, get_memory_effects, is_pure
 from mlir_py.ir.affine_expr import AffineConstantExpr, AffineMap, dim, symbol
-from mlir_py.ir.builtin_attributes import AffineMapAttr, IntegerAttr
+from mlir_py.ir.builtin_attributes import AffineMapAttr, ArrayAttr, IntegerAttr
 from mlir_py.ir.builtin_types import FloatType, IntegerType, index
 from mlir_py.ir.operation import BlockArgument, Operation, OpResult, Region, Value
 from mlir_py.pass_manager import Pass, PassFailure, register_pass
 from mlir_py.rewrite.folding import constant_value
 from mlir_py.rewrite.pattern import PatternRewriter, RewriterListener
 
-#: processor id -> position of its id among the launch body's arguments (and of its size among the operands)
-_LAUNCH_ARG = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
+#: processors 0-5 (block_x ... thread_z) are also the positions of their ids among a gpu.launch body's
+#: arguments and of their sizes among its size operands; 6 is sequential
 _SEQUENTIAL = 6
 
 _LOWER_AND_STEP = AffineMap(1, 2, (dim(0) * symbol(0) + symbol(1),))
@@ -215,9 +215,9 @@ class _LaunchBuilder:
         """Map the loop's dimensions (ids, launch sizes, guards, sequential loops) and queue its body."""
         rw = self.rw
         mapping = op.attributes.get(MAPPING_ATTR)
-        if mapping is None or len(op.results) > 1:
+        if not isinstance(mapping, ArrayAttr) or len(op.results) > 1:
             raise _NoMatch("loop without mapping or with several reductions")
-        entries = list(getattr(mapping, "value", ()))
+        entries = list(mapping.value)
         for entry in entries:
             if not isinstance(entry, gpu.ParallelLoopDimMappingAttr):
                 op.emit_op_error("expected mapping attribute for lowering to GPU")
@@ -233,7 +233,7 @@ class _LaunchBuilder:
         for annotation, iv, lb, ub, step in zip(entries, op.induction_vars, op.lowerBound, op.upperBound, op.step):
             processor = annotation.processor
             if processor != _SEQUENTIAL:
-                operand = self.body.args[_LAUNCH_ARG[processor]]
+                operand = self.body.args[processor]
                 mapped_step = self.ensure_launch_independent(self.lookup(step))
                 mapped_lb = self.ensure_launch_independent(self.lookup(lb))
                 if mapped_step is None or mapped_lb is None:
@@ -314,7 +314,7 @@ class _LaunchBuilder:
                 if seen_side_effects and left_nesting_scope:
                     raise _NoMatch("side effects outside the innermost scope")
         for processor, size in self.bounds.items():
-            self.launch.set_operand(_LAUNCH_ARG[processor], size)
+            self.launch.set_operand(processor, size)
 
     def _all_reduce(self, reduce: scf.ReduceOp) -> None:
         """The one reduction of a nested loop becomes a `gpu.all_reduce` over the block's threads."""
