@@ -86,6 +86,23 @@ def test_elementwise_from_affine_parallel():
     assert emu.launches == 1
 
 
+@pytest.mark.parametrize("tile", [16, 4])
+def test_codegen_matmul_accumulates_into_c(tile):
+    text = """
+    func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+      linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
+      return
+    }
+    """
+    module = compile_with(text, [f"gpu-codegen-matmul{{tile-size={tile}}}", "gpu-promote-to-workgroup",
+                                 "gpu-kernel-outlining"])
+    assert "workgroup(" in str(module)
+    a, b, c = rand(9, 13), rand(13, 6), rand(9, 6)
+    want = c + a @ b
+    Emulator(module).call("mm", a, b, c)
+    np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("outlined", [False, True], ids=["launch", "outlined"])
 @pytest.mark.parametrize("fn", ["row_sum_all_reduce", "row_sum_shuffle"])
 def test_row_sum_examples(fn, outlined):
@@ -153,6 +170,7 @@ def test_graph_model_through_gpu_kernel_passes():
     host = module.regions[0].first_block.first_op
     assert host.name == "func.func"
     assert not any(o.name.startswith(("scf.", "linalg.", "affine.")) for o in host.walk())
+    assert "#gpu.address_space<workgroup>" in str(module)  # the matmul's tiles
     x, w, b = rand(5, 7), rand(7, 9), rand(9)
     out = Emulator(module).call("main", x, w, b)
     z = np.maximum(x @ w + b, 0)
