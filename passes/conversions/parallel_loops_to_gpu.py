@@ -63,8 +63,11 @@ def _const_int(v: Value) -> int | None:
     return a.value if isinstance(a, IntegerAttr) else None
 
 
-def _index_const(rw: PatternRewriter, value: int) -> Value:
-    return rw.create(arith.ConstantOp, IntegerAttr(value, index)).result
+def _index_const(rw: PatternRewriter, value: int, loc=None) -> Value:
+    op = arith.ConstantOp(IntegerAttr(value, index))
+    if loc is not None:
+        op.location = loc
+    return rw.insert(op).result
 
 
 def _apply(rw: PatternRewriter, amap: AffineMap, operands: list[Value]) -> Value:
@@ -97,7 +100,7 @@ def derive_static_upper_bound(v: Value, rw: PatternRewriter) -> Value | None:
     if isinstance(v, OpResult) and isinstance(v.op, MinOp):
         for r in v.op.map.value.results:
             if isinstance(r, AffineConstantExpr):
-                return _index_const(rw, r.value)
+                return _index_const(rw, r.value, v.op.location)
     if isinstance(v, OpResult) and isinstance(v.op, arith.MinSIOp):
         for operand in v.op.operands:
             bound = derive_static_upper_bound(operand, rw)
@@ -111,7 +114,7 @@ def derive_static_upper_bound(v: Value, rw: PatternRewriter) -> Value | None:
         if a is not None and b is not None:
             if (a < 0) != (b < 0):
                 return None
-            return _index_const(rw, a * b)
+            return _index_const(rw, a * b, v.op.location)
     return None
 
 
@@ -208,12 +211,13 @@ class _LaunchBuilder:
             return v
         c = _const_int(v)
         if c is not None:
-            return _index_const(self.rw, c)
+            return _index_const(self.rw, c, v.op.location if isinstance(v, OpResult) else None)
         return None
 
     def process_parallel_loop(self, op: scf.ParallelOp) -> None:
         """Map the loop's dimensions (ids, launch sizes, guards, sequential loops) and queue its body."""
         rw = self.rw
+        rw.default_location = op.location  # what this loop's dimensions create is located at the loop
         mapping = op.attributes.get(MAPPING_ATTR)
         if not isinstance(mapping, ArrayAttr) or len(op.results) > 1:
             raise _NoMatch("loop without mapping or with several reductions")
@@ -338,7 +342,7 @@ class _LaunchBuilder:
                     raise _NoMatch("the reduction region uses values from above")
         if self.rw.insertion_block is not self.body and self.rw.insertion_block.parent_op is not self.launch:
             raise _NoMatch("a reduction inside a guard or sequential loop")
-        red = self.rw.insert(gpu.AllReduceOp.build(new_value))
+        red = self.rw.insert(gpu.AllReduceOp.build(new_value, location=self.launch.location))
         red_region = red.regions[0]
         for b in list(red_region.blocks):
             b.erase()
@@ -356,8 +360,9 @@ def convert_parallel_loop(root: scf.ParallelOp) -> bool:
     recorder = _Recorder()
     rw = PatternRewriter(recorder)
     rw.set_insertion_point(root)
+    rw.default_location = root.location
     one = _index_const(rw, 1)
-    launch = rw.insert(gpu.LaunchOp.build([one] * 3, [one] * 3))
+    launch = rw.insert(gpu.LaunchOp.build([one] * 3, [one] * 3, location=root.location))
     body = launch.regions[0].first_block
     rw.set_insertion_point_to_end(body)
     rw.insert(gpu.TerminatorOp.create())
