@@ -21,7 +21,7 @@ from mlir_py.execution.cuda.context import Context, default_context
 if TYPE_CHECKING:
     from mlir_py.execution.cuda.stream import Stream
 
-__all__ = ["DeviceBuffer", "copy_device_to_device"]
+__all__ = ["DeviceBuffer", "copy_device_to_device", "managed_array", "managed_buffer_of"]
 
 _ATTACH_GLOBAL = 1  # CU_MEM_ATTACH_GLOBAL: managed memory any stream may touch
 
@@ -167,3 +167,30 @@ def copy_device_to_device(dst: int, src: int, nbytes: int, stream: Stream | None
         ctx.driver.call("cuMemcpyDtoD_v2", dst, src, nbytes)
     else:
         ctx.driver.call("cuMemcpyDtoDAsync_v2", dst, src, nbytes, stream.handle)
+
+
+def managed_array(shape, dtype=np.float32, *, context: Context | None = None) -> np.ndarray:
+    """An uninitialized numpy array in managed memory: host code, numpy and
+    kernels all use it at the same address, so a GPU function takes it
+    without staging a copy (and benchmarks keep their data on the device)."""
+    dt = np.dtype(dtype)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    count = 1
+    for d in shape:
+        count *= d
+    buf = DeviceBuffer(count * dt.itemsize, managed=True, context=context)
+    mem = (ctypes.c_char * max(buf.nbytes, 1)).from_address(buf.ptr)
+    mem._buffer = buf  # type: ignore[attr-defined] - the array keeps the memory alive
+    return np.frombuffer(mem, dt, count).reshape(shape)
+
+
+def managed_buffer_of(a: np.ndarray) -> DeviceBuffer | None:
+    """The managed DeviceBuffer that `a`'s memory lies in (None for host memory)."""
+    base = a
+    while isinstance(base, np.ndarray):
+        base = base.base
+    buf = getattr(base, "_buffer", None)
+    if not isinstance(buf, DeviceBuffer) or not buf.managed or not buf.ptr:
+        return None
+    start = a.__array_interface__["data"][0]
+    return buf if buf.ptr <= start <= buf.ptr + buf.nbytes else None

@@ -36,7 +36,7 @@ between each other, `canonicalize`/`cse` tidy the result.
 
 from __future__ import annotations
 
-from mlir_py.pass_manager import register_pipeline
+from mlir_py.pass_manager import Option, register_pipeline
 
 #: the passes of `--lower-to-llvm`, in order
 LOWER_TO_LLVM: list[str] = [
@@ -68,7 +68,14 @@ LOWER_TO_LLVM: list[str] = [
 
 
 @register_pipeline("lower-to-llvm", "Lower func/arith/math/cf/memref (and the layers above them) to the llvm "
-                                    "dialect, with C interface wrappers for public functions")
-def lower_to_llvm(pm) -> None:
-    for p in LOWER_TO_LLVM:
+                                    "dialect, with C interface wrappers for public functions",
+                   options=[Option("target", str, "cpu", "cpu: native loops; gpu: loops become CUDA kernels "
+                                   "(PTX) launched by the host code (docs/gpu-runtime.md)", choices=["cpu", "gpu"]),
+                            Option("gpu-arch", str, "sm_80", "with target=gpu: the PTX target (sm_XX)")])
+def lower_to_llvm(pm, options) -> None:
+    passes = LOWER_TO_LLVM
+    if options.target == "gpu":
+        from mlir_py.passes.conversions.gpu_lowering_pipeline import lower_to_llvm_gpu
+        passes = lower_to_llvm_gpu(LOWER_TO_LLVM, options.gpu_arch)
+    for p in passes:
         pm.add(p)
