@@ -29,3 +29,12 @@ if filecheck is None:
     lit_config.fatal("filecheck not found on PATH; install the [test] extra")
 config.substitutions.append(("FileCheck", filecheck))
 config.substitutions.append(("%python", sys.executable))
+
+# NVIDIA's PTX assembler (PATH, the [gpu-test] extra's nvidia-cuda-nvcc wheel, or a CUDA toolkit): the tests
+# marked `REQUIRES: ptxas` assemble the PTX that mir-translate --mir-to-ptx emits with `%ptxas`.
+from mlir_py.target.ptx.ptxas import find_ptxas  # noqa: E402
+
+_ptxas = find_ptxas()
+if _ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))

@@ -3,6 +3,7 @@
     mir-translate FILE --mir-to-llvmir [-O0..-O3] [-g] [-o OUT]
     mir-translate FILE --emit=llvm|asm|obj [--target-triple=T] [-O0..-O3] [-g] [-o OUT]
     mir-translate FILE --emit=c-header [-o OUT.h]
+    mir-translate FILE --mir-to-ptx [--gpu-arch=sm_80] [-O0..-O3] [-o OUT.ptx]
 
 `--mir-to-llvmir` prints the translation as is (optimized only when an -O
 level is given); `--emit` optimizes (default -O2) for the host CPU, or for
@@ -14,6 +15,10 @@ translated to LLVM IR`, exit status 1, as are parse and verifier errors.
 needs the memref types), or one `--lower-to-llvm` lowered (its C wrappers keep
 them in `func.function_type`), and writes the C declarations of its
 `_mlir_ciface_` entry points (mlir_py.target.c_header, docs/aot.md).
+`--mir-to-ptx` prints the PTX of the kernels of every gpu.module (lowered to
+llvm+nvvm by `mir-opt --lower-to-nvvm`; host code beside them is ignored) for
+`--gpu-arch` (default sm_80, -O3 unless told), through LLVM's NVPTX backend
+(mlir_py.target.ptx, docs/ptx.md).
 """
 
 from __future__ import annotations
@@ -45,12 +50,15 @@ def build_arg_parser() -> argparse.ArgumentParser:
     what = ap.add_mutually_exclusive_group()
     what.add_argument("--mir-to-llvmir", "--mlir-to-llvmir", dest="to_llvmir", action="store_true",
                       help="translate to LLVM IR (the default)")
+    what.add_argument("--mir-to-ptx", "--mlir-to-ptx", dest="to_ptx", action="store_true",
+                      help="PTX of the kernels of every gpu.module (in llvm+nvvm: mir-opt --lower-to-nvvm)")
     what.add_argument("--emit", choices=["llvm", "asm", "obj", "c-header"],
                       help="optimized LLVM IR, assembly or an object file; or the C header of the "
                            "_mlir_ciface_ entry points (of a module before lowering or lowered by --lower-to-llvm)")
     ap.add_argument("--target-triple", default=None, help="target triple (default: the host, with its CPU features)")
     ap.add_argument("--mcpu", default=None, help="target CPU (default: the host's, or generic for a triple)")
     ap.add_argument("--mattr", default=None, help="target features, e.g. +avx2,-avx512f")
+    ap.add_argument("--gpu-arch", default=None, help="the GPU to emit PTX for, sm_XX (default sm_80)")
     ap.add_argument("-g", dest="debug_info", action="store_true", help="emit debug info from the ops' locations")
     for n in range(4):
         ap.add_argument(f"-O{n}", dest="opt_level", action="store_const", const=n, help=f"optimization level {n}")
@@ -97,6 +105,10 @@ def run(argv: list[str]) -> int:
         return _fail(diags)
     if args.emit == "c-header":
         return _emit_c_header(module, filename, args.output)
+    if args.to_ptx:
+        return _emit_ptx(module, args)
+    if args.gpu_arch is not None:
+        raise ToolError("--gpu-arch is an option of --mir-to-ptx")
     bad = find_untranslatable_op(module)
     if bad is not None:
         return _fail([Diagnostic("error", bad.location,
@@ -135,6 +147,24 @@ def _emit_c_header(module, filename: str, path: str) -> int:
             raise ToolError(e.message) from None
         return _fail([Diagnostic("error", e.location, e.message)])
     Output(path).write(text)
+    return 0
+
+
+def _emit_ptx(module, args) -> int:
+    from mlir_py.target.ptx import PTXError, emit_ptx
+    for flag, given in (("--target-triple", args.target_triple), ("--mcpu", args.mcpu), ("--mattr", args.mattr),
+                        ("-g", args.debug_info)):
+        if given:
+            raise ToolError(f"{flag} is not an option of --mir-to-ptx (the target is nvptx64-nvidia-cuda; "
+                            "use --gpu-arch)")
+    opt = args.opt_level if args.opt_level is not None else 3
+    try:
+        ptx = emit_ptx(module, args.gpu_arch or "sm_80", opt)
+    except DiagnosticError as e:
+        return _fail(e.diagnostics)
+    except PTXError as e:
+        raise ToolError(str(e)) from None
+    Output(args.output).write(ptx)
     return 0
 
 

@@ -12,13 +12,19 @@ instruction per op. What LLVM spells differently:
 - `llvm.intr.*` ops are calls of intrinsics, declared once per module.
 
 Anything outside the llvm dialect (and builtin.module) is an error at the
-op: "... cannot be translated to LLVM IR", raised as `DiagnosticError`.
+op: "... cannot be translated to LLVM IR", raised as `DiagnosticError`,
+unless a dialect translation knows the op: other dialects' ops and the
+discardable attributes they put on functions (nvvm's intrinsics and its
+`nvvm.kernel` marking) are translated by a `DialectTranslation` registered
+in `DIALECT_TRANSLATIONS`, as upstream's LLVMTranslationDialectInterface does.
 With `debug_info=True`, every function gets a DISubprogram and every
 instruction the DILocation of its op's FILE:LINE:COL.
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -83,6 +89,47 @@ _FUNC_UNIT_ATTRS = {"no_inline": "noinline", "always_inline": "alwaysinline", "i
                     "noduplicate": "noduplicate", "nocallback": "nocallback"}
 _FUNC_STRING_ATTRS = {"target_cpu": "target-cpu", "tune_cpu": "tune-cpu", "frame_pointer": "frame-pointer",
                       "prefer_vector_width": "prefer-vector-width"}
+
+
+#: `llvm.cconv` cases whose LLVM IR keyword is not the case name
+_CCONV_KEYWORDS = {"ptx_kernelcc": "ptx_kernel", "ptx_devicecc": "ptx_device", "spir_funccc": "spir_func",
+                   "spir_kernelcc": "spir_kernel", "amdgpu_kernelcc": "amdgpu_kernel"}
+
+
+@dataclass
+class FunctionHeader:
+    """What a dialect translation may change in a function's definition: its calling convention keyword
+    and extra function attributes (`"nvvm.maxntid"="128,1,1"`)."""
+
+    cconv: str
+    attributes: list[str] = field(default_factory=list)
+
+
+class DialectTranslation:
+    """How the ops of one dialect outside llvm, and its discardable attributes on `llvm.func`, become LLVM IR."""
+
+    def instruction(self, tr: ModuleTranslator, op: Operation, lhs: str) -> str:
+        """The instruction text for `op` (`lhs` is `"%vN = "`, or empty without a result)."""
+        raise TranslationError(op, f"'{op.name}' op cannot be translated to LLVM IR")
+
+    def amend_function(self, tr: ModuleTranslator, func: Operation, name: str, attr: Any,
+                       header: FunctionHeader) -> None:
+        """Apply the discardable attribute `name = attr` of `func` to its header (unknown ones are ignored)."""
+
+
+#: dialect name -> the module whose `TRANSLATION` translates it; imported on first use, so the llvm
+#: translation does not depend on the targets that extend it
+DIALECT_TRANSLATIONS: dict[str, str] = {"nvvm": "mlir_py.target.ptx.nvvm_to_llvmir"}
+_loaded_translations: dict[str, DialectTranslation] = {}
+
+
+def dialect_translation(name: str) -> DialectTranslation | None:
+    """The translation of the dialect that `name` (an op or attribute name `dialect.x`) belongs to."""
+    dialect = name.split(".", 1)[0]
+    t = _loaded_translations.get(dialect)
+    if t is None and dialect in DIALECT_TRANSLATIONS:
+        t = _loaded_translations[dialect] = importlib.import_module(DIALECT_TRANSLATIONS[dialect]).TRANSLATION
+    return t
 
 
 def fastmath_str(attr: Any) -> str:
@@ -266,7 +313,10 @@ class ModuleTranslator:
     def resource_elements(self, op: Operation, attr: DenseResourceElementsAttr) -> DenseElementsAttr:
         """The elements of a `dense_resource<handle>` blob of the file's resource section."""
         from mlir_py.text.resources import resources_of
-        section = resources_of(self.module)
+        root = self.module  # a gpu.module's resources are its top-level module's
+        while root.parent_op is not None:
+            root = root.parent_op
+        section = resources_of(root)
         blob = section.dialect.get("builtin", {}).get(attr.handle) if section is not None else None
         if blob is None:
             raise TranslationError(op, f"dense resource '{attr.handle}' has no blob in the resource section")
@@ -448,12 +498,17 @@ class ModuleTranslator:
             head.append({1: "hidden", 2: "protected"}[vis.value])
         if "dso_local" in p:
             head.append("dso_local")
-        if cconv != "ccc":
-            head.append(cconv)
+        header = FunctionHeader(_CCONV_KEYWORDS.get(cconv, cconv))
+        for k, v in op.attributes.items():
+            ext = dialect_translation(k)
+            if ext is not None:
+                ext.amend_function(self, op, k, v, header)
+        if header.cconv != "ccc":
+            head.append(header.cconv)
         ua = p.get("unnamed_addr")
         prefix = " ".join(head) + " " if head else ""
         ua_text = {1: " local_unnamed_addr", 2: " unnamed_addr"}.get(ua.value if ua is not None else 0, "")
-        fattrs = self._function_attrs(op)
+        fattrs = self._function_attrs(op) + "".join(" " + a for a in header.attributes)
         sec = p.get("section")
         tail = (f' section "{sec.value}"' if sec is not None else "")
         align = p.get("alignment")
@@ -648,6 +703,9 @@ class ModuleTranslator:
             return f"ret {self.typed(op.operands[0], op)}" if op.operands else "ret void"
         if name == "llvm.unreachable":
             return "unreachable"
+        ext = dialect_translation(name)
+        if ext is not None:
+            return ext.instruction(self, op, lhs)
         raise TranslationError(op, f"'{name}' op cannot be translated to LLVM IR")
 
     def _weights(self, w: Any) -> str:
@@ -781,11 +839,12 @@ def translate_module_to_llvmir(module: Operation, *, debug_info: bool = False, m
 
 
 def find_untranslatable_op(module: Operation) -> Operation | None:
-    """The first op (in walk order) outside the llvm dialect; the module itself is allowed."""
+    """The first op (in walk order) outside the llvm dialect and the dialects with a translation; the module
+    itself is allowed."""
     for op in module.walk(post_order=False):
         if op is module:
             continue
-        if not op.name.startswith("llvm."):
+        if not op.name.startswith("llvm.") and op.name.split(".", 1)[0] not in DIALECT_TRANSLATIONS:
             return op
     return None
 
