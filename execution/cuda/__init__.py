@@ -17,14 +17,14 @@ functions of `host_runtime` (docs/gpu-runtime.md).
 from mlir_py.execution.cuda.context import Context, Device, default_context
 from mlir_py.execution.cuda.driver import Driver, get_driver
 from mlir_py.execution.cuda.errors import CudaError, CudaUnavailable
-from mlir_py.execution.cuda.memory import DeviceBuffer, copy_device_to_device
+from mlir_py.execution.cuda.memory import DeviceBuffer, copy_device_to_device, managed_array, managed_buffer_of
 from mlir_py.execution.cuda.module import Kernel, Module
 from mlir_py.execution.cuda.params import KernelParams, pack_kernel_params
 from mlir_py.execution.cuda.stream import Event, Stream
 
 __all__ = ["Context", "CudaError", "CudaUnavailable", "Device", "DeviceBuffer", "Driver", "Event", "Kernel",
            "KernelParams", "Module", "Stream", "available", "copy_device_to_device", "default_context",
-           "get_driver", "pack_kernel_params", "unavailable_reason"]
+           "get_driver", "managed_array", "managed_buffer_of", "pack_kernel_params", "unavailable_reason"]
 
 
 def unavailable_reason() -> str | None:

@@ -31,6 +31,7 @@ from typing import Any
 
 from mlir_py.execution.cuda.context import Context, default_context
 from mlir_py.execution.cuda.errors import CudaError, CudaUnavailable
+from mlir_py.execution.cuda.memory import allocate
 
 __all__ = ["HOST_FUNCTIONS", "GpuAllocation", "HostRuntime", "install", "runtime"]
 
@@ -239,15 +240,14 @@ class HostRuntime:
     def alloc(self, nbytes: int, stream: int, host_shared: int) -> int:
         size = max(int(nbytes), 1)
         if not self._failed():
-            ptr = ctypes.c_uint64()
-            if host_shared:
-                ok = self._call("cuMemAllocManaged", ctypes.byref(ptr), size, 1, context=f"{nbytes} bytes")
+            try:
+                ptr = allocate(self.context, size, bool(host_shared))
+            except (CudaError, CudaUnavailable) as e:
+                self._record(e)
             else:
-                ok = self._call("cuMemAlloc_v2", ctypes.byref(ptr), size, context=f"{nbytes} bytes")
-            if ok:
                 with self._lock:
-                    self.allocations[ptr.value] = size
-                return ptr.value
+                    self.allocations[ptr] = size
+                return ptr
         # the call will raise: host code still gets memory it may touch until then
         p = _malloc(size) or 0
         if p:

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from mlir_py.execution.cuda.context import Context, default_context
+from mlir_py.execution.cuda.errors import CudaError
 
 if TYPE_CHECKING:
     from mlir_py.execution.cuda.stream import Stream
 
-__all__ = ["DeviceBuffer", "copy_device_to_device", "managed_array", "managed_buffer_of"]
+__all__ = ["DeviceBuffer", "allocate", "copy_device_to_device", "managed_array", "managed_buffer_of"]
 
 _ATTACH_GLOBAL = 1  # CU_MEM_ATTACH_GLOBAL: managed memory any stream may touch
 
@@ -36,6 +37,26 @@ def _host_array(a: np.ndarray, what: str, writable: bool = False) -> np.ndarray:
     return a
 
 
+def allocate(ctx: Context, nbytes: int, managed: bool) -> int:
+    """cuMemAlloc / cuMemAllocManaged of `nbytes` (at least 1: an empty buffer
+    still has an address). Managed memory larger than the device's free memory
+    is refused here (CUDA_ERROR_OUT_OF_MEMORY) rather than asked for: the driver
+    would oversubscribe, and on some systems that stalls the GPU."""
+    ctx.make_current()
+    size = max(nbytes, 1)
+    ptr = ctypes.c_uint64()
+    if managed:
+        free, _ = ctx.memory_info()
+        if size > free:
+            raise CudaError("cuMemAllocManaged", 2, "CUDA_ERROR_OUT_OF_MEMORY",
+                            f"{nbytes} bytes of managed memory asked for, {free} bytes of device memory free "
+                            "(refused before the call)")
+        ctx.driver.call("cuMemAllocManaged", ctypes.byref(ptr), size, _ATTACH_GLOBAL, context=f"{nbytes} bytes")
+    else:
+        ctx.driver.call("cuMemAlloc_v2", ctypes.byref(ptr), size, context=f"{nbytes} bytes")
+    return ptr.value
+
+
 class DeviceBuffer:
     """`nbytes` of device memory (managed: reachable from host code too at the
     same address). `ptr` is the CUdeviceptr as an int."""
@@ -47,14 +68,7 @@ class DeviceBuffer:
         self.nbytes = nbytes
         self.managed = managed
         self.ptr = 0
-        ctx.make_current()
-        ptr = ctypes.c_uint64()
-        size = max(nbytes, 1)  # cuMemAlloc rejects 0 bytes; an empty buffer still has an address
-        if managed:
-            ctx.driver.call("cuMemAllocManaged", ctypes.byref(ptr), size, _ATTACH_GLOBAL, context=f"{nbytes} bytes")
-        else:
-            ctx.driver.call("cuMemAlloc_v2", ctypes.byref(ptr), size, context=f"{nbytes} bytes")
-        self.ptr = ptr.value
+        self.ptr = allocate(ctx, nbytes, managed)
 
     @classmethod
     def from_array(cls, a: np.ndarray, *, managed: bool = False, context: Context | None = None) -> DeviceBuffer:

@@ -157,3 +157,12 @@ def test_events_time_and_sync_errors_surface(fake_driver):
     fake_driver.set("sync", 700)
     with pytest.raises(cuda.CudaError, match="cuCtxSynchronize failed: CUDA_ERROR_ILLEGAL_ADDRESS"):
         cuda.default_context().synchronize()
+
+
+def test_managed_memory_beyond_the_free_memory_is_refused(fake_driver):
+    with pytest.raises(cuda.CudaError, match="CUDA_ERROR_OUT_OF_MEMORY.*refused before the call"):
+        cuda.DeviceBuffer(1 << 30, managed=True)  # the fake has 512 MiB free
+    a = cuda.managed_array((3, 5), np.float32)
+    a[:] = 1.5
+    assert cuda.managed_buffer_of(a[1:]) is cuda.managed_buffer_of(a) is not None
+    assert cuda.managed_buffer_of(np.ones(3)) is None
