@@ -8,7 +8,7 @@ from mlir_py.builtin import DIALECT as BUILTIN
 
 #: the shipped dialects, by module name; each module exports `DIALECT`
 DIALECT_MODULES = ["func", "arith", "math", "cf", "memref", "scf", "llvm", "ub", "affine", "vector", "tensor",
-                   "linalg", "bufferization", "graph"]
+                   "linalg", "bufferization", "graph", "gpu", "nvvm"]
 
 
 def all_dialects() -> list:

@@ -10,6 +10,7 @@ when some entry is non-empty.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from mlir_py.ir.builtin_attributes import ArrayAttr, DictionaryAttr, StringAttr, TypeAttr
@@ -26,7 +27,8 @@ VISIBILITIES = ("public", "private", "nested")
 _ELIDED = ("sym_name", "sym_visibility", "function_type", "arg_attrs", "res_attrs")
 
 
-def _dict_array(dicts: list[dict]) -> ArrayAttr | None:
+def dict_array(dicts: list[dict]) -> ArrayAttr | None:
+    """The `arg_attrs`/`res_attrs` value for per-entry dictionaries: None when all are empty."""
     if not any(dicts):
         return None
     return ArrayAttr(tuple(DictionaryAttr.from_dict(d) for d in dicts))
@@ -36,22 +38,23 @@ def _func_type(inputs: list, results: list, variadic: bool) -> Any:
     return FunctionType(tuple(inputs), tuple(results))
 
 
-def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
-                      type_builder: Callable[[list, list, bool], Any] = _func_type,
-                      visibility_keyword: bool = True) -> Operation:
-    """Parse everything after the op name into an op of class `cls`.
+@dataclass
+class FunctionSignature:
+    """What `(%a: t {attrs}, ...) -> (t {attrs})` spells; `entry_args` are the named arguments as
+    (operand, type, location) for the entry block, `named` whether arguments had names."""
 
-    `type_builder(inputs, results, variadic)` makes the `function_type`
-    value (llvm.func builds its own function type). Without
-    `visibility_keyword` (llvm.func, whose `private` is a linkage) the
-    visibility is an ordinary entry of the attribute dictionary."""
-    props: dict[str, Any] = {}
-    for vis in VISIBILITIES if visibility_keyword else ():
-        if parser.parse_optional_keyword(vis):
-            props["sym_visibility"] = StringAttr(vis)
-            break
-    props["sym_name"] = StringAttr(parser.parse_symbol_name())
+    entry_args: list[tuple[Any, Any, Any]]
+    arg_types: list
+    arg_attrs: list[dict]
+    result_types: list
+    res_attrs: list[dict]
+    variadic: bool
+    named: bool | None
 
+
+def parse_function_signature(parser: Parser, *, allow_variadic: bool = False) -> FunctionSignature:
+    """The argument list and the optional `-> results` of a function-like op (upstream's
+    parseFunctionSignatureWithArguments)."""
     # (%a: t {attrs} loc(..), ...) or (t {attrs}, ...)
     entry_args: list[tuple[Any, Any, Any]] = []
     arg_types: list = []
@@ -98,7 +101,28 @@ def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
                 if not parser.parse_optional(","):
                     break
             parser.expect(")")
-    props["function_type"] = TypeAttr(type_builder(arg_types, result_types, variadic))
+    return FunctionSignature(entry_args, arg_types, arg_attrs, result_types, res_attrs, variadic, named)
+
+
+def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
+                      type_builder: Callable[[list, list, bool], Any] = _func_type,
+                      visibility_keyword: bool = True) -> Operation:
+    """Parse everything after the op name into an op of class `cls`.
+
+    `type_builder(inputs, results, variadic)` makes the `function_type`
+    value (llvm.func builds its own function type). Without
+    `visibility_keyword` (llvm.func, whose `private` is a linkage) the
+    visibility is an ordinary entry of the attribute dictionary."""
+    props: dict[str, Any] = {}
+    for vis in VISIBILITIES if visibility_keyword else ():
+        if parser.parse_optional_keyword(vis):
+            props["sym_visibility"] = StringAttr(vis)
+            break
+    props["sym_name"] = StringAttr(parser.parse_symbol_name())
+
+    sig = parse_function_signature(parser, allow_variadic=allow_variadic)
+    entry_args, named = sig.entry_args, sig.named
+    props["function_type"] = TypeAttr(type_builder(sig.arg_types, sig.result_types, sig.variadic))
 
     attr_pos = parser.skip_ws()
     attrs = parser.parse_optional_attr_dict_with_keyword()
@@ -111,10 +135,10 @@ def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
     for k in list(attrs):
         if k in definition.props:
             props[k] = attrs.pop(k)
-    a = _dict_array(arg_attrs)
+    a = dict_array(sig.arg_attrs)
     if a is not None:
         props["arg_attrs"] = a
-    r = _dict_array(res_attrs)
+    r = dict_array(sig.res_attrs)
     if r is not None:
         props["res_attrs"] = r
 
@@ -129,15 +153,9 @@ def parse_function_op(cls, parser: Parser, *, allow_variadic: bool = False,
     return cls.create(properties=props, attributes=attrs, regions=[region])
 
 
-def print_function_op(op: Operation, printer: Printer, *, variadic: bool = False,
-                      elided: tuple[str, ...] = (), visibility_keyword: bool = True) -> None:
-    """Print everything after the op name, as upstream's printFunctionOp; `elided` names more attributes
-    the caller's syntax spells itself."""
-    printer.write(" ")
-    vis = op.get_attr("sym_visibility") if visibility_keyword else None
-    if vis is not None:
-        printer.write(vis.value + " ")
-    printer.print_symbol_name(op.get_attr("sym_name").value)
+def print_function_signature(op: Operation, printer: Printer, *, variadic: bool = False) -> None:
+    """`(%arg0: t {attrs}, ...) -> (t {attrs})` from the op's `function_type`, `arg_attrs`,
+    `res_attrs` and entry block (upstream's printFunctionSignature)."""
     ftype = op.get_attr("function_type").value
     body = op.regions[0]
     external = body.is_empty()
@@ -179,6 +197,20 @@ def print_function_op(op: Operation, printer: Printer, *, variadic: bool = False
             printer.print_optional_attr_dict(rdicts[i])
         if parens:
             printer.write(")")
+
+
+def print_function_op(op: Operation, printer: Printer, *, variadic: bool = False,
+                      elided: tuple[str, ...] = (), visibility_keyword: bool = True) -> None:
+    """Print everything after the op name, as upstream's printFunctionOp; `elided` names more attributes
+    the caller's syntax spells itself."""
+    printer.write(" ")
+    vis = op.get_attr("sym_visibility") if visibility_keyword else None
+    if vis is not None:
+        printer.write(vis.value + " ")
+    printer.print_symbol_name(op.get_attr("sym_name").value)
+    print_function_signature(op, printer, variadic=variadic)
+    body = op.regions[0]
+    external = body.is_empty()
     shown = dict(op.properties)
     shown.update(op.attributes)
     hidden = _ELIDED if visibility_keyword else tuple(k for k in _ELIDED if k != "sym_visibility")

@@ -8,9 +8,11 @@ from mlir_py.dialects.llvm.arith_ops import OPS as _ARITH_OPS
 from mlir_py.dialects.llvm.attributes import (  # noqa: F401
     ATTRIBUTES,
     CConvAttr,
+    ConstantRangeAttr,
     FastmathFlagsAttr,
     LinkageAttr,
     TailCallKindAttr,
+    constant_range,
     overflow_flags,
 )
 from mlir_py.dialects.llvm.control_ops import OPS as _CONTROL_OPS

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from mlir_py.definition.constraints import BaseAttr
 from mlir_py.definition.enums import IntEnum, enum_attr
+from mlir_py.ir.attributes import ParametrizedAttribute
 from mlir_py.ir.builtin_attributes import IntegerAttr
 from mlir_py.ir.builtin_types import IntegerType
 
@@ -139,4 +140,48 @@ def gep_flags_str(v: int) -> str:
     return "|".join(names)
 
 
-ATTRIBUTES = [LinkageAttr, CConvAttr, TailCallKindAttr, FastmathFlagsAttr]
+class ConstantRangeAttr(ParametrizedAttribute):
+    """`#llvm.constant_range<i32, 0, 1024>`: the half-open range [lower, upper) of an iN value
+    (wrapping; lower == upper is the full or the empty set), as the `range` of nvvm special
+    register reads."""
+
+    name = "llvm.constant_range"
+    parameters = ("width", "lower", "upper")
+
+    def verify(self) -> str | None:
+        if not isinstance(self.width, int) or self.width <= 0:
+            return "expected a positive bit width"
+        if self.lower == self.upper and self.lower not in (0, -1) and self.lower != (1 << self.width) - 1:
+            return "lower and upper bounds cannot be equal unless both are the minimum or maximum value"
+        return None
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.write(f"<i{self.width}, {self.lower}, {self.upper}>")
+
+    @classmethod
+    def parse_parameters(cls, parser: Parser) -> ConstantRangeAttr:
+        parser.expect("<")
+        pos = parser.skip_ws()
+        t = parser.parse_type()
+        if not isinstance(t, IntegerType):
+            raise parser.error("expected integer type", pos)
+        parser.expect(",")
+        lo = parser.parse_integer()
+        parser.expect(",")
+        hi = parser.parse_integer()
+        parser.expect(">")
+        return cls(t.width, _signed(lo, t.width), _signed(hi, t.width))
+
+
+def _signed(v: int, width: int) -> int:
+    """The value as an N-bit two's complement number (upstream prints APInts signed)."""
+    v &= (1 << width) - 1
+    return v - (1 << width) if v >> (width - 1) else v
+
+
+def constant_range(width: int, lower: int, upper: int) -> ConstantRangeAttr:
+    """`#llvm.constant_range<iN, lower, upper>` with the bounds wrapped to N bits."""
+    return ConstantRangeAttr(width, _signed(lower, width), _signed(upper, width))
+
+
+ATTRIBUTES = [LinkageAttr, CConvAttr, TailCallKindAttr, FastmathFlagsAttr, ConstantRangeAttr]
