@@ -47,6 +47,7 @@ from mlir_py.passes.conversions.memref_addressing import buffer_ptr, descriptor_
 from mlir_py.ir.attributes import Attribute
 from mlir_py.ir.builtin_attributes import StringAttr
 from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, MemRefType, i8, i32, i64
+from mlir_py.ir.diagnostics import DiagnosticError, emit
 from mlir_py.ir.operation import Block, Operation, Value
 from mlir_py.pass_manager import Option, Pass, register_pass
 from mlir_py.rewrite.conversion import (
@@ -438,10 +439,13 @@ def _parse_functions(module: Operation, text: str) -> list[Operation]:
 
 
 def _kernel_names(gpu_module: Operation) -> list[str]:
+    """The `.entry` functions: llvm.funcs marked nvvm.kernel or with the ptx_kernel calling convention."""
     names = []
     for op in gpu_module.regions[0].blocks[0].ops:
-        if op.name in ("llvm.func", "gpu.func") and ("nvvm.kernel" in op.attributes or "gpu.kernel" in op.attributes
-                                                      or "nvvm.kernel" in op.properties):
+        if op.name != "llvm.func":
+            continue
+        cconv = op.properties.get("CConv")
+        if "nvvm.kernel" in op.attributes or (cconv is not None and cconv.case_names[0] == "ptx_kernelcc"):
             names.append(op.properties["sym_name"].value)
     return names
 
@@ -451,14 +455,20 @@ def embed_gpu_modules(module: Operation, arch: str, emit_ptx) -> bool:
     launches call; the gpu.modules are erased. False (an error emitted) when a
     module does not compile."""
     top = module.regions[0].blocks[0]
-    used = {op.properties["sym_name"].value for op in top.ops
+    used = {op.properties["sym_name"].value: op for op in top.ops
             if op.name == "llvm.func" and op.properties["sym_name"].value.startswith("__mgpu_kernel_")}
     for gm in [op for op in top.ops if op.name == "gpu.module"]:
         m = gm.properties["sym_name"].value
         kernels = _kernel_names(gm)
         try:
             ptx = emit_ptx(gm, arch)
-        except Exception as e:  # noqa: BLE001 - the emitter's error, reported at the module
+        except DiagnosticError as e:  # device code NVPTX cannot compile, located at the op
+            for d in e.diagnostics:
+                emitted = emit(d.severity, d.location, d.message)
+                for note in getattr(d, "notes", []):
+                    emitted.attach_note(note.message, note.location)
+            return False
+        except Exception as e:  # noqa: BLE001 - the emitter's error (PTXError), reported at the module
             gm.emit_error(f"cannot compile gpu.module @{m} to PTX: {e}")
             return False
         data = ptx.encode("utf-8") + b"\0"
@@ -468,16 +478,16 @@ def embed_gpu_modules(module: Operation, arch: str, emit_ptx) -> bool:
             getter = kernel_getter_name(m, k)
             new += [_string_global(f"{getter}_name", k.encode() + b"\0"), _handle_global(f"{getter}_handle")]
             new += _parse_functions(module, _KERNEL_GETTER.format(getter=getter, m=m))
-            used.discard(getter)
+            declaration = used.pop(getter, None)  # what the launches declared, now defined
+            if declaration is not None:
+                declaration.erase()
         for op in new:
             top.insert_before(gm, op)
         gm.erase()
-    if used:
-        for op in list(top.ops):
-            if op.name == "llvm.func" and op.properties["sym_name"].value in used:
-                name = op.properties["sym_name"].value
-                op.emit_error(f"gpu.launch_func of a kernel that no gpu.module defines ({name})")
-                return False
+    for name, op in used.items():
+        if not op.regions or not op.regions[0].blocks:  # a declaration: no gpu.module defined that kernel
+            op.emit_error(f"gpu.launch_func of a kernel that no gpu.module defines ({name})")
+            return False
     for name in ("mgpuModuleLoad", "mgpuModuleGetFunction"):
         if not any(op.name == "llvm.func" and op.properties["sym_name"].value == name for op in top.ops):
             from mlir_py.dialects.llvm import LLVMFuncOp
@@ -487,9 +497,10 @@ def embed_gpu_modules(module: Operation, arch: str, emit_ptx) -> bool:
 
 
 def default_ptx_emitter(gpu_module: Operation, arch: str) -> str:
-    """PTX for a gpu.module in llvm+nvvm form, by target/ptx (helper nvvm's API)."""
-    from mlir_py.target.ptx import gpu_module_to_ptx  # type: ignore[import-not-found]
-    return gpu_module_to_ptx(gpu_module, arch)
+    """PTX for a gpu.module in llvm+nvvm form (target/ptx, docs/ptx.md)."""
+    from mlir_py.target.ptx import DeviceModule, compile_llvm_ir_to_ptx, llvm_ir
+    name = gpu_module.properties["sym_name"].value
+    return compile_llvm_ir_to_ptx(llvm_ir(DeviceModule(name, gpu_module)), arch)
 
 
 @register_pass
