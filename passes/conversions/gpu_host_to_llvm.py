@@ -24,10 +24,11 @@ the function's entry block, so a launch in a loop does not grow the stack).
 
 Streams: `!gpu.async.token` becomes the `CUstream` (`!llvm.ptr`) that
 carries the work. `gpu.wait async` creates a stream; an async op runs on
-its first dependency's stream (the others are waited for through events)
-and returns it; `gpu.wait [%t]` synchronizes and destroys the streams it
-waits for. A synchronous op (no `async`) runs on the default stream and
-returns once its work is done.
+its first dependency's stream (the others are waited for through events,
+and destroyed when no other op uses their token) and returns it;
+`gpu.wait [%t]` synchronizes and destroys the streams it waits for. A
+synchronous op (no `async`) runs on the default stream and returns once
+its work is done.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from mlir_py.rewrite.conversion import (
     apply_partial_conversion,
 )
 
-__all__ = ["GpuToLLVM", "RUNTIME_FUNCTIONS", "kernel_getter_name"]
+__all__ = ["GpuToLLVM", "RUNTIME_FUNCTIONS", "check_gpu_arch", "kernel_getter_name"]
 
 _PTR = LLVMPointerType(0)
 _VOID = LLVMVoidType()
@@ -108,28 +109,52 @@ def _groups(op: Operation, names: tuple[str, ...], values: list[Value]) -> dict[
     return out
 
 
-def _declare(rw: Any, op: Operation, *names: str) -> bool:
-    module = module_of(op)
-    return module is not None and all(
-        lookup_or_create_function(rw, module, n, RUNTIME_FUNCTIONS[n]) is not None for n in names)
+class _Runtime(LLVMBuilder):
+    """An LLVMBuilder whose `call` of a runtime function declares it first."""
+
+    def __init__(self, rw: Any, op: Operation):
+        super().__init__(rw, op.location)
+        self.module = module_of(op)
+
+    def call(self, callee: str, args, result_types=()) -> Operation:
+        if callee in RUNTIME_FUNCTIONS and self.module is not None:
+            lookup_or_create_function(self.rw, self.module, callee, RUNTIME_FUNCTIONS[callee])
+        return super().call(callee, args, result_types)
 
 
 def _tc(rw: ConversionPatternRewriter) -> LLVMTypeConverter:
     return rw.type_converter  # type: ignore[return-value]
 
 
+def _last_use(op: Operation, i: int) -> bool:
+    """Whether `op` is the only user of its operand `i` (a token no other op waits for)."""
+    return op.operands[i].has_one_use()
+
+
+def wait_on_stream(b: _Runtime, stream: Value, other: Value, release: bool) -> None:
+    """Later work on `stream` waits for what is queued on `other` (an event);
+    `other` is destroyed when nothing else uses its token (CUDA releases it
+    once its work is done)."""
+    event = b.call("mgpuEventCreate", [], [_PTR]).results[0]
+    b.call("mgpuEventRecord", [event, other])
+    b.call("mgpuStreamWaitEvent", [stream, event])
+    b.call("mgpuEventDestroy", [event])
+    if release:
+        b.call("mgpuStreamDestroy", [other])
+
+
 class _Streams:
     """Which stream an op's work goes on (see the module docstring)."""
 
-    def __init__(self, op: Operation, deps: list[Value], b: LLVMBuilder):
+    def __init__(self, op: Operation, deps: list[Value], b: _Runtime):
         self.op = op
         self.is_async = any(_is_token(r.type) for r in op.results)
         self.b = b
         if self.is_async:
             if deps:
                 self.stream = deps[0]
-                for extra in deps[1:]:
-                    self._wait_on(extra)
+                for i, extra in enumerate(deps[1:], 1):
+                    wait_on_stream(b, self.stream, extra, _last_use(op, i))
             else:
                 self.stream = b.call("mgpuStreamCreate", [], [_PTR]).results[0]
         else:
@@ -137,24 +162,14 @@ class _Streams:
                 b.call("mgpuStreamSynchronize", [d])
             self.stream = b.null_ptr()
 
-    def _wait_on(self, other: Value) -> None:
-        event = self.b.call("mgpuEventCreate", [], [_PTR]).results[0]
-        self.b.call("mgpuEventRecord", [event, other])
-        self.b.call("mgpuStreamWaitEvent", [self.stream, event])
-        self.b.call("mgpuEventDestroy", [event])
-
     def results(self, values: list[Value]) -> list[Value]:
         """`values` followed by the token (the stream) when the op is async."""
         return values + [self.stream] if self.is_async else values
 
 
-_STREAM_FUNCTIONS = ("mgpuStreamCreate", "mgpuStreamSynchronize", "mgpuEventCreate", "mgpuEventRecord",
-                     "mgpuStreamWaitEvent", "mgpuEventDestroy")
-
-
 # -- launches ---------------------------------------------------------------------
 
-def _kernel_arguments(b: LLVMBuilder, tc: LLVMTypeConverter, originals: list[Value], converted: list[Value],
+def _kernel_arguments(b: _Runtime, tc: LLVMTypeConverter, originals: list[Value], converted: list[Value],
                       bare: bool) -> list[Value] | None:
     """The kernel's parameters, flattened as convert-gpu-to-nvvm declares them."""
     out: list[Value] = []
@@ -174,7 +189,7 @@ def _kernel_arguments(b: LLVMBuilder, tc: LLVMTypeConverter, originals: list[Val
     return out
 
 
-def _entry_block_alloca(rw: ConversionPatternRewriter, op: Operation, b: LLVMBuilder, elem_type: Attribute,
+def _entry_block_alloca(rw: ConversionPatternRewriter, op: Operation, b: _Runtime, elem_type: Attribute,
                         count: int) -> Value:
     """An alloca of `count` x `elem_type` at the start of the enclosing function."""
     fn = op.parent_op
@@ -199,9 +214,9 @@ def lower_launch_func(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRe
     kernel = op.properties["kernel"]
     module_name = _symbol_text(kernel.root)
     kernel_name = _symbol_text(kernel.nested[-1]) if kernel.nested else None
-    if kernel_name is None or not _declare(rw, op, "mgpuLaunchKernel", *_STREAM_FUNCTIONS):
+    if kernel_name is None or module_of(op) is None:
         return False
-    b = LLVMBuilder(rw, op.location)
+    b = _Runtime(rw, op)
     params = _kernel_arguments(b, tc, originals["kernelOperands"], groups["kernelOperands"], bare)
     if params is None:
         return False
@@ -248,9 +263,9 @@ def lower_alloc(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter
     if not isinstance(t, MemRefType) or tc.convert_type(t) is None or t.layout is not None:
         return False
     groups = _groups(op, _ALLOC_GROUPS, list(adaptor.operands))
-    if groups.get("symbolOperands") or not _declare(rw, op, "mgpuMemAlloc", *_STREAM_FUNCTIONS):
+    if groups.get("symbolOperands") or module_of(op) is None:
         return False
-    b = LLVMBuilder(rw, op.location)
+    b = _Runtime(rw, op)
     streams = _Streams(op, groups["asyncDependencies"], b)
     sizes, strides, count = descriptor_sizes(b, tc, t, groups["dynamicSizes"])
     host_shared = b.constant(1 if "hostShared" in op.properties else 0, i8)
@@ -265,9 +280,9 @@ def lower_alloc(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter
 
 def lower_dealloc(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     values = list(adaptor.operands)
-    if not isinstance(op.operands[-1].type, MemRefType) or not _declare(rw, op, "mgpuMemFree", *_STREAM_FUNCTIONS):
+    if not isinstance(op.operands[-1].type, MemRefType) or module_of(op) is None:
         return False
-    b = LLVMBuilder(rw, op.location)
+    b = _Runtime(rw, op)
     streams = _Streams(op, values[:-1], b)
     b.call("mgpuMemFree", [MemRefDescriptor(b, values[-1]).allocated_ptr(), streams.stream])
     _finish(op, rw, streams)
@@ -293,9 +308,9 @@ def lower_memcpy(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     values = list(adaptor.operands)
     dst_t, src_t = op.operands[-2].type, op.operands[-1].type
     if not (isinstance(dst_t, MemRefType) and isinstance(src_t, MemRefType) and _contiguous(dst_t)
-            and _contiguous(src_t)) or not _declare(rw, op, "mgpuMemcpy", *_STREAM_FUNCTIONS):
+            and _contiguous(src_t)) or module_of(op) is None:
         return False
-    b = LLVMBuilder(rw, op.location)
+    b = _Runtime(rw, op)
     streams = _Streams(op, values[:-2], b)
     nbytes = _byte_size(b, tc, dst_t, _element_count(b, dst_t, values[-2]))
     b.call("mgpuMemcpy", [buffer_ptr(b, tc, dst_t, values[-2]), buffer_ptr(b, tc, src_t, values[-1]), nbytes,
@@ -312,9 +327,9 @@ def lower_memset(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     if not isinstance(dst_t, MemRefType) or not _contiguous(dst_t) or width not in (16, 32):
         return False
     fn = "mgpuMemset32" if width == 32 else "mgpuMemset16"
-    if not _declare(rw, op, fn, *_STREAM_FUNCTIONS):
+    if module_of(op) is None:
         return False
-    b = LLVMBuilder(rw, op.location)
+    b = _Runtime(rw, op)
     streams = _Streams(op, values[:-2], b)
     value = values[-1]
     if isinstance(value_t, FloatType):
@@ -332,17 +347,14 @@ def _finish(op: Operation, rw: ConversionPatternRewriter, streams: _Streams) -> 
 
 
 def lower_wait(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    if not _declare(rw, op, "mgpuStreamDestroy", *_STREAM_FUNCTIONS):
+    if module_of(op) is None:
         return False
-    b = LLVMBuilder(rw, op.location)
+    b = _Runtime(rw, op)
     deps = list(adaptor.operands)
     if op.results:  # gpu.wait async [deps]: a new stream after all of them
         stream = b.call("mgpuStreamCreate", [], [_PTR]).results[0]
-        for d in deps:
-            event = b.call("mgpuEventCreate", [], [_PTR]).results[0]
-            b.call("mgpuEventRecord", [event, d])
-            b.call("mgpuStreamWaitEvent", [stream, event])
-            b.call("mgpuEventDestroy", [event])
+        for i, d in enumerate(deps):
+            wait_on_stream(b, stream, d, _last_use(op, i))
         rw.replace_op(op, [stream])
         return True
     for d in deps:  # gpu.wait [deps]: the host waits, and the streams are done with
@@ -503,6 +515,39 @@ def default_ptx_emitter(gpu_module: Operation, arch: str) -> str:
     return compile_llvm_ir_to_ptx(llvm_ir(DeviceModule(name, gpu_module)), arch)
 
 
+def _unsupported(op: Operation) -> str | None:
+    """Why gpu-to-llvm cannot lower `op` (None when it can or need not)."""
+    name = op.name
+    if name == "gpu.launch_func":
+        g = _groups(op, _LAUNCH_GROUPS, list(op.operands))
+        if any(g.get(k) for k in ("clusterSizeX", "clusterSizeY", "clusterSizeZ")):
+            return "gpu-to-llvm does not lower launches with thread block clusters"
+        if g.get("asyncObject"):
+            return "gpu-to-llvm does not lower launches on an explicit async object"
+    elif name == "gpu.alloc":
+        t = op.results[0].type
+        if isinstance(t, MemRefType) and t.layout is not None:
+            return "gpu-to-llvm allocates identity-layout memrefs only"
+        if _groups(op, _ALLOC_GROUPS, list(op.operands)).get("symbolOperands"):
+            return "gpu-to-llvm does not lower gpu.alloc with symbol operands"
+    elif name in ("gpu.memcpy", "gpu.memset"):
+        count = 2 if name == "gpu.memcpy" else 1
+        for v in op.operands[len(op.operands) - 2:][:count]:
+            if isinstance(v.type, MemRefType) and not _contiguous(v.type):
+                return f"{name} of a memref with a non-identity layout is not supported by gpu-to-llvm"
+        if name == "gpu.memset" and getattr(op.operands[-1].type, "width", None) not in (16, 32):
+            return "gpu-to-llvm fills 16- and 32-bit elements only (mgpuMemset16/32)"
+    return None
+
+
+def check_gpu_arch(text: str) -> str:
+    from mlir_py.target.ptx.emit import PTXError, check_arch
+    try:
+        return check_arch(text)
+    except PTXError as e:
+        raise ValueError(str(e)) from None
+
+
 @register_pass
 class GpuToLLVM(Pass):
     """Lower host-side gpu ops to CUDA runtime calls and embed the kernels' PTX (module docstring)."""
@@ -514,10 +559,16 @@ class GpuToLLVM(Pass):
     options = [
         Option("use-bare-pointers-for-kernels", bool, False,
                "Pass a statically shaped, identity-layout memref to kernels as its aligned pointer alone"),
-        Option("gpu-arch", str, "sm_80", "The PTX target the gpu.modules are compiled for (sm_XX)"),
+        Option("gpu-arch", check_gpu_arch, "sm_80", "The PTX target the gpu.modules are compiled for (sm_XX)"),
     ]
 
     def run_on_operation(self, op):
+        bad = [(o, why) for o in op.walk() for why in [_unsupported(o)] if why is not None]
+        for o, why in bad:
+            o.emit_error(why)
+        if bad:
+            self.signal_failure()
+            return
         tc = LLVMTypeConverter()
         tc.add_conversion(lambda t: _PTR if _is_token(t) else None)
         target = llvm_conversion_target()

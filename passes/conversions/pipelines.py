@@ -67,11 +67,16 @@ LOWER_TO_LLVM: list[str] = [
 ]
 
 
+def _gpu_arch(text: str) -> str:
+    from mlir_py.passes.conversions.gpu_host_to_llvm import check_gpu_arch
+    return check_gpu_arch(text)
+
+
 @register_pipeline("lower-to-llvm", "Lower func/arith/math/cf/memref (and the layers above them) to the llvm "
                                     "dialect, with C interface wrappers for public functions",
                    options=[Option("target", str, "cpu", "cpu: native loops; gpu: loops become CUDA kernels "
                                    "(PTX) launched by the host code (docs/gpu-runtime.md)", choices=["cpu", "gpu"]),
-                            Option("gpu-arch", str, "sm_80", "with target=gpu: the PTX target (sm_XX)")])
+                            Option("gpu-arch", _gpu_arch, "sm_80", "with target=gpu: the PTX target (sm_XX)")])
 def lower_to_llvm(pm, options) -> None:
     passes = LOWER_TO_LLVM
     if options.target == "gpu":
