@@ -64,6 +64,7 @@ _PROTOTYPES: dict[str, tuple] = {
     "cuMemAllocManaged": (_pdptr, _size, _uint),
     "cuMemFree_v2": (CUdeviceptr,),
     "cuMemGetInfo_v2": (_psize, _psize),
+    "cuMemPrefetchAsync": (CUdeviceptr, _size, _int, _p),
     "cuMemHostRegister_v2": (_p, _size, _uint),
     "cuMemHostUnregister": (_p,),
     "cuMemcpyHtoD_v2": (CUdeviceptr, _p, _size),

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from mlir_py.execution.abi import MemRefSpec
 from mlir_py.execution.cuda.host_runtime import HostRuntime
-from mlir_py.execution.cuda.memory import managed_array, managed_buffer_of
+from mlir_py.execution.cuda.memory import managed_array, managed_buffer_of, prefetch_to_device
 
 __all__ = ["GpuFunction"]
 
@@ -57,6 +57,7 @@ class GpuFunction:
             if s is None or s.shape != a.shape or s.dtype != a.dtype:
                 s = staging[i] = managed_array(a.shape, a.dtype, context=self.runtime.context)
             np.copyto(s, a)
+            prefetch_to_device(self.runtime.context, s.ctypes.data, s.nbytes)
             call_args[i] = s
             if a.flags.writeable:
                 copied_back.append((a, s))

@@ -22,7 +22,8 @@ from mlir_py.execution.cuda.errors import CudaError
 if TYPE_CHECKING:
     from mlir_py.execution.cuda.stream import Stream
 
-__all__ = ["DeviceBuffer", "allocate", "copy_device_to_device", "managed_array", "managed_buffer_of"]
+__all__ = ["DeviceBuffer", "allocate", "copy_device_to_device", "managed_array", "managed_buffer_of",
+           "prefetch_to_device"]
 
 _ATTACH_GLOBAL = 1  # CU_MEM_ATTACH_GLOBAL: managed memory any stream may touch
 
@@ -35,6 +36,23 @@ def _host_array(a: np.ndarray, what: str, writable: bool = False) -> np.ndarray:
     if writable and not a.flags.writeable:
         raise ValueError(f"{what} is read-only")
     return a
+
+
+#: managed buffers from this size on are moved to the device in one transfer
+#: (cuMemPrefetchAsync) rather than page by page on the kernels' first touch
+PREFETCH_THRESHOLD = 1 << 20
+
+
+def prefetch_to_device(ctx: Context, ptr: int, nbytes: int, stream: int | None = None) -> None:
+    """Ask the driver to move managed memory to the device ahead of use. Only
+    a hint: a driver without cuMemPrefetchAsync, or one that refuses, changes
+    nothing (the pages then move on first touch)."""
+    if nbytes < PREFETCH_THRESHOLD:
+        return
+    try:
+        ctx.driver.fn("cuMemPrefetchAsync")(ptr, nbytes, ctx.device.ordinal, stream)
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
 
 
 def allocate(ctx: Context, nbytes: int, managed: bool) -> int:
@@ -52,6 +70,7 @@ def allocate(ctx: Context, nbytes: int, managed: bool) -> int:
                             f"{nbytes} bytes of managed memory asked for, {free} bytes of device memory free "
                             "(refused before the call)")
         ctx.driver.call("cuMemAllocManaged", ctypes.byref(ptr), size, _ATTACH_GLOBAL, context=f"{nbytes} bytes")
+        prefetch_to_device(ctx, ptr.value, size)
     else:
         ctx.driver.call("cuMemAlloc_v2", ctypes.byref(ptr), size, context=f"{nbytes} bytes")
     return ptr.value
