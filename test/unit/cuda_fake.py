@@ -63,6 +63,11 @@ class FakeDriver:
     def last_function(self) -> str:
         return (ctypes.c_char * 64).in_dll(self.lib, "fake_last_function").value.decode()
 
+    def last_image(self) -> str:
+        """The PTX of the last cuModuleLoadDataEx."""
+        p = ctypes.c_char_p.in_dll(self.lib, "fake_last_image").value
+        return (p or b"").decode()
+
     def reset_knobs(self) -> None:
         for what, v in (("init", 0), ("devices", 1), ("alloc", 0), ("launch", 0), ("load", 218), ("sync", 0)):
             self.set(what, v)

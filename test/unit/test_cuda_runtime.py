@@ -166,3 +166,47 @@ def test_managed_memory_beyond_the_free_memory_is_refused(fake_driver):
     a[:] = 1.5
     assert cuda.managed_buffer_of(a[1:]) is cuda.managed_buffer_of(a) is not None
     assert cuda.managed_buffer_of(np.ones(3)) is None
+
+
+def _c(rt, name):
+    """The C function pointer host code calls, as a ctypes function."""
+    from mlir_py.execution.cuda.host_runtime import HOST_FUNCTIONS
+    restype, argtypes = HOST_FUNCTIONS[name]
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(rt.callbacks()[name], ctypes.c_void_p).value)
+
+
+def test_host_runtime_records_errors_instead_of_raising_through_c(fake_driver):
+    from mlir_py.execution.cuda.host_runtime import install
+    rt = install()
+    alloc, free, memset32 = _c(rt, "mgpuMemAlloc"), _c(rt, "mgpuMemFree"), _c(rt, "mgpuMemset32")
+    p = alloc(64, None, 1)
+    assert p and rt.take_error() is None
+    memset32(p, 0x3FC00000, 16, None)  # 1.5f, on the default stream
+    assert (np.ctypeslib.as_array((ctypes.c_float * 16).from_address(p)) == 1.5).all()
+    free(p, None)
+    free(12345, None)  # not ours: recorded, nothing freed
+    with pytest.raises(cuda.CudaError, match="0x3039 was not allocated by gpu.alloc"):
+        rt.raise_pending()
+    fake_driver.set("alloc", 2)
+    q = alloc(32, None, 0)  # fails: host memory stands in until the caller raises
+    assert q
+    ctypes.memset(q, 0, 32)
+    fake_driver.set("alloc", 0)
+    r = alloc(32, None, 0)
+    assert r not in rt.allocations  # after an error, later GPU work is skipped
+    free(q, None)
+    free(r, None)
+    with pytest.raises(cuda.CudaError, match="cuMemAlloc_v2 failed .*CUDA_ERROR_OUT_OF_MEMORY"):
+        rt.raise_pending()
+    assert rt.take_error() is None and not rt.host_fallbacks
+
+
+def test_returned_buffers_are_freed_by_the_runtime(fake_driver):
+    from mlir_py.execution.cuda.host_runtime import GpuAllocation, install
+    rt = install()
+    p = _c(rt, "mgpuMemAlloc")(16, None, 1)
+    owner = rt.owner_of(p)
+    assert isinstance(owner, GpuAllocation) and rt.owner_of(p + 4) is None
+    frees = fake_driver.counter("fake_frees")
+    del owner
+    assert fake_driver.counter("fake_frees") == frees + 1 and p not in rt.allocations

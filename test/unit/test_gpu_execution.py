@@ -199,3 +199,28 @@ def test_mir_run_gpu_with_the_fake_driver(fake_driver, tmp_path):
                        capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     np.testing.assert_array_equal(np.load(tmp_path / "out.npz")["result0"], x)
+
+
+F32 = np.float32
+#: each test module with arguments for a small call
+CALLS = {
+    "axpy.mir": lambda rng: (rand(rng, 50), rand(rng, 50), np.zeros(50, F32), F32(2)),
+    "warp_sums.mir": lambda rng: (rand(rng, 100), np.zeros(4, F32)),
+    "tiled_matmul.mir": lambda rng: (rand(rng, 5, 7), rand(rng, 7, 3), np.zeros((5, 3), F32)),
+    "async_copies.mir": lambda rng: (rand(rng, 9), np.zeros(9, F32), np.zeros(3, F32), F32(2), F32(1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_kernels_load_as_ptx_that_ptxas_accepts(fake_driver, name):
+    from mlir_py.target.ptx.ptxas import assemble, find_ptxas
+    fn = ExecutionEngine(source(name), gpu=True).lookup("main")
+    launches = fake_driver.counter("fake_launches")
+    fn(*CALLS[name](np.random.default_rng(0)))
+    assert fake_driver.counter("fake_launches") == launches + 1
+    ptx = fake_driver.last_image()
+    assert ".visible .entry" in ptx and ".target sm_80" in ptx
+    if find_ptxas() is None:
+        pytest.skip("no ptxas to assemble the PTX with (the [gpu-test] extra)")
+    for arch in ("sm_80", "sm_90"):
+        assert assemble(ptx, arch)

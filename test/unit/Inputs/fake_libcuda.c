@@ -126,8 +126,11 @@ CUresult cuMemsetD16Async(CUdeviceptr d, unsigned short v, size_t n, void *st) {
 }
 
 /* -- modules and launches -------------------------------------------------------- */
+char *fake_last_image = 0;  /* the last PTX loaded, for the tests to assemble with ptxas */
 CUresult cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *options, void **values) {
     const char *text = image;
+    free(fake_last_image);
+    fake_last_image = strdup(text);
     int bad = strstr(text, "INVALID") != 0;
     for (unsigned i = 0; i < n; i++) {
         /* 3/4: info log buffer/size, 5/6: error log buffer/size */
