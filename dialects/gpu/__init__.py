@@ -56,13 +56,15 @@ from mlir_py.dialects.gpu.launch_ops import OPS as _LAUNCH_OPS
 from mlir_py.dialects.gpu.launch_ops import KernelDim3, LaunchFuncOp, LaunchOp, TerminatorOp
 from mlir_py.dialects.gpu.module_ops import OPS as _MODULE_OPS
 from mlir_py.dialects.gpu.module_ops import GPUFuncOp, GPUModuleOp, ReturnOp
+from mlir_py.dialects.gpu.reduce_ops import OPS as _REDUCE_OPS
+from mlir_py.dialects.gpu.reduce_ops import AllReduceOp, PrintfOp, ShuffleOp, SubgroupReduceOp, YieldOp
 
 from mlir_py.definition.dialect import Dialect
 
 #: the unit attribute on a builtin.module that holds gpu.modules and launches their kernels
 CONTAINER_MODULE = "gpu.container_module"
 
-OPS = _ASYNC_OPS + _INDEX_OPS + _MODULE_OPS + _LAUNCH_OPS
+OPS = _ASYNC_OPS + _INDEX_OPS + _MODULE_OPS + _LAUNCH_OPS + _REDUCE_OPS
 
 DIALECT = Dialect("gpu", ops=OPS, attributes=ATTRIBUTES, types=TYPES,
                   description="GPU kernels, launches, work item ids, barriers and device memory.")
@@ -70,11 +72,13 @@ GPU = DIALECT
 
 __all__ = [
     "ADDRESS_SPACES", "ASYNC_TOKEN", "CONTAINER_MODULE", "DIALECT", "GLOBAL", "GPU", "OPS", "PRIVATE", "WORKGROUP",
-    "AddressSpaceAttr", "AllReduceOperationAttr", "AllocOp", "AsyncTokenType", "BarrierOp", "BarrierScopeAttr",
+    "AddressSpaceAttr", "AllReduceOp", "AllReduceOperationAttr", "AllocOp", "AsyncTokenType", "BarrierOp",
+    "BarrierScopeAttr",
     "BlockDimOp", "BlockIdOp", "BlockMappingAttr", "ClusterBlockIdOp", "ClusterDimBlocksOp", "ClusterDimOp",
     "ClusterIdOp", "DeallocOp", "DimensionAttr", "GPUFuncOp", "GPUModuleOp", "GlobalIdOp", "GridDimOp", "KernelDim3",
     "LaneIdOp", "LaneMappingAttr", "LaunchFuncOp", "LaunchOp", "MemcpyOp", "MemorySpaceMappingAttr", "MemsetOp",
-    "NumSubgroupsOp", "ParallelLoopDimMappingAttr", "ReturnOp", "ShuffleModeAttr", "SubgroupIdOp", "SubgroupSizeOp",
+    "NumSubgroupsOp", "ParallelLoopDimMappingAttr", "PrintfOp", "ReturnOp", "ShuffleModeAttr", "ShuffleOp",
+    "SubgroupIdOp", "SubgroupReduceOp", "SubgroupSizeOp", "YieldOp",
     "TerminatorOp", "ThreadIdOp", "ThreadMappingAttr", "WaitOp", "WarpMappingAttr", "WarpgroupMappingAttr",
     "loop_dim_map",
 ]
