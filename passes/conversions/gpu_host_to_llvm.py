@@ -428,7 +428,7 @@ def _handle_global(name: str) -> Operation:
 
 def _string_global(name: str, data: bytes) -> Operation:
     text = data.decode("latin-1")
-    return LV.GlobalOp.build(name, LLVMArrayType(i8, len(data)), linkage="internal", constant=True,
+    return LV.GlobalOp.build(name, LLVMArrayType(len(data), i8), linkage="internal", constant=True,
                              value=StringAttr(text))
 
 
