@@ -8,9 +8,11 @@ a kernel cannot read either. This pass, for a module that launches
 kernels, makes every host buffer reachable:
 
 - `memref.alloc` becomes `gpu.alloc host_shared` (managed memory: host
-  code and kernels use it at the same address) and `memref.dealloc`
-  becomes `gpu.dealloc`, in every host function, so a buffer a function
-  returns to another is freed by the allocator that made it;
+  code and kernels use it at the same address), or plain `gpu.alloc`
+  (device memory) when only kernels and gpu ops use it, and
+  `memref.dealloc` becomes `gpu.dealloc`, in every host function, so a
+  buffer a function returns to another is freed by the allocator that
+  made it;
 - each global a host function reads is copied once, at the function's
   entry, into a `host_shared` buffer that every `memref.get_global` of it
   in the function then means (freed before each return unless returned).
@@ -44,8 +46,10 @@ def _segments(*sizes: int):
     return DenseArrayAttr(i32, tuple(sizes))
 
 
-def _gpu_alloc(t: MemRefType, dynamic_sizes: list[Value], loc) -> Operation:
-    props = {"hostShared": UnitAttr(), "operandSegmentSizes": _segments(0, len(dynamic_sizes), 0)}
+def _gpu_alloc(t: MemRefType, dynamic_sizes: list[Value], loc, host_shared: bool = True) -> Operation:
+    props: dict = {"operandSegmentSizes": _segments(0, len(dynamic_sizes), 0)}
+    if host_shared:
+        props["hostShared"] = UnitAttr()
     return _op_class("gpu.alloc").create(dynamic_sizes, [t], props, location=loc)
 
 
@@ -55,6 +59,15 @@ def _host_functions(module: Operation) -> list[Operation]:
 
 def _launches_kernels(module: Operation) -> bool:
     return any(op.name == "gpu.launch_func" for op in module.walk())
+
+
+_DEVICE_USERS = ("gpu.launch_func", "gpu.memcpy", "gpu.memset", "gpu.dealloc", "memref.dealloc")
+
+
+def _device_only(v: Value) -> bool:
+    """Whether only kernels and gpu ops touch the buffer `v` (then it needs no
+    host mapping: plain device memory, cheaper to allocate than managed)."""
+    return all(use.owner.name in _DEVICE_USERS for use in v.uses)
 
 
 def _returned(v: Value) -> bool:
@@ -84,7 +97,7 @@ def _convert_function(fn: Operation) -> None:
             t = op.results[0].type
             if not isinstance(t, MemRefType) or t.layout is not None or op.properties.get("symbolOperands"):
                 continue
-            new = _gpu_alloc(t, list(op.operands), op.location)
+            new = _gpu_alloc(t, list(op.operands), op.location, not _device_only(op.results[0]))
             op.parent.insert_before(op, new)
             op.results[0].replace_all_uses_with(new.results[0])
             op.erase()
