@@ -26,8 +26,9 @@ def _gpu_mapping() -> list[str]:
     return list(GPU_MAPPING)
 
 
-def lower_to_llvm_gpu(cpu: list[str], gpu_arch: str) -> list[str]:
-    """The GPU pipeline derived from `cpu` (LOWER_TO_LLVM)."""
+def lower_to_llvm_gpu(cpu: list[str], gpu_arch: str, mapping: list[str] | None = None) -> list[str]:
+    """The GPU pipeline derived from `cpu` (LOWER_TO_LLVM), with `mapping` (by
+    default GPU_MAPPING) between the parallel loops and the kernels."""
     def base(p: str) -> str:
         return p.split("{", 1)[0]
     names = [base(p) for p in cpu]
@@ -35,6 +36,7 @@ def lower_to_llvm_gpu(cpu: list[str], gpu_arch: str) -> list[str]:
     front = [p for p in cpu[:to_loops] if base(p) not in CPU_ONLY]
     host = cpu[to_loops + 1:]
     at = [base(p) for p in host].index("finalize-memref-to-llvm")
-    return (front + ["convert-linalg-to-parallel-loops", *_gpu_mapping(), "gpu-host-shared-buffers",
+    mapping = _gpu_mapping() if mapping is None else mapping
+    return (front + ["convert-linalg-to-parallel-loops", *mapping, "gpu-host-shared-buffers",
                      "lower-to-nvvm"]
             + host[:at] + [f"gpu-to-llvm{{gpu-arch={gpu_arch}}}"] + host[at:])
