@@ -107,12 +107,13 @@ def is_valid_dim(value: Value, region: Region | None = None) -> bool:
         return False
     op = getattr(value, "op", None)
     if region is None:
-        if op is not None:
-            return is_valid_dim(value, get_affine_scope(op))
-        if is_affine_induction_var(value):
-            return True
-        owner = _owner_op(value)
-        return owner is not None and owner.has_trait(AffineScope)
+        if op is None:
+            if is_affine_induction_var(value):
+                return True
+            owner = _owner_op(value)
+            return owner is not None and owner.has_trait(AffineScope)
+        # judged in the scope of its definition; outside any scope (None) as upstream's null region
+        region = get_affine_scope(op)
     if is_valid_symbol(value, region):
         return True
     if op is None:

@@ -306,9 +306,12 @@ class LaunchOp(Op):
         printer.print_optional_attr_dict(self.attributes)
 
     def verify_(self) -> str | None:
+        if self.body.is_empty():
+            return "body region is empty"
         if not self.body.is_empty():
-            if len(self.entry_block.args) < self.num_config_args + self.num_workgroup_attributions:
-                return "unexpected number of region arguments"
+            want = self.num_config_args + self.num_workgroup_attributions
+            if len(self.entry_block.args) < want:
+                return f"expected at least {want} region arguments, but got {len(self.entry_block.args)}"
             err = verify_attributions(self, self.workgroup_attributions_values, WORKGROUP) or \
                 verify_attributions(self, self.private_attributions, PRIVATE)
             if err:

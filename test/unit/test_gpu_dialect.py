@@ -151,3 +151,32 @@ def test_nvvm_builders(ctx):
     assert ops[3].llvm_intrinsic == "llvm.nvvm.shfl.sync.bfly.f32p"
     for op in ops:
         assert errors_of(op) == []
+
+
+def test_reduction_and_shuffle_builders(ctx):
+    src = "func.func @f(%v: f32, %o: i32, %n: index) {\n  return\n}\n"
+    fn = mp.parse(ctx, src, "t.mir").regions[0].first_block.first_op
+    v, o, n = fn.entry_block.args
+    launch = gpu.LaunchOp.build([n, n, n], [n, n, n])
+    fn.entry_block.insert_before(fn.entry_block.last_op, launch)
+    body = launch.entry_block
+    named = body.append(gpu.AllReduceOp.build(v, "add"))
+    custom = body.append(gpu.AllReduceOp.build(v))
+    lhs, rhs = custom.body.first_block.args
+    custom.body.first_block.append(gpu.YieldOp.build([lhs]))
+    sub = body.append(gpu.SubgroupReduceOp.build(v, "maxnumf", cluster_size=4, cluster_stride=2))
+    shfl = body.append(gpu.ShuffleOp.build("xor", v, o, o))
+    body.append(gpu.PrintfOp.build("%f %d\n", [v, o]))
+    shmem = body.append(gpu.DynamicSharedMemoryOp.build())
+    body.append(gpu.TerminatorOp())
+    assert named.result_.type is f32 and shfl.shuffleResult.type is f32 and shfl.valid.type is i1
+    assert sub.cluster_size.value == 4 and sub.cluster_stride.value == 2
+    assert str(shmem.resultMemref.type) == "memref<?xi8, #gpu.address_space<workgroup>>"
+    assert errors_of(launch) == []
+    text = mp.to_string(launch)
+    assert "gpu.all_reduce add" in text and "gpu.subgroup_reduce maxnumf" in text
+    assert "cluster(size = 4, stride = 2)" in text
+    assert "%shuffleResult, %valid = gpu.shuffle xor" in text
+    assert 'gpu.printf "%f %d\\0A", ' in text
+    bad = gpu.SubgroupReduceOp.build(v, "xor")
+    assert errors_of(bad) == ["`xor` reduction operation is not compatible with type 'f32'"]
