@@ -5,7 +5,7 @@ from mlir_py.passes.conversions.pipelines import LOWER_TO_LLVM
 
 
 def test_gpu_pipeline_keeps_the_cpu_front_and_host_part_in_order():
-    gpu = lower_to_llvm_gpu(LOWER_TO_LLVM, "sm_90", ["map-a", "map-b"])
+    gpu = lower_to_llvm_gpu(LOWER_TO_LLVM, "sm_90", ["convert-linalg-to-parallel-loops", "map-a", "map-b"])
     base = [p.split("{")[0] for p in gpu]
     assert not set(CPU_ONLY) & set(base) and "convert-linalg-to-loops" not in base
     at = base.index("convert-linalg-to-parallel-loops")
@@ -17,3 +17,10 @@ def test_gpu_pipeline_keeps_the_cpu_front_and_host_part_in_order():
     cpu_host = [p for p in LOWER_TO_LLVM[[q.split("{")[0] for q in LOWER_TO_LLVM].index("convert-linalg-to-loops")
                                          + 1:]]
     assert [p for p in gpu[at + 5:] if not p.startswith("gpu-to-llvm")] == cpu_host
+
+
+def test_the_default_kernel_passes_are_gpupasses_list():
+    from mlir_py.passes.conversions.gpu_pipeline import GPU_KERNEL_PASSES
+    gpu = lower_to_llvm_gpu(LOWER_TO_LLVM, "sm_80")
+    at = gpu.index(GPU_KERNEL_PASSES[0])
+    assert gpu[at:at + len(GPU_KERNEL_PASSES)] == GPU_KERNEL_PASSES
