@@ -65,6 +65,8 @@ _PROTOTYPES: dict[str, tuple] = {
     "cuMemFree_v2": (CUdeviceptr,),
     "cuMemGetInfo_v2": (_psize, _psize),
     "cuMemPrefetchAsync": (CUdeviceptr, _size, _int, _p),
+    "cuMemHostAlloc": (_pp, _size, _uint),
+    "cuMemFreeHost": (_p,),
     "cuMemHostRegister_v2": (_p, _size, _uint),
     "cuMemHostUnregister": (_p,),
     "cuMemcpyHtoD_v2": (CUdeviceptr, _p, _size),

@@ -31,7 +31,7 @@ from typing import Any
 
 from mlir_py.execution.cuda.context import Context, default_context
 from mlir_py.execution.cuda.errors import CudaError, CudaUnavailable
-from mlir_py.execution.cuda.memory import allocate
+from mlir_py.execution.cuda.memory import allocate, release
 
 __all__ = ["HOST_FUNCTIONS", "GpuAllocation", "HostRuntime", "install", "runtime"]
 
@@ -267,7 +267,10 @@ class HostRuntime:
         if fallback:
             _free(pointer)
         elif known:
-            self._call("cuMemFree_v2", pointer)
+            try:
+                release(self.context, pointer)
+            except (CudaError, CudaUnavailable) as e:
+                self._record(e)
         else:
             self._record(CudaError("cuMemFree", 1, "CUDA_ERROR_INVALID_VALUE",
                                    f"0x{pointer:x} was not allocated by gpu.alloc"))

@@ -13,6 +13,7 @@ be pinned) until the stream is synchronized, as with CUDA itself.
 from __future__ import annotations
 
 import ctypes
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,9 +24,14 @@ if TYPE_CHECKING:
     from mlir_py.execution.cuda.stream import Stream
 
 __all__ = ["DeviceBuffer", "allocate", "copy_device_to_device", "managed_array", "managed_buffer_of",
-           "prefetch_to_device"]
+           "prefetch_to_device", "release"]
 
 _ATTACH_GLOBAL = 1  # CU_MEM_ATTACH_GLOBAL: managed memory any stream may touch
+_HOSTALLOC_PORTABLE, _HOSTALLOC_DEVICEMAP = 1, 2
+_NOT_SUPPORTED = 801  # CUDA_ERROR_NOT_SUPPORTED
+_NO_MANAGED: set = set()  # contexts whose driver refused managed memory
+_pinned: set[int] = set()  # "managed" buffers that are pinned host memory instead
+_pinned_lock = threading.Lock()
 
 
 def _host_array(a: np.ndarray, what: str, writable: bool = False) -> np.ndarray:
@@ -59,21 +65,49 @@ def allocate(ctx: Context, nbytes: int, managed: bool) -> int:
     """cuMemAlloc / cuMemAllocManaged of `nbytes` (at least 1: an empty buffer
     still has an address). Managed memory larger than the device's free memory
     is refused here (CUDA_ERROR_OUT_OF_MEMORY) rather than asked for: the driver
-    would oversubscribe, and on some systems that stalls the GPU."""
+    would oversubscribe, and on some systems that stalls the GPU. Where the
+    driver has no managed memory (a device or a virtualized system without
+    it), a managed buffer is pinned host memory mapped for the device
+    (cuMemHostAlloc): reachable from both sides at one address, slower for
+    kernels."""
     ctx.make_current()
     size = max(nbytes, 1)
     ptr = ctypes.c_uint64()
-    if managed:
+    if not managed:
+        ctx.driver.call("cuMemAlloc_v2", ctypes.byref(ptr), size, context=f"{nbytes} bytes")
+        return ptr.value
+    if ctx.device.managed_memory and ctx not in _NO_MANAGED:
         free, _ = ctx.memory_info()
         if size > free:
             raise CudaError("cuMemAllocManaged", 2, "CUDA_ERROR_OUT_OF_MEMORY",
                             f"{nbytes} bytes of managed memory asked for, {free} bytes of device memory free "
                             "(refused before the call)")
-        ctx.driver.call("cuMemAllocManaged", ctypes.byref(ptr), size, _ATTACH_GLOBAL, context=f"{nbytes} bytes")
-        prefetch_to_device(ctx, ptr.value, size)
+        code = ctx.driver.fn("cuMemAllocManaged")(ctypes.byref(ptr), size, _ATTACH_GLOBAL)
+        if code == 0:
+            prefetch_to_device(ctx, ptr.value, size)
+            return ptr.value
+        if code != _NOT_SUPPORTED:
+            raise ctx.driver.error("cuMemAllocManaged", code, context=f"{nbytes} bytes")
+        _NO_MANAGED.add(ctx)
+    # no managed memory here: pinned host memory mapped into the device's address space
+    host = ctypes.c_void_p()
+    ctx.driver.call("cuMemHostAlloc", ctypes.byref(host), size, _HOSTALLOC_PORTABLE | _HOSTALLOC_DEVICEMAP,
+                    context=f"{nbytes} bytes")
+    with _pinned_lock:
+        _pinned.add(host.value or 0)
+    return host.value or 0
+
+
+def release(ctx: Context, ptr: int) -> None:
+    """Free what `allocate` returned (cuMemFree, or cuMemFreeHost for pinned memory)."""
+    ctx.make_current()
+    with _pinned_lock:
+        pinned = ptr in _pinned
+        _pinned.discard(ptr)
+    if pinned:
+        ctx.driver.call("cuMemFreeHost", ptr)
     else:
-        ctx.driver.call("cuMemAlloc_v2", ctypes.byref(ptr), size, context=f"{nbytes} bytes")
-    return ptr.value
+        ctx.driver.call("cuMemFree_v2", ptr)
 
 
 class DeviceBuffer:
@@ -175,8 +209,7 @@ class DeviceBuffer:
         """Release the memory now (idempotent)."""
         ptr, self.ptr = self.ptr, 0
         if ptr:
-            self.context.make_current()
-            self.context.driver.call("cuMemFree_v2", ptr)
+            release(self.context, ptr)
 
     def __del__(self):
         try:

@@ -69,7 +69,8 @@ class FakeDriver:
         return (p or b"").decode()
 
     def reset_knobs(self) -> None:
-        for what, v in (("init", 0), ("devices", 1), ("alloc", 0), ("launch", 0), ("load", 218), ("sync", 0)):
+        for what, v in (("init", 0), ("devices", 1), ("alloc", 0), ("launch", 0), ("load", 218), ("sync", 0),
+                         ("managed", 0)):
             self.set(what, v)
         ctypes.c_int.in_dll(self.lib, "fake_param_count").value = 0
 

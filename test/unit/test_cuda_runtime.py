@@ -210,3 +210,17 @@ def test_returned_buffers_are_freed_by_the_runtime(fake_driver):
     frees = fake_driver.counter("fake_frees")
     del owner
     assert fake_driver.counter("fake_frees") == frees + 1 and p not in rt.allocations
+
+
+def test_without_managed_memory_shared_buffers_are_pinned_host_memory(fake_driver):
+    fake_driver.set("managed", 801)  # CUDA_ERROR_NOT_SUPPORTED
+    a = cuda.managed_array(7, np.float32)
+    a[:] = np.arange(7)
+    assert cuda.managed_buffer_of(a) is not None and a.sum() == 21
+    frees, host_frees = fake_driver.counter("fake_frees"), fake_driver.counter("fake_host_frees")
+    del a
+    assert (fake_driver.counter("fake_frees"), fake_driver.counter("fake_host_frees")) == (frees, host_frees + 1)
+    fake_driver.set("managed", 2)  # any other error is an error
+    reset()
+    with pytest.raises(cuda.CudaError, match="cuMemAllocManaged failed"):
+        cuda.DeviceBuffer(8, managed=True)

@@ -16,6 +16,7 @@ typedef uint64_t CUdeviceptr;
 
 /* -- knobs the tests set ---------------------------------------------------- */
 static CUresult init_result = 0, alloc_result = 0, launch_result = 0, load_result = 218, sync_result = 0;
+static CUresult managed_result = 0;
 static int device_count = 1;
 
 void fake_set(const char *what, int value) {
@@ -25,11 +26,12 @@ void fake_set(const char *what, int value) {
     else if (!strcmp(what, "launch")) launch_result = value;
     else if (!strcmp(what, "load")) load_result = value;
     else if (!strcmp(what, "sync")) sync_result = value;
+    else if (!strcmp(what, "managed")) managed_result = value;
 }
 
 /* -- what the tests read back ------------------------------------------------- */
 #define MAX_PARAMS 64
-int fake_launches = 0, fake_frees = 0, fake_allocs = 0, fake_syncs = 0;
+int fake_launches = 0, fake_frees = 0, fake_allocs = 0, fake_syncs = 0, fake_host_frees = 0;
 unsigned fake_grid[3], fake_block[3], fake_smem;
 void *fake_stream;
 int fake_param_count = 0;            /* set by the test: how many parameters to record */
@@ -98,7 +100,16 @@ static CUresult alloc(CUdeviceptr *p, size_t n) {
     return 0;
 }
 CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) { return alloc(p, n); }
-CUresult cuMemAllocManaged(CUdeviceptr *p, size_t n, unsigned flags) { (void)flags; return alloc(p, n); }
+CUresult cuMemAllocManaged(CUdeviceptr *p, size_t n, unsigned flags) {
+    (void)flags;
+    return managed_result ? managed_result : alloc(p, n);
+}
+CUresult cuMemHostAlloc(void **p, size_t n, unsigned flags) {
+    (void)flags;
+    *p = malloc(n);
+    return *p ? 0 : 2;
+}
+CUresult cuMemFreeHost(void *p) { free(p); fake_host_frees++; return 0; }
 CUresult cuMemFree_v2(CUdeviceptr p) { free((void *)(uintptr_t)p); fake_frees++; return 0; }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) { memcpy((void *)(uintptr_t)d, s, n); return 0; }
 CUresult cuMemcpyDtoH_v2(void *d, CUdeviceptr s, size_t n) { memcpy(d, (void *)(uintptr_t)s, n); return 0; }
