@@ -17,7 +17,8 @@ them in `func.function_type`), and writes the C declarations of its
 `_mlir_ciface_` entry points (mlir_py.target.c_header, docs/aot.md).
 `--mir-to-ptx` prints the PTX of the kernels of every gpu.module (lowered to
 llvm+nvvm by `mir-opt --lower-to-nvvm`; host code beside them is ignored) for
-`--gpu-arch` (default sm_80, -O3 unless told), through LLVM's NVPTX backend
+`--gpu-arch` (default: the gpu.module's `#nvvm.target`, else sm_80 at -O3),
+through LLVM's NVPTX backend
 (mlir_py.target.ptx, docs/ptx.md).
 """
 
@@ -58,7 +59,8 @@ def build_arg_parser() -> argparse.ArgumentParser:
     ap.add_argument("--target-triple", default=None, help="target triple (default: the host, with its CPU features)")
     ap.add_argument("--mcpu", default=None, help="target CPU (default: the host's, or generic for a triple)")
     ap.add_argument("--mattr", default=None, help="target features, e.g. +avx2,-avx512f")
-    ap.add_argument("--gpu-arch", default=None, help="the GPU to emit PTX for, sm_XX (default sm_80)")
+    ap.add_argument("--gpu-arch", default=None,
+                    help="the GPU to emit PTX for, sm_XX (default: the gpu.module's #nvvm.target chip, else sm_80)")
     ap.add_argument("-g", dest="debug_info", action="store_true", help="emit debug info from the ops' locations")
     for n in range(4):
         ap.add_argument(f"-O{n}", dest="opt_level", action="store_const", const=n, help=f"optimization level {n}")
@@ -157,9 +159,8 @@ def _emit_ptx(module, args) -> int:
         if given:
             raise ToolError(f"{flag} is not an option of --mir-to-ptx (the target is nvptx64-nvidia-cuda; "
                             "use --gpu-arch)")
-    opt = args.opt_level if args.opt_level is not None else 3
     try:
-        ptx = emit_ptx(module, args.gpu_arch or "sm_80", opt)
+        ptx = emit_ptx(module, args.gpu_arch, args.opt_level)
     except DiagnosticError as e:
         return _fail(e.diagnostics)
     except PTXError as e:

@@ -84,3 +84,20 @@ def lower_to_llvm(pm, options) -> None:
         passes = lower_to_llvm_gpu(LOWER_TO_LLVM, options.gpu_arch)
     for p in passes:
         pm.add(p)
+
+
+#: the passes of `--lower-to-nvvm`, run on each gpu.module (device code; the host code is left as it is)
+LOWER_TO_NVVM: list[str] = [
+    "lower-affine",
+    "convert-scf-to-cf",
+    "convert-gpu-to-nvvm",
+    "reconcile-unrealized-casts",
+    "canonicalize",
+    "cse",
+]
+
+
+@register_pipeline("lower-to-nvvm", "Lower the kernels of every gpu.module (gpu, affine, scf, cf, arith, math, "
+                                    "memref, func) to the llvm and nvvm dialects, ready for --mir-to-ptx")
+def lower_to_nvvm(pm) -> None:
+    pm.add("gpu.module(" + ",".join(LOWER_TO_NVVM) + ")")

@@ -10,12 +10,14 @@ from mlir_py.target.ptx.emit import (  # noqa: F401
     NVPTX_TRIPLE,
     DeviceModule,
     PTXError,
+    PTXTarget,
     compile_llvm_ir_to_ptx,
     device_modules,
+    device_target,
     emit_ptx,
     gpu_module_ptx,
     llvm_ir,
 )
 
-__all__ = ["NVPTX_TRIPLE", "DeviceModule", "PTXError", "compile_llvm_ir_to_ptx", "device_modules", "emit_ptx",
-           "gpu_module_ptx", "llvm_ir"]
+__all__ = ["NVPTX_TRIPLE", "DeviceModule", "PTXError", "PTXTarget", "compile_llvm_ir_to_ptx", "device_modules",
+           "device_target", "emit_ptx", "gpu_module_ptx", "llvm_ir"]

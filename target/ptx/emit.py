@@ -7,6 +7,11 @@ A module without gpu.module whose functions are themselves kernels (an
 gpu.modules is ignored. The PTX ISA version is the lowest the architecture
 needs (what LLVM picks: sm_80 -> 7.0, sm_90 -> 7.8), unless asked for.
 
+What to compile for: the `arch` / `opt_level` / `ptx_version` given, else
+what the gpu.module's `#nvvm.target<chip = "sm_90", O = 3, features =
+"+ptx80">` says (upstream's gpu-module-to-binary reads the same), else sm_80
+at -O3.
+
 LLVM's code generator ends the process when it meets what it cannot select
 (LLVM ERROR ...); device code is checked first (device_check), and where
 the platform has fork() the code generation also runs in a child process,
@@ -74,6 +79,29 @@ def llvm_ir(device: DeviceModule) -> str:
     return translate_module_to_llvmir(device.op, module_name=device.name)
 
 
+@dataclass(frozen=True)
+class PTXTarget:
+    """The GPU, optimization level and PTX features (`+ptx80`, or "" for the lowest) of one device module."""
+
+    arch: str = "sm_80"
+    opt_level: int = 3
+    features: str = ""
+
+
+def device_target(device: DeviceModule, arch: str | None = None, opt_level: int | None = None,
+                  ptx_version: int | None = None) -> PTXTarget:
+    """The explicit choices, else the gpu.module's first `#nvvm.target`, else sm_80 at -O3."""
+    targets = device.op.properties.get("targets") if device.op.name == "gpu.module" else None
+    nvvm = next((t for t in (targets or ()) if getattr(t, "name", "") == "nvvm.target"), None)
+    chip = arch or (nvvm.chip if nvvm is not None else None) or "sm_80"
+    level = opt_level if opt_level is not None else (int(nvvm.O) if nvvm is not None else 3)
+    if ptx_version is not None:
+        features = f"+ptx{ptx_version}"
+    else:
+        features = nvvm.features if nvvm is not None and nvvm.features else ""
+    return PTXTarget(check_arch(chip), level, features)
+
+
 def _codegen(ir: str, arch: str, opt_level: int, features: str) -> str:
     import llvmlite.binding as llvm
     initialize_llvm()
@@ -114,6 +142,8 @@ def _codegen_isolated(ir: str, arch: str, opt_level: int, features: str) -> str:
         result = out.read().decode(errors="replace")
     if "is not a recognized processor" in stderr:
         raise PTXError(f"'{arch}' is not a GPU architecture the NVPTX backend knows")
+    if "is not a recognized feature" in stderr:
+        raise PTXError(f"'{features}' are not PTX features the NVPTX backend knows (expected e.g. +ptx80)")
     if os.WIFSIGNALED(status) or os.WEXITSTATUS(status) != 0 or not result:
         detail = stderr.splitlines() or ["it stopped without a message"]
         raise PTXError("LLVM's NVPTX backend failed: " + "; ".join(line for line in detail[:4] if line))
@@ -122,12 +152,14 @@ def _codegen_isolated(ir: str, arch: str, opt_level: int, features: str) -> str:
     return result[1:]
 
 
-def compile_llvm_ir_to_ptx(ir: str, arch: str = "sm_80", opt_level: int = 3, ptx_version: int | None = None) -> str:
+def compile_llvm_ir_to_ptx(ir: str, arch: str = "sm_80", opt_level: int = 3, ptx_version: int | None = None,
+                           features: str = "") -> str:
     """PTX for LLVM IR text: `ptx_version` 80 asks for PTX ISA 8.0 (default: the lowest `arch` needs)."""
     check_arch(arch)
     if not 0 <= opt_level <= 3:
         raise PTXError(f"optimization level must be 0..3, got {opt_level}")
-    features = f"+ptx{ptx_version}" if ptx_version is not None else ""
+    if ptx_version is not None:
+        features = f"+ptx{ptx_version}"
     if hasattr(os, "fork"):
         return _codegen_isolated(ir, arch, opt_level, features)
     try:
@@ -136,7 +168,7 @@ def compile_llvm_ir_to_ptx(ir: str, arch: str = "sm_80", opt_level: int = 3, ptx
         raise PTXError(f"LLVM rejected the device code: {e}") from None
 
 
-def gpu_module_ptx(module: Operation, arch: str = "sm_80", opt_level: int = 3,
+def gpu_module_ptx(module: Operation, arch: str | None = None, opt_level: int | None = None,
                    ptx_version: int | None = None) -> dict[str, str]:
     """PTX text of each gpu.module under `module`, by the gpu.module's symbol name, in module order.
 
@@ -144,15 +176,20 @@ def gpu_module_ptx(module: Operation, arch: str = "sm_80", opt_level: int = 3,
     `gpu.module @kernels` are the `.entry` functions of `result["kernels"]`.
     Raises DiagnosticError (at the op) for device code outside llvm+nvvm or
     that NVPTX cannot compile, PTXError for an unknown arch or a backend
-    failure; an empty dict when there is no device code."""
-    check_arch(arch)
+    failure; an empty dict when there is no device code. `arch` (sm_XX), `opt_level` (0-3) and
+    `ptx_version` (80 for PTX ISA 8.0) default to the gpu.module's `#nvvm.target`, else sm_80, -O3
+    and the lowest PTX version the arch needs."""
+    if arch is not None:
+        check_arch(arch)
     out: dict[str, str] = {}
     for device in device_modules(module):
-        out[device.name] = compile_llvm_ir_to_ptx(llvm_ir(device), arch, opt_level, ptx_version)
+        t = device_target(device, arch, opt_level, ptx_version)
+        out[device.name] = compile_llvm_ir_to_ptx(llvm_ir(device), t.arch, t.opt_level, features=t.features)
     return out
 
 
-def emit_ptx(module: Operation, arch: str = "sm_80", opt_level: int = 3, ptx_version: int | None = None) -> str:
+def emit_ptx(module: Operation, arch: str | None = None, opt_level: int | None = None,
+             ptx_version: int | None = None) -> str:
     """The PTX of every gpu.module under `module`, as mir-translate --mir-to-ptx prints it: with one gpu.module
     exactly its PTX file; with several, each one after a `// gpu.module @NAME` line."""
     per_module = gpu_module_ptx(module, arch, opt_level, ptx_version)

@@ -8,7 +8,7 @@ become the kernel calling convention and launch-bound attributes (upstream's NVV
   and `nvvm.maxnreg` (`i32`) become the function attributes NVPTX turns into
   `.maxntid`, `.reqntid`, `.minnctapersm` and `.maxnreg`.
 - `nvvm.read.ptx.sreg.*` read special registers (`%tid.x`, `%ctaid.x`, ...),
-  `nvvm.barrier` / `nvvm.barrier0` are `bar.sync`, `nvvm.shfl.sync` is
+  `nvvm.barrier` is `bar.sync` (`barrier.sync` unaligned), `nvvm.shfl.sync` is
   `shfl.sync`, `nvvm.vote.sync` is `vote.sync`, `nvvm.redux.sync` is
   `redux.sync` (sm_80 and later).
 """
@@ -75,15 +75,18 @@ class NVVMTranslation(DialectTranslation):
         name = op.name
         if name.startswith("nvvm.read.ptx.sreg."):
             ret = tr.ty(op.results[0].type, op)
-            return self._call(tr, op, lhs, "llvm." + name[len("nvvm."):], ret, [])
-        if name in ("nvvm.barrier", "nvvm.barrier0"):
+            rng = op.properties.get("range")
+            if rng is not None:  # `range(i32 0, 1024)` on the call: what LLVM may assume of the value
+                ret_attr = f"range({ret} {rng.lower}, {rng.upper}) "
+                tr._declare("llvm." + name, ret, [])
+                return f"{lhs}call {ret_attr}{ret} @llvm.{name}()"
+            return self._call(tr, op, lhs, "llvm." + name, ret, [])
+        if name == "nvvm.barrier":
             return self._barrier(tr, op)
-        if name == "nvvm.bar.warp.sync":
-            return self._call(tr, op, "", "llvm.nvvm.bar.warp.sync", "void", [self._arg(tr, op, 0)])
         if name == "nvvm.shfl.sync":
             return self._shuffle(tr, op, lhs)
-        if name in ("nvvm.vote.sync", "nvvm.vote.ballot.sync"):
-            kind = "ballot" if name == "nvvm.vote.ballot.sync" else _kind(op, "kind", _VOTE_KINDS)
+        if name == "nvvm.vote.sync":
+            kind = _kind(op, "kind", _VOTE_KINDS)
             ret = tr.ty(op.results[0].type, op)
             return self._call(tr, op, lhs, f"llvm.nvvm.vote.{kind}.sync", ret,
                               [self._arg(tr, op, 0), self._arg(tr, op, 1)])

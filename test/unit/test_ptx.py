@@ -105,7 +105,7 @@ def test_libm_math_is_rejected_at_the_op():
 
 # -- every PTX of the lit suite assembles ---------------------------------------------------------------
 
-_PTX_DIRS = ("test/target/ptx", "test/conversions/convert-gpu-to-nvvm", "test/pipelines/lower-to-nvvm")
+_PTX_DIRS = ("test/target/ptx", "test/conversions/convert-gpu-to-nvvm", "test/conversions/lower-to-nvvm")
 
 
 def _ptx_runs() -> list[tuple[str, str]]:
