@@ -12,11 +12,8 @@ Two kinds of test over the same modules (test/unit/Inputs/gpu):
 
 from __future__ import annotations
 
-import os
 import pathlib
 import struct
-import subprocess
-import sys
 
 import cuda_fake
 import numpy as np
@@ -181,23 +178,27 @@ def test_ptx_the_driver_rejects_is_reported_with_the_jit_log(fake_driver):
     assert "fake error" in info.value.log
 
 
-def test_mir_run_gpu_without_a_driver(tmp_path):
-    env = dict(os.environ, MLIR_PY_LIBCUDA=str(tmp_path / "libcuda.so.1"))
-    r = subprocess.run([sys.executable, "-m", "mlir_py.tools.mir_run", str(INPUTS / "copy_out.mir"), "--gpu"],
-                       capture_output=True, text=True, env=env)
-    assert r.returncode == 1
-    assert r.stderr.startswith("mir-run: error: no CUDA driver/GPU available: cannot load the CUDA driver library")
-    assert "Traceback" not in r.stderr
+def test_mir_run_gpu_without_a_driver(tmp_path, monkeypatch, capsys):
+    from mlir_py.execution.cuda.context import reset
+    from mlir_py.tools.mir_run import main
+    monkeypatch.setenv("MLIR_PY_LIBCUDA", str(tmp_path / "libcuda.so.1"))
+    reset()
+    try:
+        assert main([str(INPUTS / "copy_out.mir"), "--gpu"]) == 1
+    finally:
+        monkeypatch.delenv("MLIR_PY_LIBCUDA")
+        reset()
+    err = capsys.readouterr().err
+    assert err.startswith("mir-run: error: no CUDA driver/GPU available: cannot load the CUDA driver library")
+    assert "Traceback" not in err
 
 
-def test_mir_run_gpu_with_the_fake_driver(fake_driver, tmp_path):
+def test_mir_run_gpu_with_the_fake_driver(fake_driver, tmp_path, capsys):
+    from mlir_py.tools.mir_run import main
     x = np.arange(5, dtype=np.float32)
     np.save(tmp_path / "x.npy", x)
-    env = dict(os.environ, MLIR_PY_LIBCUDA=fake_driver.path)
-    r = subprocess.run([sys.executable, "-m", "mlir_py.tools.mir_run", str(INPUTS / "copy_out.mir"), "--gpu",
-                        "--arg", str(tmp_path / "x.npy"), "-o", str(tmp_path / "out.npz")],
-                       capture_output=True, text=True, env=env)
-    assert r.returncode == 0, r.stderr
+    assert main([str(INPUTS / "copy_out.mir"), "--gpu", "--arg", str(tmp_path / "x.npy"),
+                 "-o", str(tmp_path / "out.npz")]) == 0, capsys.readouterr().err
     np.testing.assert_array_equal(np.load(tmp_path / "out.npz")["result0"], x)
 
 
@@ -224,3 +225,21 @@ def test_kernels_load_as_ptx_that_ptxas_accepts(fake_driver, name):
         pytest.skip("no ptxas to assemble the PTX with (the [gpu-test] extra)")
     for arch in ("sm_80", "sm_90"):
         assert assemble(ptx, arch)
+
+
+GRAPH_ELEMENTWISE = """func.func @main(%x: tensor<37x129xf32>, %b: tensor<129xf32>) -> tensor<37x129xf32> {
+  %0 = graph.add %x, %b : (tensor<37x129xf32>, tensor<129xf32>) -> tensor<37x129xf32>
+  %1 = graph.relu %0 : tensor<37x129xf32>
+  return %1 : tensor<37x129xf32>
+}"""
+
+
+def test_graph_level_function_compiles_and_launches(fake_driver):
+    """--lower-to-llvm=target=gpu end to end: 16x16 tiles on blocks and threads."""
+    rng = np.random.default_rng(1)
+    fn = ExecutionEngine(GRAPH_ELEMENTWISE, gpu=True).lookup("main")
+    launches = fake_driver.counter("fake_launches")
+    out = fn(rand(rng, 37, 129), rand(rng, 129))
+    assert out.shape == (37, 129) and out.dtype == np.float32
+    assert fake_driver.counter("fake_launches") == launches + 1
+    assert fake_driver.dims()[:2] == ((9, 3, 1), (16, 16, 1))
