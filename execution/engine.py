@@ -14,13 +14,20 @@ wrappers, as the `func.function_type` attribute that convert-func-to-llvm
 writes there: such functions are called exactly as unlowered ones.
 Each step that fails raises `CompilationError`; when the IR is at fault it
 carries located diagnostics (`FILE:LINE:COL: error: ...`).
+
+`gpu=True` compiles for an NVIDIA GPU (docs/gpu-runtime.md): the lowering
+is `--lower-to-llvm=target=gpu` (loops become kernels, compiled to PTX for
+`gpu_arch`), the JIT's host code calls the CUDA runtime of
+mlir_py.execution.cuda, and `lookup` returns a `GpuFunction` that stages
+numpy arrays in GPU-reachable memory. Without a driver or device the
+constructor raises `CudaUnavailable` before doing anything else.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlir_py.execution.abi import Signature, signature_of
 from mlir_py.execution.errors import CompilationError, FunctionNotFoundError, UnsupportedSignatureError
@@ -29,6 +36,9 @@ from mlir_py.execution.jit import JitModule
 
 from mlir_py.ir.context import Context
 from mlir_py.ir.operation import Operation
+
+if TYPE_CHECKING:
+    from mlir_py.execution.cuda.gpu_function import GpuFunction
 
 __all__ = ["ExecutionEngine"]
 
@@ -40,12 +50,14 @@ class ExecutionEngine:
     """A JIT-compiled module. Construction compiles; `lookup` is cheap."""
 
     def __init__(self, text_or_module: str | Operation, opt_level: int = 3, *, filename: str = "<string>",
-                 context: Context | None = None):
+                 context: Context | None = None, gpu: bool = False, gpu_arch: str | None = None):
         if opt_level not in (0, 1, 2, 3):
             raise ValueError(f"opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
         self.opt_level = opt_level
         self.timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        self.gpu_runtime = _gpu_runtime() if gpu else None  # CudaUnavailable before any work
+        self.gpu_arch = gpu_arch or (_default_gpu_arch(self.gpu_runtime) if gpu else None)
         module = self._module_from(text_or_module, filename, context)
         self.signatures: dict[str, Signature] = {}
         self._unsupported: dict[str, UnsupportedSignatureError] = {}
@@ -55,7 +67,7 @@ class ExecutionEngine:
         self.timings["parse"] = t1 - t0
         if not self.input_was_llvm:
             self._record_signatures(module)
-            _lower_to_llvm(module)
+            _lower_to_llvm(module, self.gpu_arch)
         else:
             self._record_c_wrapper_signatures(module)
         t2 = time.perf_counter()
@@ -68,18 +80,18 @@ class ExecutionEngine:
         self.compile_time = time.perf_counter() - t0
         if self.input_was_llvm:
             self._record_llvm_signatures()
-        self._functions: dict[str, JitFunction] = {}
+        self._functions: dict[str, JitFunction | GpuFunction] = {}
 
     # -- construction ---------------------------------------------------------
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike, opt_level: int = 3, *, context: Context | None = None
-                  ) -> ExecutionEngine:
+    def from_file(cls, path: str | os.PathLike, opt_level: int = 3, *, context: Context | None = None,
+                  gpu: bool = False, gpu_arch: str | None = None) -> ExecutionEngine:
         """Compile the module in the file at `path` (`.mir` or `.mlir`)."""
         path = os.fspath(path)
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        return cls(text, opt_level, filename=path, context=context)
+        return cls(text, opt_level, filename=path, context=context, gpu=gpu, gpu_arch=gpu_arch)
 
     @classmethod
     def from_llvm_ir(cls, llvm_ir: str, signatures: dict[str, str], opt_level: int = 3) -> ExecutionEngine:
@@ -90,6 +102,7 @@ class ExecutionEngine:
         from mlir_py.text.parser import parse_type
         self = cls.__new__(cls)
         self.opt_level = opt_level
+        self.gpu_runtime = self.gpu_arch = None
         self.timings = {}
         ctx = Context.with_available_dialects()
         self.signatures = {}
@@ -199,7 +212,7 @@ class ExecutionEngine:
         """The public functions that `lookup` can return, sorted."""
         return sorted(self.signatures)
 
-    def lookup(self, name: str) -> JitFunction:
+    def lookup(self, name: str) -> JitFunction | GpuFunction:
         """The callable for public function `name` (`@` optional); FunctionNotFoundError
         (a KeyError) names the available ones when there is no such function."""
         name = name[1:] if name.startswith("@") else name
@@ -217,10 +230,14 @@ class ExecutionEngine:
         if not address:
             raise CompilationError(f"the compiled module has no symbol {symbol} (was @{name} lowered with "
                                    "llvm.emit_c_interface?)", location=sig.location)
-        fn = self._functions[name] = JitFunction(sig, address, self)
+        fn = JitFunction(sig, address, self)
+        if self.gpu_runtime is not None:
+            from mlir_py.execution.cuda.gpu_function import GpuFunction
+            fn = GpuFunction(fn, self.gpu_runtime)
+        self._functions[name] = fn
         return fn
 
-    def __getitem__(self, name: str) -> JitFunction:
+    def __getitem__(self, name: str) -> JitFunction | GpuFunction:
         return self.lookup(name)
 
     def __contains__(self, name: str) -> bool:
@@ -254,12 +271,26 @@ def _is_llvm_level(module: Operation) -> bool:
     return any_op
 
 
-def _lower_to_llvm(module: Operation) -> None:
+def _gpu_runtime():
+    """The CUDA host runtime, its symbols bound in the JIT (CudaUnavailable without a GPU)."""
+    from mlir_py.execution.cuda.host_runtime import install
+    return install()
+
+
+def _default_gpu_arch(runtime) -> str:
+    """PTX for the device, capped at sm_80: newer GPUs JIT-compile sm_80 PTX
+    (docs/gpu-runtime.md)."""
+    major, minor = runtime.context.device.compute_capability
+    return "sm_80" if (major, minor) >= (8, 0) else f"sm_{major}{minor}"
+
+
+def _lower_to_llvm(module: Operation, gpu_arch: str | None = None) -> None:
     from mlir_py.ir.diagnostics import DiagnosticCollector
     from mlir_py.pass_manager import PassManager, add_pipeline_text
     pm = PassManager()
+    pipeline = "lower-to-llvm" if gpu_arch is None else f"lower-to-llvm{{target=gpu gpu-arch={gpu_arch}}}"
     try:
-        add_pipeline_text(pm, "lower-to-llvm")
+        add_pipeline_text(pm, pipeline)
     except Exception as e:  # noqa: BLE001 - the alias is missing: not a user error, but say so
         raise CompilationError(f"the --lower-to-llvm pipeline is not available: {e}") from None
     with DiagnosticCollector() as diags:

@@ -11,7 +11,8 @@ on where it came from (MLIR's conventions):
 
 - a buffer the compiled code allocated (malloc/aligned_alloc) is owned by
   an `Allocation`, freed once when the last array viewing it dies (several
-  results may share one allocation);
+  results may share one allocation); one from another runtime's allocator
+  (`foreign_owners`: the CUDA runtime's `gpu.alloc`) by that runtime's owner;
 - a result whose `allocated` pointer is an argument's is a view of that
   argument, and keeps it alive;
 - `allocated == 0xdeadbeef` marks a `memref.global` (upstream's lowering
@@ -29,7 +30,7 @@ import numpy as np
 from mlir_py.execution.abi import DYNAMIC, MemRefSpec, ScalarSpec, descriptor_format
 from mlir_py.execution.errors import ArgumentError
 
-__all__ = ["Allocation", "GLOBAL_MEMREF_MARKER", "data_pointer", "memref_argument", "memref_result",
+__all__ = ["Allocation", "GLOBAL_MEMREF_MARKER", "data_pointer", "foreign_owners", "memref_argument", "memref_result",
            "scalar_argument", "scalar_result_reader"]
 
 #: the `allocated` pointer upstream's lowering gives memrefs of a memref.global
@@ -292,8 +293,22 @@ def memref_result(spec: MemRefSpec, fields: tuple, arg_buffers: dict[int, Any], 
     if owner is None:
         owner = allocations.get(allocated)
         if owner is None:
-            owner = allocations[allocated] = Allocation(allocated or 0)
+            owner = allocations[allocated] = _foreign_owner(allocated) or Allocation(allocated or 0)
     return _view(address, shape, strides, spec.dtype, owner)
+
+
+#: other allocators whose memory compiled code may return (the CUDA runtime's
+#: `gpu.alloc` buffers): each maps an `allocated` pointer to an object that frees
+#: it when it dies, or None when the pointer is not its own
+foreign_owners: list[Callable[[int], Any]] = []
+
+
+def _foreign_owner(pointer: int) -> Any:
+    for find in foreign_owners:
+        owner = find(pointer)
+        if owner is not None:
+            return owner
+    return None
 
 
 _SCALAR_FORMATS = {"c_float": "f", "c_double": "d", "c_uint8": "B", "c_int8": "b", "c_int16": "h", "c_uint16": "H",

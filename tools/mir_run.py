@@ -2,7 +2,7 @@
 (in the spirit of mlir-cpu-runner and iree-run-module; DESIGN §3).
 
     mir-run FILE [-e ENTRY] [--arg A.npy ...] [--arg-scalar 3.5:f32 ...]
-            [-o OUT.npz] [-O0..-O3] [--benchmark=N]
+            [-o OUT.npz] [-O0..-O3] [--gpu] [--gpu-arch=sm_XX] [--benchmark=N]
 
 The input is lowered with `--lower-to-llvm` (input already in the llvm
 dialect passes through; its memref functions are called through the
@@ -11,7 +11,10 @@ dialect passes through; its memref functions are called through the
 the entry's arguments in command-line order: an array from a .npy file for
 a memref, a number for a scalar (`3.5`, `7:i32`; the type, when given, must
 be the parameter's). Results are saved as `result0`, `result1`, ... in
-OUT.npz, or printed as numpy prints them.
+OUT.npz, or printed as numpy prints them. `--gpu` lowers with
+`--lower-to-llvm=target=gpu` and runs the loops as CUDA kernels
+(docs/gpu-runtime.md); without a CUDA driver or GPU it reports
+`error: no CUDA driver/GPU available: REASON` and exits 1.
 
 Every failure is one report and exit status 1, never a traceback: a bad
 file or argument that the function's signature rejects is
@@ -63,6 +66,10 @@ def build_arg_parser() -> argparse.ArgumentParser:
                     help="save the results as result0, result1, ... in an .npz file instead of printing them")
     ap.add_argument("-O", dest="opt_level", default="3", choices=["0", "1", "2", "3"], metavar="LEVEL",
                     help="LLVM optimization level, -O0 to -O3 (default: -O3)")
+    ap.add_argument("--gpu", action="store_true",
+                    help="run the loops as CUDA kernels on the GPU (lowering with --lower-to-llvm=target=gpu)")
+    ap.add_argument("--gpu-arch", default=None, metavar="sm_XX",
+                    help="with --gpu: the PTX target (default: the device's, at most sm_80)")
     ap.add_argument("--benchmark", type=_positive_int, default=None, metavar="N",
                     help="call the entry N times after a warm-up; print the min and median time per call")
     return ap
@@ -186,6 +193,7 @@ def _run(argv: list[str]) -> int:
         FunctionNotFoundError,
         UnsupportedSignatureError,
     )
+    from mlir_py.execution.cuda.errors import CudaError, CudaUnavailable
     args = build_arg_parser().parse_args(_join_negative_scalars(argv))
     check_input_path(args.input)
     if args.output is not None:
@@ -198,10 +206,15 @@ def _run(argv: list[str]) -> int:
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise ReportedError(f"{filename}:{line}:{col}: error: invalid UTF-8 byte 0x{data[e.start]:02X} in input") \
             from None
+    if args.gpu_arch is not None and not args.gpu:
+        raise ToolError("--gpu-arch needs --gpu")
     try:
-        engine = ExecutionEngine(text, int(args.opt_level), filename=filename)
+        engine = ExecutionEngine(text, int(args.opt_level), filename=filename, gpu=args.gpu,
+                                 gpu_arch=args.gpu_arch)
     except CompilationError as e:
         raise ReportedError(str(e)) from None
+    except CudaUnavailable as e:
+        raise ToolError(f"no CUDA driver/GPU available: {e.message}") from None
     try:
         fn = engine.lookup(args.entry)
     except FunctionNotFoundError as e:
@@ -223,6 +236,8 @@ def _run(argv: list[str]) -> int:
                   f"median {_ms(statistics.median(times))} per call")
     except ArgumentError as e:
         raise _located(e, _argument_source(e, args.args or [])) from None
+    except CudaError as e:
+        raise ToolError(f"@{fn.name} failed on the GPU: {e.message}") from None
     results = _as_tuple(result)
     if args.output is not None:
         _save(args.output, results)

@@ -78,13 +78,25 @@ LOWER_TO_LLVM: list[str] = [
 ]
 
 
+def _gpu_arch(text: str) -> str:
+    from mlir_py.passes.conversions.gpu_host_to_llvm import check_gpu_arch
+    return check_gpu_arch(text)
+
+
 @register_pipeline("lower-to-llvm", "Lower func/arith/math/cf/memref (and the layers above them) to the llvm "
                                     "dialect, with C interface wrappers for public functions",
                    options=[THREAD_COUNT_OPTION,
                             Option("parallel-loops", bool, False, "Lower the linalg ops that no kernel takes to "
-                                   "parallel loops (convert-linalg-to-parallel-loops), which run on the thread pool")])
+                                   "parallel loops (convert-linalg-to-parallel-loops), which run on the thread pool"),
+                            Option("target", str, "cpu", "cpu: native loops; gpu: loops become CUDA kernels "
+                                   "(PTX) launched by the host code (docs/gpu-runtime.md)", choices=["cpu", "gpu"]),
+                            Option("gpu-arch", _gpu_arch, "sm_80", "with target=gpu: the PTX target (sm_XX)")])
 def lower_to_llvm(pm, options) -> None:
-    for p in LOWER_TO_LLVM:
+    passes = LOWER_TO_LLVM
+    if options.target == "gpu":
+        from mlir_py.passes.conversions.gpu_lowering_pipeline import lower_to_llvm_gpu
+        passes = lower_to_llvm_gpu(LOWER_TO_LLVM, options.gpu_arch)
+    for p in passes:
         if p == "convert-scf-parallel-to-threads" and options.num_threads:
             p += f"{{num-threads={options.num_threads}}}"
         elif p == "convert-linalg-to-loops" and options.parallel_loops:
