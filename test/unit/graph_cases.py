@@ -74,7 +74,15 @@ def arr(vals) -> str:
 
 def dense(a: np.ndarray) -> str:
     """`dense<...> : type` of `a`, each float in its shortest round-tripping spelling."""
-    body = np.array2string(a, separator=", ", floatmode="unique", max_line_width=1 << 20, threshold=1 << 20)
+    fmt = {}
+    if a.dtype.kind == "f" and not np.isfinite(a).all():  # NaN and infinities as their bits, as MLIR spells them
+        bits = np.dtype(f"u{a.dtype.itemsize}")
+        fmt = {"float_kind": lambda v: repr(float(v)) if np.isfinite(v) else
+               f"0x{int(np.asarray(v, a.dtype).view(bits)):X}"}
+    body = np.array2string(a, separator=", ", floatmode="unique", max_line_width=1 << 20, threshold=1 << 20,
+                           formatter=fmt or None)
+    if a.dtype == np.bool_:
+        body = body.replace("True", "true").replace("False", "false")
     return f"dense<{body}> : {ttype(a)}"
 
 

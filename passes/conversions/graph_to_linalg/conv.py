@@ -224,9 +224,12 @@ def lower_conv_transpose2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatt
     hi = [dilations[0] * (kh - 1) - pads[2] + out_pad[0], dilations[1] * (kw - 1) - pads[3] + out_pad[1]]
     spread = [(h - 1) * strides[0] + 1, (wd - 1) * strides[1] + 1]
     full = [n, c] + [s + max(a, 0) + max(b, 0) for s, a, b in zip(spread, lo, hi)]
-    dest = e.full(full, elt(x), 0)
-    xs = e.insert(tensor.InsertSliceOp.build_mixed(x, dest, [0, 0, max(lo[0], 0), max(lo[1], 0)], [n, c, h, wd],
-                                                    [1, 1, strides[0], strides[1]])).results[0]
+    if tuple(strides) == (1, 1):
+        xs = e.pad(x, [0, 0, max(lo[0], 0), max(lo[1], 0)], [0, 0, max(hi[0], 0), max(hi[1], 0)], 0.0)
+    else:
+        dest = e.full(full, elt(x), 0)
+        xs = e.insert(tensor.InsertSliceOp.build_mixed(x, dest, [0, 0, max(lo[0], 0), max(lo[1], 0)],
+                                                        [n, c, h, wd], [1, 1, strides[0], strides[1]])).results[0]
     if min(lo + hi) < 0:  # a pad larger than the kernel's reach crops
         start = [0, 0, max(-lo[0], 0), max(-lo[1], 0)]
         size = [n, c] + [f - st - max(-b, 0) for f, st, b in zip(full[2:], start[2:], hi)]

@@ -271,17 +271,20 @@ def lower_resize(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
         if not linear:
             return _extract(b, x, [_to_index(b, cols[k][0]) if k in cols else b.index(k) for k in range(r)])
         one = b.constant(1.0, et)
+        loop = {k: b.index(k) for k in range(r) if k not in cols}
+        ends = {k: (_to_index(b, cols[k][0]), _to_index(b, cols[k][1]), b.sub(one, cols[k][2]), cols[k][2])
+                for k in resized}
         total = None
         for corner in range(1 << len(resized)):
             idx, weight = [], None
             for k in range(r):
                 if k not in cols:
-                    idx.append(b.index(k))
+                    idx.append(loop[k])
                     continue
                 upper = corner >> resized.index(k) & 1
-                lo, hi, w = cols[k]
-                idx.append(_to_index(b, hi if upper else lo))
-                wk = w if upper else b.sub(one, w)
+                lo, hi, w_lo, w_hi = ends[k]
+                idx.append(hi if upper else lo)
+                wk = w_hi if upper else w_lo
                 weight = wk if weight is None else b.mul(weight, wk)
             term = b.mul(weight, _extract(b, x, idx))
             total = term if total is None else b.add(total, term)
