@@ -403,6 +403,22 @@ def index_cases() -> list[Case]:
                                                   ("max", 2, True, False)]):
         cs.append(op_case(f"arg{kind}_{j}", f"arg{kind}", [a], ref.argext(kind, a, axis, keep, last),
                           props=f"axis = {axis} : i64, keepdims = {b(keep)}, select_last_index = {b(last)}"))
+    # a transformer head in miniature: embedding lookup, masked scores, softmax, argmax (ops fused together)
+    table, ids, lens = randn(11, 6), RNG.integers(-11, 11, (2, 5)).astype(np.int64), np.array([3, 5], np.int64)
+    emb = ref.gather(table, ids, 0)                                   # 2x5x6
+    scores = emb.sum(axis=2, dtype=np.float64).astype(np.float32)     # 2x5
+    masked = np.where(np.arange(5)[None, :] < lens[:, None], scores, np.float32(-1e9))
+    cs.append(Case("embed_mask_argmax", [table, ids, lens], ref.argext("max", ref.softmax(masked, -1), 1, False,
+                                                                           False), body="""\
+  %e = "graph.gather"(%arg0, %arg1) <{axis = 0 : i64}> : (tensor<11x6xf32>, tensor<2x5xi64>) -> tensor<2x5x6xf32>
+  %s = "graph.reduce_sum"(%e) <{axes = array<i64: 2>, keepdims = false}> : (tensor<2x5x6xf32>) -> tensor<2x5xf32>
+  %pos = "graph.constant"() <{value = dense<[0, 1, 2, 3, 4]> : tensor<5xi64>}> : () -> tensor<5xi64>
+  %l = "graph.reshape"(%arg2) : (tensor<2xi64>) -> tensor<2x1xi64>
+  %m = "graph.less"(%pos, %l) : (tensor<5xi64>, tensor<2x1xi64>) -> tensor<2x5xi1>
+  %big = "graph.constant"() <{value = dense<-1.0e9> : tensor<f32>}> : () -> tensor<f32>
+  %w = "graph.where"(%m, %s, %big) : (tensor<2x5xi1>, tensor<2x5xf32>, tensor<f32>) -> tensor<2x5xf32>
+  %p = "graph.softmax"(%w) <{axis = -1 : i64}> : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  %r = "graph.argmax"(%p) <{axis = 1 : i64, keepdims = false}> : (tensor<2x5xf32>) -> tensor<2xi64>"""))
     ai = ints(3, 7, lo=-3, hi=3, dtype=np.int32)
     cs.append(op_case("argmax_i32", "argmax", [ai], ref.argext("max", ai, 1, False, False),
                       props="axis = 1 : i64, keepdims = false"))
@@ -463,6 +479,24 @@ def nn_onnx_cases() -> list[Case]:
         cs.append(op_case(f"lrn_{j}", "lrn", [v], ref.lrn(v, size, alpha, beta, bias),
                           props=f"alpha = {f32(alpha)}, beta = {f32(beta)}, bias = {f32(bias)}, size = {size} : i64",
                           rtol=1e-5, atol=1e-6))
+    # a decoder block in miniature: upsample by a transposed conv, normalize, activate, resize, reflect-pad, pool
+    x, w, bias = randn(1, 4, 3, 3), randn(4, 2, 3, 3), randn(2)
+    s_, t_ = positive(2), randn(2)
+    y = ref.conv_transpose2d(x, w, bias, strides=(2, 2), pads=(1, 1, 1, 1), output_padding=(1, 1))   # 1x2x6x6
+    y = ref.leaky_relu(ref.instance_norm(y, s_, t_, 1e-5), 0.1)
+    y = ref.resize(y, (1, 2, 9, 9), "linear", "half_pixel")
+    y = np.pad(y, [(0, 0), (0, 0), (1, 1), (2, 2)], mode="reflect")                              # 1x2x11x13
+    y = np.max(y, axis=(2, 3), keepdims=True)
+    cs.append(Case("decoder_block", [x, w, bias, s_, t_], y, rtol=1e-4, atol=1e-5, body=f"""\
+  %0 = "graph.conv_transpose2d"(%arg0, %arg1, %arg2) <{{output_padding = {arr((1, 1))}, pads = {arr((1, 1, 1, 1))}, \
+strides = {arr((2, 2))}}}> : (tensor<1x4x3x3xf32>, tensor<4x2x3x3xf32>, tensor<2xf32>) -> tensor<1x2x6x6xf32>
+  %1 = "graph.instance_norm"(%0, %arg3, %arg4) : (tensor<1x2x6x6xf32>, tensor<2xf32>, tensor<2xf32>) \
+-> tensor<1x2x6x6xf32>
+  %2 = "graph.leaky_relu"(%1) <{{alpha = {f32(0.1)}}}> : (tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32>
+  %3 = "graph.resize"(%2) <{{mode = "linear"}}> : (tensor<1x2x6x6xf32>) -> tensor<1x2x9x9xf32>
+  %4 = "graph.pad"(%3) <{{mode = "reflect", pads = {arr((0, 0, 1, 2, 0, 0, 1, 2))}}}> : (tensor<1x2x9x9xf32>) \
+-> tensor<1x2x11x13xf32>
+  %r = "graph.global_max_pool"(%4) : (tensor<1x2x11x13xf32>) -> tensor<1x2x1x1xf32>"""))
     return cs
 
 
