@@ -23,7 +23,7 @@ from mlir_py.dialects.graph.common import (
 )
 
 from mlir_py.builtin.constraints import BoolAttrC, DenseArrayOf, FloatAttrOf, I64Attr
-from mlir_py.definition.opdef import Op, operand, prop, result
+from mlir_py.definition.opdef import Op, operand, opt_prop, prop, result
 from mlir_py.definition.traits import Pure
 from mlir_py.ir.builtin_attributes import BoolAttr, FloatAttr, IntegerAttr, StringAttr
 from mlir_py.ir.builtin_types import f32, i64
@@ -194,7 +194,9 @@ _NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
 class ResizeOp(_ShapedByResult):
-    """ONNX Resize to the sizes of the result type, each dimension scaled by `out / in`. `mode` "nearest"
+    """ONNX Resize to the sizes of the result type, each dimension scaled by `out / in`, or by `scales` when
+    given (ONNX's `scales` input, f32, one per dimension: each output size is then `floor(in * scale)`, and
+    the coordinate maps use the scale, which matters when `in * scale` is not whole). `mode` "nearest"
     (default) or "linear" (interpolating every resized dimension, clamped at the edges);
     `coordinate_transformation_mode` maps an output index to an input coordinate ("half_pixel", default;
     "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn");
@@ -204,6 +206,8 @@ class ResizeOp(_ShapedByResult):
     ```mlir
     %1 = graph.resize %0 {coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"}
         : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+    %2 = graph.resize %0 {mode = "linear", scales = array<f32: 1.0, 1.0, 1.5, 1.5>}
+        : (tensor<1x3x4x4xf32>) -> tensor<1x3x6x6xf32>
     ```
     """
 
@@ -212,8 +216,19 @@ class ResizeOp(_ShapedByResult):
     mode = prop(StringOf("nearest", "linear"), default=StringAttr("nearest"))
     coordinate_transformation_mode = prop(StringOf(*_COORDINATE_MODES), default=StringAttr("half_pixel"))
     nearest_mode = prop(StringOf(*_NEAREST_MODES), default=StringAttr("round_prefer_floor"))
+    scales = opt_prop(DenseArrayOf(f32))
     result = result(TensorOf(FLOATS))
     check = staticmethod(inf.resize)
+
+    def verify_(self) -> str | None:
+        err = super().verify_()
+        scales = self.properties.get("scales")
+        if err is None and scales is not None:
+            try:
+                inf.resize_scales(self.x.type.shape, self.result.type.shape, tuple(scales.values))
+            except inf.ShapeError as e:
+                return str(e)
+        return err
 
 
 class _ArgReduceOp(GraphOp):

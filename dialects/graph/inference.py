@@ -13,6 +13,8 @@ from __future__ import annotations
 from math import prod
 from typing import Sequence
 
+import numpy as np
+
 Shape = tuple[int, ...]
 
 
@@ -345,6 +347,19 @@ def resize(x: Shape, result: Shape) -> Shape:
     if any(d < 1 for d in x) or any(d < 1 for d in result):
         raise ShapeError(f"cannot resize {_s(x)} to {_s(result)}: empty dimension")
     return result
+
+
+def resize_scales(x: Shape, result: Shape, scales: Sequence[float]) -> Shape:
+    """With explicit scales (f32, as ONNX's), each output size is floor(in * scale) computed in f32."""
+    if len(scales) != len(x):
+        raise ShapeError(f"scales must have one value per dimension ({len(x)}), got {len(scales)}")
+    if any(not s > 0 for s in scales):
+        raise ShapeError(f"scales must be positive, got {list(scales)}")
+    for i, (d, s, o) in enumerate(zip(x, scales, result)):
+        want = int(np.floor(np.float32(d) * np.float32(s)))  # the f32 product, as runtimes compute it
+        if want != o:
+            raise ShapeError(f"dimension {i}: {d} scaled by {s} has {want} elements, the result {o}")
+    return tuple(result)
 
 
 def tile(x: Shape, repeats: Sequence[int]) -> Shape:

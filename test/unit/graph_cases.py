@@ -444,6 +444,16 @@ def resize_cases() -> list[Case]:
         cs.append(op_case(f"resize_{mode}_{j}", "resize", [x], ref.resize(x, out, mode, ctm, nm),
                           props=f'coordinate_transformation_mode = "{ctm}", mode = "{mode}", nearest_mode = "{nm}"',
                           rtol=1e-5, atol=1e-6))
+    # explicit scales that do not divide the sizes: 5 * 1.5 -> 7, 4 * 0.6 -> 2, 5 * 1/3 -> 1
+    for j, (mode, ctm, sc) in enumerate([("linear", "half_pixel", (1.0, 1.0, 1.5, 0.6)),
+                                         ("nearest", "asymmetric", (1.0, 1.0, 1.5, 2.3)),
+                                         ("linear", "align_corners", (1.0, 1.0, 1 / 3, 1.7)),
+                                         ("linear", "half_pixel_symmetric", (1.0, 1.0, 1.5, 0.6))]):
+        out = tuple(int(np.floor(np.float32(d) * np.float32(s))) for d, s in zip(x.shape, sc))
+        scales = "array<f32: " + ", ".join(repr(float(np.float32(s))) for s in sc) + ">"
+        cs.append(op_case(f"resize_scales_{j}", "resize", [x], ref.resize(x, out, mode, ctm, scales=sc),
+                          props=f'coordinate_transformation_mode = "{ctm}", mode = "{mode}", scales = {scales}',
+                          rtol=1e-5, atol=1e-6))
     return cs
 
 

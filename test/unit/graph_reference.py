@@ -246,8 +246,9 @@ def lrn(x, size, alpha=1e-4, beta=0.75, bias=1.0) -> np.ndarray:
     return (d / (bias + alpha / size * sq) ** beta).astype(x.dtype)
 
 
-def _resize_coordinate(x: int, n_in: int, n_out: int, mode: str) -> float:
-    scale = n_out / n_in
+def _resize_coordinate(x: int, n_in: int, n_out: int, mode: str, scale: float) -> float:
+    if mode == "half_pixel_symmetric":
+        return n_in / 2 * (1 - n_out / (scale * n_in)) + (x + 0.5) / scale - 0.5
     if mode == "align_corners":
         return 0.0 if n_out == 1 else x * (n_in - 1) / (n_out - 1)
     if mode == "asymmetric":
@@ -259,11 +260,11 @@ def _resize_coordinate(x: int, n_in: int, n_out: int, mode: str) -> float:
     return (x + 0.5) / scale - 0.5
 
 
-def _resize_1d(data: np.ndarray, n_out: int, x: int, mode: str, ctm: str, nearest: str) -> float:
+def _resize_1d(data: np.ndarray, n_out: int, x: int, mode: str, ctm: str, nearest: str, scale: float) -> float:
     """One output element of a 1-D resize as ONNX's reference computes it: the two neighbours of the
     coordinate in the edge-padded input (so indices clamp) and their coefficients."""
     n = len(data)
-    pos = _resize_coordinate(x, n, n_out, ctm)
+    pos = _resize_coordinate(x, n, n_out, ctm, scale)
     if pos == math.floor(pos):
         left, right, ratio = int(pos) - 1, int(pos), 1.0
     else:
@@ -279,15 +280,18 @@ def _resize_1d(data: np.ndarray, n_out: int, x: int, mode: str, ctm: str, neares
     return rv if take_right else lv
 
 
-def resize(x: np.ndarray, out_shape, mode="nearest", ctm="half_pixel", nearest="round_prefer_floor") -> np.ndarray:
-    """ONNX Resize to `out_shape` (scales out / in), one dimension at a time (both interpolations are
-    separable), in float64."""
+def resize(x: np.ndarray, out_shape, mode="nearest", ctm="half_pixel", nearest="round_prefer_floor",
+           scales=None) -> np.ndarray:
+    """ONNX Resize to `out_shape` (scales out / in unless given, as f32 values), one dimension at a time (both
+    interpolations are separable), in float64; align_corners and pytorch_half_pixel use the output size, as
+    onnxruntime does."""
     y = x.astype(np.float64)
     for axis, n_out in enumerate(out_shape):
+        scale = float(np.float32(scales[axis])) if scales is not None else n_out / x.shape[axis]
         moved = np.moveaxis(y, axis, -1)
         out = np.empty(moved.shape[:-1] + (n_out,))
         for idx in np.ndindex(moved.shape[:-1]):
             for k in range(n_out):
-                out[idx + (k,)] = _resize_1d(moved[idx], n_out, k, mode, ctm, nearest)
+                out[idx + (k,)] = _resize_1d(moved[idx], n_out, k, mode, ctm, nearest, scale)
         y = np.moveaxis(out, -1, axis)
     return y.astype(x.dtype)

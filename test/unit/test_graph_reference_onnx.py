@@ -59,6 +59,22 @@ def test_resize(mode, ctm, nearest, out):
     np.testing.assert_allclose(ref.resize(x, out, mode, ctm, nearest), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("mode,ctm,scales", [
+    ("linear", "half_pixel", (1.0, 1.0, 1.5, 0.6)), ("nearest", "asymmetric", (1.0, 1.0, 1.5, 2.3)),
+    ("linear", "align_corners", (1.0, 1.0, 1 / 3, 1.7)), ("linear", "pytorch_half_pixel", (1.0, 1.0, 0.2, 1.3)),
+    ("nearest", "half_pixel_symmetric", (1.0, 1.0, 1.5, 0.6)), ("linear", "half_pixel_symmetric", (1.0, 1.0, 2.5, 1.2)),
+])
+def test_resize_scales(mode, ctm, scales):
+    """With ONNX's `scales` input the output size is floor(in * scale) and the coordinates use the scale."""
+    x = randn(1, 2, 5, 4)
+    empty = np.zeros(0, np.float32)
+    expected = run_node("Resize", [x, empty, np.array(scales, np.float32)], mode=mode,
+                        coordinate_transformation_mode=ctm)
+    out = tuple(int(np.floor(np.float32(d) * np.float32(s))) for d, s in zip(x.shape, scales))
+    assert expected.shape == out
+    np.testing.assert_allclose(ref.resize(x, out, mode, ctm, scales=scales), expected, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("strides,pads,dilations,output_padding,groups", [
     ((1, 1), (0, 0, 0, 0), (1, 1), (0, 0), 1), ((2, 2), (1, 0, 1, 1), (1, 1), (1, 0), 1),
     ((2, 1), (0, 1, 1, 0), (2, 1), (1, 0), 2), ((3, 3), (1, 1, 0, 1), (1, 1), (2, 0), 1),

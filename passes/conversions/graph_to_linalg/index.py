@@ -15,8 +15,9 @@ linalg.generic, which bufferizes to a load):
   [0, size - 1] so that an invalid index cannot read outside the tensor;
 - pad: `i = out - lo`; edge clamps it to [0, n - 1], reflect maps `i < 0` to
   `-i` and `i > n - 1` to `2 (n - 1) - i`;
-- resize: ONNX's per-dimension coordinate maps are computed at compile time
-  (float64, as ONNX's reference) into small `arith.constant` tables, read
+- resize: ONNX's per-dimension coordinate maps (scale out / in, or the op's
+  `scales`) are computed at compile time (float64, as ONNX's reference)
+  into small `arith.constant` tables, read
   through `(d_k)` maps: nearest has one index table per resized dimension,
   linear two neighbour tables and a weight table, and its body sums the
   2^k corners `prod(w or 1 - w) * x[corner]`.
@@ -199,10 +200,15 @@ def lower_pad(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) 
 # ---------------------------------------------------------------------------------------------------------
 
 
-def source_coordinates(n_in: int, n_out: int, mode: str) -> np.ndarray:
-    """ONNX Resize's input coordinate of each output index along one dimension (float64), scale out / in."""
+def source_coordinates(n_in: int, n_out: int, mode: str, scale: float | None = None) -> np.ndarray:
+    """ONNX Resize's input coordinate of each output index along one dimension (float64); the scale is
+    `out / in` unless given (align_corners and pytorch_half_pixel use the output size, as onnxruntime)."""
     x = np.arange(n_out, dtype=np.float64)
-    scale = n_out / n_in
+    if scale is None:
+        scale = n_out / n_in
+    if mode == "half_pixel_symmetric":
+        offset = n_in / 2 * (1 - n_out / (scale * n_in))
+        return offset + (x + 0.5) / scale - 0.5
     if mode == "align_corners":
         return np.zeros(n_out) if n_out == 1 else x * (n_in - 1) / (n_out - 1)
     if mode == "asymmetric":
@@ -211,7 +217,7 @@ def source_coordinates(n_in: int, n_out: int, mode: str) -> np.ndarray:
         return np.full(n_out, -0.5) if n_out == 1 else (x + 0.5) / scale - 0.5
     if mode == "tf_half_pixel_for_nn":
         return (x + 0.5) / scale
-    return (x + 0.5) / scale - 0.5  # half_pixel, and half_pixel_symmetric when the scale is out / in
+    return (x + 0.5) / scale - 0.5  # half_pixel
 
 
 def nearest_indices(coords: np.ndarray, n_in: int, mode: str) -> np.ndarray:
@@ -245,11 +251,12 @@ def lower_resize(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     et = elt(x)
     linear = attr(op, "mode") == "linear"
     ctm, nearest = attr(op, "coordinate_transformation_mode"), attr(op, "nearest_mode")
+    scales = attr(op, "scales")
     e = Emitter(rw)
     tables: list[Value] = []
     resized: list[int] = []
     for k in range(r):
-        coords = source_coordinates(xs[k], out_shape[k], ctm)
+        coords = source_coordinates(xs[k], out_shape[k], ctm, float(scales[k]) if scales is not None else None)
         if linear:
             lo, hi, w = linear_tables(coords, xs[k])
             if xs[k] == out_shape[k] and np.array_equal(lo, np.arange(xs[k])) and not w.any():
