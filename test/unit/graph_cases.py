@@ -361,6 +361,14 @@ def index_cases() -> list[Case]:
                           props=f"axis = {axis} : i64"))
     idx32 = np.array([[2, -1], [0, 4]], np.int32)
     cs.append(op_case("gather_i32", "gather", [x, idx32], ref.gather(x, idx32, 0), props="axis = 0 : i64"))
+    for j, (vals, axis) in enumerate([(np.array(-2), 1), (np.array([[0, 2], [4, 6]]), 1), (np.array([3, 1]), 0),
+                                      (np.array([1, 2, 3]), 0), (np.array([[-6, -5]]), -1)]):
+        # constant indices: a strided slice when they step up evenly, else the generic
+        k = vals.astype(np.int64)
+        cs.append(Case(f"gather_const_{j}", [x], ref.gather(x, k, axis % 2), body=f"""\
+  %k = "graph.constant"() <{{value = {dense(k)}}}> : () -> {ttype(k)}
+  %r = "graph.gather"(%arg0, %k) <{{axis = {axis} : i64}}> : ({ttype(x)}, {ttype(k)}) -> \
+{ttype(ref.gather(x, k, axis % 2))}"""))
     xi = ints(3, 4, 5, dtype=np.int64)
     idx = np.array([4, 0, -2], np.int64)
     cs.append(op_case("gather_i64_data", "gather", [xi, idx], ref.gather(xi, idx, 2), props="axis = 2 : i64"))

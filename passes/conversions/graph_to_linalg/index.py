@@ -12,7 +12,9 @@ the generic runs over the result and reads the input with `tensor.extract`
 at indices computed in its body (upstream's "gather" form of
 linalg.generic, which bufferizes to a load):
 - gather: `i = indices[...]`, `i + size` when negative, then clamped to
-  [0, size - 1] so that an invalid index cannot read outside the tensor;
+  [0, size - 1] so that an invalid index cannot read outside the tensor
+  (constant indices in increasing steps, a scalar index among them, are a
+  strided `tensor.extract_slice` and a reshape instead: no copy);
 - pad: `i = out - lo`; edge clamps it to [0, n - 1], reflect maps `i < 0` to
   `-i` and `i > n - 1` to `2 (n - 1) - i`;
 - resize: ONNX's per-dimension coordinate maps (scale out / in, or the op's
@@ -42,6 +44,7 @@ from mlir_py.passes.conversions.graph_to_linalg.common import (
     Emitter,
     amap,
     attr,
+    constant_array,
     elt,
     identity,
     normalize_axis,
@@ -49,6 +52,7 @@ from mlir_py.passes.conversions.graph_to_linalg.common import (
 )
 from mlir_py.passes.conversions.graph_to_linalg.normalization import keepdims_groups
 from mlir_py.passes.conversions.graph_to_linalg.scalar import highest, is_float, lowest
+from mlir_py.passes.conversions.graph_to_linalg.shape import reshape_value
 
 from mlir_py.ir.affine_expr import AffineExpr, dim
 from mlir_py.ir.builtin_attributes import IntegerAttr, numpy_dtype
@@ -78,6 +82,17 @@ def _extract(b, x: Value, indices: Sequence[Value]) -> Value:
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _progression(values: np.ndarray, size: int) -> tuple[int, int] | None:
+    """(first, step) when the indices, wrapped, are first, first + step, ... with step > 0, all in range."""
+    v = np.where(values < 0, values + size, values).reshape(-1).astype(np.int64)
+    if v.size == 0 or v.min() < 0 or v.max() >= size:
+        return None
+    step = int(v[1] - v[0]) if v.size > 1 else 1
+    if step < 1 or not np.array_equal(v, v[0] + step * np.arange(v.size)):
+        return None
+    return int(v[0]), step
+
+
 @conversion_pattern("graph.gather")
 def lower_gather(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     x, idx = adaptor.operands
@@ -87,6 +102,17 @@ def lower_gather(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     out_shape = shape_of(op.results[0])
     r = len(out_shape)
     size = xs[a]
+    known = constant_array(idx)
+    run = _progression(known, size) if known is not None else None
+    if run is not None:  # constant indices a, a + s, a + 2s...: a strided slice, reshaped (no copy)
+        e = Emitter(rw)
+        first, step = run
+        count = int(np.prod(ishape, dtype=np.int64))
+        offsets, sizes, strides = [0] * len(xs), list(xs), [1] * len(xs)
+        offsets[a], sizes[a], strides[a] = first, count, step
+        sliced = e.insert(tensor.ExtractSliceOp.build_mixed(x, offsets, sizes, strides)).results[0]
+        rw.replace_op(op, [reshape_value(e, sliced, out_shape)])
+        return True
 
     def body(b, i: Value, out: Value) -> Value:
         j = _to_index(b, i)
