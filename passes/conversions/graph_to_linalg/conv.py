@@ -108,11 +108,15 @@ def conv2d_values(e: Emitter, x: Value, w: Value, bias: Value | None, out_shape:
         yg = e.generic([xg, wg], e.full([n_, g, fg, oh_, ow_], et, 0), maps, [PARALLEL] * 5 + [REDUCTION] * 3,
                        _mac)
         y = e.collapse(yg, [[0], [1, 2], [3], [4]])
-    if bias is not None:
-        maps = [identity(4), amap(4, [dim(1)]), identity(4)]
-        y = e.generic([y, bias], e.empty(out_shape, et), maps, [PARALLEL] * 4,
-                      lambda b, v, bv, out: b.add(v, bv))
-    return y
+    return add_bias(e, y, bias)
+
+
+def add_bias(e: Emitter, y: Value, bias: Value | None) -> Value:
+    """`y + bias[f]` over N x F x OH x OW (the graph's own add would be the same generic)."""
+    if bias is None:
+        return y
+    maps = [identity(4), amap(4, [dim(1)]), identity(4)]
+    return e.generic([y, bias], e.empty(shape_of(y), elt(y)), maps, [PARALLEL] * 4, lambda b, v, bv, out: b.add(v, bv))
 
 
 @conversion_pattern("graph.conv2d")
@@ -262,10 +266,7 @@ def lower_conv_transpose2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatt
         if list(full) != list(out_shape):  # the pads crop
             y = e.insert(tensor.ExtractSliceOp.build_mixed(y, [0, 0, pads[0], pads[1]], list(out_shape),
                                                            [1, 1, 1, 1])).results[0]
-        if bias is not None:
-            y = e.generic([y, bias], e.empty(out_shape, elt(x)), [identity(4), amap(4, [dim(1)]), identity(4)],
-                          [PARALLEL] * 4, lambda b, v, bv, out: b.add(v, bv))
-        rw.replace_op(op, [y])
+        rw.replace_op(op, [add_bias(e, y, bias)])
         return True
     # groups > 1: spread by the stride, padded by dilation * (k - 1) - pad (+ output_padding at the end)
     lo = [dilations[0] * (kh - 1) - pads[0], dilations[1] * (kw - 1) - pads[1]]
@@ -291,4 +292,4 @@ def lower_conv_transpose2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatt
 PATTERNS = [lower_conv2d, lower_max_pool2d, lower_avg_pool2d, lower_global_avg_pool, lower_global_max_pool,
             lower_conv_transpose2d]
 
-__all__ = ["PATTERNS", "conv2d_values"]
+__all__ = ["PATTERNS", "add_bias", "conv2d_values"]
