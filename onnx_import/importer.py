@@ -12,6 +12,7 @@ built for a node carries `loc("node name")`, so a later diagnostic points at the
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -64,40 +65,70 @@ def import_model(model_or_path: Any, *, batch: int | None = None, name: str = "m
     """The model as a verified `builtin.module` holding `func.func @NAME` over tensors (graph dialect), weights
     as `dense_resource` blobs. `batch` replaces a symbolic first dimension of the inputs; any other dynamic
     dimension is an error. Raises `OnnxImportError` naming the node or input at fault."""
-    model = load_model(model_or_path)
-    return _Importer(prepare(model, batch), name).run()
-
-
-def prepare(model: Any, batch: int | None = None) -> Any:
-    """The model with its opset at least MIN_OPSET, the batch dimension fixed and onnx's shape inference run."""
-    import onnx
-    from onnx import shape_inference, version_converter
-    if batch is not None and (not isinstance(batch, int) or batch < 1):
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise OnnxImportError(f"batch must be a positive integer, got {batch!r}")
+    model = upgrade_opset(load_model(model_or_path))
+    return _Importer(model, name, batch, inferred_shapes(model, batch)).run()
+
+
+def upgrade_opset(model: Any) -> Any:
+    """The model itself when its default-domain opset is at least MIN_OPSET, else onnx's conversion of it."""
+    from onnx import version_converter
     opset = default_opset(model)
-    if opset < MIN_OPSET:
-        try:
-            model = version_converter.convert_version(model, MIN_OPSET)
-        except Exception as e:  # noqa: BLE001
-            raise OnnxImportError(f"opset {opset} is older than {MIN_OPSET} and onnx's version converter could "
-                                  f"not convert the model: {e}") from None
-    if batch is not None:
-        copy = onnx.ModelProto()
-        copy.CopyFrom(model)
-        model = copy
-        inits = {t.name for t in model.graph.initializer}
-        for inp in model.graph.input:
-            if inp.name in inits or not inp.type.HasField("tensor_type"):
-                continue
-            dims = inp.type.tensor_type.shape.dim
-            if len(dims) and not dims[0].HasField("dim_value"):
-                dims[0].Clear()
-                dims[0].dim_value = batch
+    if opset >= MIN_OPSET:
+        return model
     try:
-        model = shape_inference.infer_shapes(model)
+        return version_converter.convert_version(model, MIN_OPSET)
+    except Exception as e:  # noqa: BLE001
+        raise OnnxImportError(f"opset {opset} is older than {MIN_OPSET} and onnx's version converter could not "
+                              f"convert the model: {e}") from None
+
+
+#: initializers with more elements than this are left out of the copy that shape inference sees
+_INFERENCE_MAX_ELEMENTS = 4096
+
+
+def inferred_shapes(model: Any, batch: int | None) -> dict[str, tuple[int, ...]]:
+    """Static shapes of the model's values by onnx's shape inference, run on a copy without the large weights
+    (their shapes are enough, and serializing a 100 MB model twice would cost seconds)."""
+    from onnx import helper, shape_inference
+    g = model.graph
+    big = [t for t in g.initializer if math.prod(t.dims) > _INFERENCE_MAX_ELEMENTS]
+    big_names = {t.name for t in big}
+    inputs = [i for i in g.input if i.name not in big_names]
+    if batch is not None:
+        inputs = [_with_batch(i, batch) for i in inputs]
+    inputs += [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in big]
+    skeleton = helper.make_graph(list(g.node), g.name or "graph", inputs, list(g.output),
+                                 [t for t in g.initializer if t.name not in big_names], value_info=list(g.value_info))
+    m = helper.make_model(skeleton, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+    m.functions.extend(model.functions)
+    try:
+        m = shape_inference.infer_shapes(m)
     except Exception as e:  # noqa: BLE001 - onnx raises InferenceError and others
         raise OnnxImportError(f"onnx shape inference failed: {e}") from None
-    return model
+    shapes = {}
+    for vi in list(m.graph.value_info) + list(m.graph.output):
+        tt = vi.type.tensor_type
+        if vi.type.HasField("tensor_type") and tt.HasField("shape") and all(d.HasField("dim_value")
+                                                                            for d in tt.shape.dim):
+            shapes[vi.name] = tuple(int(d.dim_value) for d in tt.shape.dim)
+    return shapes
+
+
+def _with_batch(vi: Any, batch: int) -> Any:
+    """`vi` with a symbolic first dimension replaced by `batch`."""
+    import onnx
+    if not vi.type.HasField("tensor_type"):
+        return vi
+    dims = vi.type.tensor_type.shape.dim
+    if not len(dims) or dims[0].HasField("dim_value"):
+        return vi
+    copy = onnx.ValueInfoProto()
+    copy.CopyFrom(vi)
+    copy.type.tensor_type.shape.dim[0].Clear()
+    copy.type.tensor_type.shape.dim[0].dim_value = batch
+    return copy
 
 
 def _dtype_name(elem_type: int) -> str | None:
@@ -105,14 +136,15 @@ def _dtype_name(elem_type: int) -> str | None:
 
 
 class _Importer:
-    def __init__(self, model: Any, name: str):
+    def __init__(self, model: Any, name: str, batch: int | None, inferred: dict[str, tuple[int, ...]]):
         self.model = model
+        self.batch = batch
         self.graph = model.graph
         self.opset = default_opset(model)
         self.g = GraphBuilder(name)
         self.values: dict[str, Value] = {}
         self.materialized: dict[str, Tensor] = {}
-        self.inferred: dict[str, tuple[int, ...]] = {}
+        self.inferred = inferred
         self.used = {name for n in self.graph.node for name in n.input if name} | {o.name for o in self.graph.output}
 
     def run(self) -> ModuleOp:
@@ -120,15 +152,10 @@ class _Importer:
         graph = self.graph
         for t in graph.initializer:
             self.values[t.name] = numpy_helper.to_array(t)
-        for vi in list(graph.value_info) + list(graph.output):
-            tt = vi.type.tensor_type
-            if vi.type.HasField("tensor_type") and tt.HasField("shape") and all(
-                    d.HasField("dim_value") for d in tt.shape.dim):
-                self.inferred[vi.name] = tuple(int(d.dim_value) for d in tt.shape.dim)
         for inp in graph.input:
             if inp.name in self.values:
                 continue
-            self.values[inp.name] = self._argument(inp)
+            self.values[inp.name] = self._argument(inp if self.batch is None else _with_batch(inp, self.batch))
         for index, proto in enumerate(graph.node):
             self._convert(index, proto)
         self.g.location = None
@@ -222,9 +249,17 @@ class _Importer:
             self.values[name] = v
 
     def _fold(self, proto: Any, inputs: list[Value | None]) -> list[np.ndarray]:
+        from onnx import helper
         from onnx.reference import ReferenceEvaluator
         feeds = {n: v for n, v in zip(proto.input, inputs) if n != ""}
         try:
-            return list(ReferenceEvaluator(proto, opsets={"": self.opset}).run(None, feeds))
+            # a one-node model, so that the node runs with the semantics of the model's opset
+            graph = helper.make_graph(
+                [proto], "fold",
+                [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
+                 for n, v in feeds.items()],
+                [helper.make_empty_tensor_value_info(o) for o in proto.output if o])
+            model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
+            return list(ReferenceEvaluator(model).run(None, feeds))
         except Exception as e:  # noqa: BLE001 - the reference runtime raises anything
             raise OnnxImportError(f"evaluating the node on its constant inputs failed: {e}") from None

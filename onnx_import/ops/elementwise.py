@@ -47,7 +47,7 @@ def variadic(node: Node):
     for i in present[1:]:
         acc = fn(acc, node.tensor(i))
     if node.op_type == "Mean" and len(present) > 1:
-        acc = node.g.div(acc, node.g.constant(np.array(len(present), dtype=acc.dtype)))
+        acc = node.g.div(acc, len(present))
     return acc
 
 
