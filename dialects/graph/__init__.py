@@ -12,6 +12,12 @@ accepts are in its docstring; in short:
   max_pool2d, avg_pool2d, global_avg_pool, reduce_mean;
 - f32 only: erf, gelu, softmax, log_softmax, batch_norm, layer_norm.
 
+The ops the ONNX importer added (logic_ops.py, index_ops.py, and in the
+files above: reduce_prod, reciprocal, softplus, sin, cos, leaky_relu,
+hard_sigmoid, conv_transpose2d, global_max_pool, instance_norm, lrn) bring
+i1 tensors (comparisons, not/and/or/xor, where's condition, cast) and i64
+indices (gather, argmax/argmin); their docstrings list their element types.
+
 All operands of an op share one element type. Custom syntax: unary ops
 spell one type (`graph.relu %x : tensor<4xf32>`), the others a function
 type (`graph.add %a, %b : (tensor<4x16xf32>, tensor<16xf32>) ->
@@ -29,33 +35,68 @@ from mlir_py.dialects.graph.elementwise_ops import (
     AddOp,
     ClipOp,
     ConstantOp,
+    CosOp,
     DivOp,
     ErfOp,
     ExpOp,
     GeluOp,
+    HardSigmoidOp,
+    LeakyReluOp,
     LogOp,
     MaxOp,
     MinOp,
     MulOp,
     NegOp,
     PowOp,
+    ReciprocalOp,
     ReluOp,
     RsqrtOp,
     SigmoidOp,
+    SinOp,
+    SoftplusOp,
     SqrtOp,
     SubOp,
     TanhOp,
 )
+from mlir_py.dialects.graph.index_ops import OPS as _INDEX
+from mlir_py.dialects.graph.index_ops import (
+    ArgMaxOp,
+    ArgMinOp,
+    ExpandOp,
+    GatherOp,
+    PadOp,
+    ResizeOp,
+    SliceOp,
+    TileOp,
+)
 from mlir_py.dialects.graph.inference import ShapeError
+from mlir_py.dialects.graph.logic_ops import OPS as _LOGIC
+from mlir_py.dialects.graph.logic_ops import (
+    AndOp,
+    CastOp,
+    EqualOp,
+    GreaterEqualOp,
+    GreaterOp,
+    LessEqualOp,
+    LessOp,
+    NotOp,
+    OrOp,
+    WhereOp,
+    XorOp,
+)
 from mlir_py.dialects.graph.nn_ops import OPS as _NN
 from mlir_py.dialects.graph.nn_ops import (
     AvgPool2dOp,
     BatchNormOp,
     Conv2dOp,
+    ConvTranspose2dOp,
     GemmOp,
     GlobalAvgPoolOp,
+    GlobalMaxPoolOp,
+    InstanceNormOp,
     LayerNormOp,
     LogSoftmaxOp,
+    LrnOp,
     MatmulOp,
     MaxPool2dOp,
     SoftmaxOp,
@@ -67,6 +108,7 @@ from mlir_py.dialects.graph.shape_ops import (
     ReduceMaxOp,
     ReduceMeanOp,
     ReduceMinOp,
+    ReduceProdOp,
     ReduceSumOp,
     ReshapeOp,
     TransposeOp,
@@ -75,7 +117,7 @@ from mlir_py.dialects.graph.shape_ops import (
 from mlir_py.definition.dialect import Dialect
 from mlir_py.ir.builtin_attributes import DenseElementsAttr, DenseResourceElementsAttr
 
-OPS = [*_ELEMENTWISE, *_NN, *_SHAPE]
+OPS = [*_ELEMENTWISE, *_NN, *_SHAPE, *_LOGIC, *_INDEX]
 
 
 def _materialize_constant(value, type, loc=None):
@@ -91,9 +133,13 @@ DIALECT.canonicalization_patterns.extend(PATTERNS)
 GRAPH = DIALECT
 
 __all__ = [
-    "DIALECT", "GRAPH", "OPS", "GraphTypeError", "ShapeError", "AbsOp", "AddOp", "AvgPool2dOp", "BatchNormOp",
-    "ClipOp", "ConcatOp", "ConstantOp", "Conv2dOp", "DivOp", "ErfOp", "ExpOp", "FlattenOp", "GeluOp", "GemmOp",
-    "GlobalAvgPoolOp", "LayerNormOp", "LogOp", "LogSoftmaxOp", "MatmulOp", "MaxOp", "MaxPool2dOp", "MinOp",
-    "MulOp", "NegOp", "PowOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReluOp",
-    "ReshapeOp", "RsqrtOp", "SigmoidOp", "SoftmaxOp", "SqrtOp", "SubOp", "TanhOp", "TransposeOp",
+    "DIALECT", "GRAPH", "OPS", "GraphTypeError", "ShapeError",
+    "AbsOp", "AddOp", "AndOp", "ArgMaxOp", "ArgMinOp", "AvgPool2dOp", "BatchNormOp", "CastOp", "ClipOp", "ConcatOp",
+    "ConstantOp", "Conv2dOp", "ConvTranspose2dOp", "CosOp", "DivOp", "EqualOp", "ErfOp", "ExpOp", "ExpandOp",
+    "FlattenOp", "GatherOp", "GeluOp", "GemmOp", "GlobalAvgPoolOp", "GlobalMaxPoolOp", "GreaterEqualOp",
+    "GreaterOp", "HardSigmoidOp", "InstanceNormOp", "LayerNormOp", "LeakyReluOp", "LessEqualOp", "LessOp", "LogOp",
+    "LogSoftmaxOp", "LrnOp", "MatmulOp", "MaxOp", "MaxPool2dOp", "MinOp", "MulOp", "NegOp", "NotOp", "OrOp",
+    "PadOp", "PowOp", "ReciprocalOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp", "ReduceProdOp", "ReduceSumOp",
+    "ReluOp", "ReshapeOp", "ResizeOp", "RsqrtOp", "SigmoidOp", "SinOp", "SliceOp", "SoftmaxOp", "SoftplusOp",
+    "SqrtOp", "SubOp", "TanhOp", "TileOp", "TransposeOp", "WhereOp", "XorOp",
 ]

@@ -10,12 +10,17 @@ from mlir_py.dialects.graph.inference import ShapeError
 
 from mlir_py.definition.constraints import Predicate
 from mlir_py.definition.opdef import Op
-from mlir_py.ir.builtin_types import DYNAMIC, RankedTensorType, f16, f32, i32, i64
+from mlir_py.ir.builtin_attributes import StringAttr
+from mlir_py.ir.builtin_types import DYNAMIC, RankedTensorType, f16, f32, i1, i32, i64
 
 #: element types by what an op accepts (the docstring of each op says which)
 FLOAT32 = (f32,)
 FLOATS = (f32, f16)
 NUMBERS = (f32, f16, i32, i64)
+INTEGERS = (i32, i64)
+BOOL = (i1,)
+#: every element type a graph tensor may have (compare results, where conditions and casts bring in i1)
+ANY = (f32, f16, i32, i64, i1)
 
 
 class GraphTypeError(ValueError):
@@ -33,6 +38,12 @@ def TensorOf(types: Sequence[Any]) -> Predicate:
     return Predicate(lambda t: isinstance(t, RankedTensorType) and t.element_type in allowed
                      and DYNAMIC not in t.shape and t.encoding is None,
                      f"statically shaped tensor of {_names(allowed)} values")
+
+
+def StringOf(*values: str) -> Predicate:
+    """A string attribute naming one of `values` (an op's mode)."""
+    quoted = " or ".join(f'"{v}"' for v in values)
+    return Predicate(lambda a: isinstance(a, StringAttr) and a.value in values, f"string attribute {quoted}")
 
 
 class GraphOp(Op):

@@ -1,11 +1,21 @@
-"""graph.constant and the elementwise ops: binary with numpy broadcasting, unary, clip."""
+"""graph.constant and the arithmetic elementwise ops: binary with numpy broadcasting, unary, clip, leaky_relu,
+hard_sigmoid."""
 
 from __future__ import annotations
 
 import math
 
 from mlir_py.dialects.graph import folding
-from mlir_py.dialects.graph.common import FLOAT32, FLOATS, NUMBERS, GraphOp, TensorOf, same_element_type, tensor
+from mlir_py.dialects.graph.common import (
+    ANY,
+    FLOAT32,
+    FLOATS,
+    NUMBERS,
+    GraphOp,
+    TensorOf,
+    same_element_type,
+    tensor,
+)
 from mlir_py.dialects.graph.inference import broadcast
 
 from mlir_py.builtin.constraints import FloatAttrOf
@@ -23,17 +33,18 @@ from mlir_py.definition.traits import (
 from mlir_py.ir.builtin_attributes import DenseElementsAttr, DenseResourceElementsAttr, FloatAttr, StringAttr
 from mlir_py.ir.builtin_types import f32
 
-_CONSTANT_TYPE = TensorOf(NUMBERS)
+_CONSTANT_TYPE = TensorOf(ANY)
 
 
 class ConstantOp(Op):
     """A tensor constant: dense elements written inline, or a `dense_resource` handle whose blob sits in the
     file's `{-# dialect_resources #-}` section (how weights travel without huge text). Element types f32, f16,
-    i32, i64.
+    i32, i64, i1.
 
     ```mlir
     %cst = graph.constant dense<[1.0, 2.0]> : tensor<2xf32>
     %cst_0 = graph.constant dense_resource<fc1_weight> : tensor<784x128xf32>
+    %cst_1 = graph.constant dense<[true, false]> : tensor<2xi1>
     ```
     """
 
@@ -337,5 +348,77 @@ class ClipOp(_UnaryOp):
     max = prop(FloatAttrOf(f32), default=FloatAttr(math.inf, f32))
 
 
+class ReciprocalOp(_UnaryOp):
+    """Elementwise `1 / x`. f32, f16.
+
+    ```mlir
+    %1 = graph.reciprocal %0 : tensor<8xf32>
+    ```
+    """
+
+    name = "graph.reciprocal"
+
+
+class SoftplusOp(_UnaryOp):
+    """Elementwise `log(1 + exp(x))`, computed as `max(x, 0) + log(1 + exp(-|x|))` so that large inputs
+    neither overflow nor lose their value. f32, f16.
+
+    ```mlir
+    %1 = graph.softplus %0 : tensor<8xf32>
+    ```
+    """
+
+    name = "graph.softplus"
+
+
+class SinOp(_UnaryOp):
+    """Elementwise sine. f32, f16.
+
+    ```mlir
+    %1 = graph.sin %0 : tensor<8xf32>
+    ```
+    """
+
+    name = "graph.sin"
+
+
+class CosOp(_UnaryOp):
+    """Elementwise cosine. f32, f16.
+
+    ```mlir
+    %1 = graph.cos %0 : tensor<8xf32>
+    ```
+    """
+
+    name = "graph.cos"
+
+
+class LeakyReluOp(_UnaryOp):
+    """Elementwise `x` where `x >= 0`, else `alpha * x` (ONNX LeakyRelu; `alpha` default 0.01). f32, f16.
+
+    ```mlir
+    %1 = graph.leaky_relu %0 {alpha = 1.000000e-01 : f32} : tensor<8xf32>
+    ```
+    """
+
+    name = "graph.leaky_relu"
+    alpha = prop(FloatAttrOf(f32), default=FloatAttr(0.01, f32))
+
+
+class HardSigmoidOp(_UnaryOp):
+    """Elementwise `max(0, min(1, alpha * x + beta))` (ONNX HardSigmoid; defaults alpha 0.2, beta 0.5).
+    f32, f16.
+
+    ```mlir
+    %1 = graph.hard_sigmoid %0 {alpha = 0.166666672 : f32} : tensor<8xf32>
+    ```
+    """
+
+    name = "graph.hard_sigmoid"
+    alpha = prop(FloatAttrOf(f32), default=FloatAttr(0.2, f32))
+    beta = prop(FloatAttrOf(f32), default=FloatAttr(0.5, f32))
+
+
 OPS = [ConstantOp, AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, NegOp, ReluOp, SigmoidOp, TanhOp, ExpOp,
-       LogOp, SqrtOp, RsqrtOp, AbsOp, ErfOp, GeluOp, ClipOp]
+       LogOp, SqrtOp, RsqrtOp, AbsOp, ErfOp, GeluOp, ClipOp, ReciprocalOp, SoftplusOp, SinOp, CosOp, LeakyReluOp,
+       HardSigmoidOp]

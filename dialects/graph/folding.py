@@ -75,6 +75,7 @@ def minimum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 _BINARY: dict[str, Callable[[np.ndarray, np.ndarray], Any]] = {
     "graph.add": np.add, "graph.sub": np.subtract, "graph.mul": np.multiply,
     "graph.max": maximum, "graph.min": minimum, "graph.pow": np.power,
+    "graph.and": np.logical_and, "graph.or": np.logical_or, "graph.xor": np.logical_xor,
 }
 
 
@@ -124,6 +125,14 @@ def _gelu(x: np.ndarray, approximate: str) -> np.ndarray:
     return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
 
 
+def _prop(op: Any, name: str) -> Any:
+    """A property's Python value, its declared default when absent."""
+    a = op.properties.get(name)
+    if a is None:
+        a = type(op).definition.props[name].default
+    return a.values if hasattr(a, "values") else a.value
+
+
 def _unary_fn(op: Any) -> Callable[[np.ndarray], np.ndarray] | None:
     n = op.name
     if n == "graph.neg":
@@ -149,6 +158,22 @@ def _unary_fn(op: Any) -> Callable[[np.ndarray], np.ndarray] | None:
     if n == "graph.gelu":
         approx = op.properties.get("approximate")
         return lambda x: _gelu(x, approx.value if approx is not None else "none")
+    if n == "graph.not":
+        return np.logical_not
+    if n == "graph.reciprocal":
+        return lambda x: 1 / x
+    if n == "graph.softplus":
+        return lambda x: np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    if n == "graph.sin":
+        return np.sin
+    if n == "graph.cos":
+        return np.cos
+    if n == "graph.leaky_relu":
+        alpha = _prop(op, "alpha")
+        return lambda x: np.where(x >= 0, x, x * x.dtype.type(alpha))
+    if n == "graph.hard_sigmoid":
+        alpha, beta = _prop(op, "alpha"), _prop(op, "beta")
+        return lambda x: np.clip(x * x.dtype.type(alpha) + x.dtype.type(beta), 0, 1)
     if n == "graph.clip":
         lo, hi = op.properties.get("min"), op.properties.get("max")
         def clip(x: np.ndarray) -> np.ndarray:
@@ -204,3 +229,160 @@ def concat(op: Any, operands: list[Any]) -> Any:
         axis = op.axis.value % len(op.results[0].type.shape)
         return make(np.concatenate(arrays, axis=axis), op.results[0].type)
     return None
+
+
+# -- ops added for ONNX import: what the importer's shape arithmetic (Shape -> Gather -> Slice -> Concat ->
+# Cast -> Reshape, masks built with Equal / Where) needs folded ----------------------------------------------
+
+_COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "graph.equal": np.equal, "graph.less": np.less, "graph.less_equal": np.less_equal,
+    "graph.greater": np.greater, "graph.greater_equal": np.greater_equal,
+}
+
+
+def compare(op: Any, operands: list[Any]) -> Any:
+    a, b = dense_array(operands[0]), dense_array(operands[1])
+    if a is None or b is None or not small_enough(op):
+        return None
+    res_t = op.results[0].type
+    with np.errstate(all="ignore"):
+        return make(np.broadcast_to(_COMPARE[op.name](a, b), res_t.shape), res_t)
+
+
+def where(op: Any, operands: list[Any]) -> Any:
+    res_t = op.results[0].type
+    c = dense_array(operands[0])
+    if c is not None and c.size and (c.all() or not c.any()):
+        chosen = op.x if c.all() else op.y
+        if chosen.type == res_t:
+            return chosen
+    arrays = [dense_array(v) for v in operands]
+    if any(a is None for a in arrays) or not small_enough(op):
+        return None
+    return make(np.broadcast_to(np.where(*arrays), res_t.shape), res_t)
+
+
+def cast_array(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """graph.cast's conversion: floats to integers truncate toward zero, integers wrap, anything to bool is
+    `!= 0`."""
+    if dtype == np.bool_:
+        return x != 0
+    if x.dtype.kind == "f" and dtype.kind in "iu":
+        x = np.trunc(x)
+        with np.errstate(all="ignore"):
+            return x.astype(np.int64).astype(dtype)
+    if x.dtype.kind in "iub" and dtype.kind in "iu":
+        return x.astype(np.int64).astype(dtype)
+    return x.astype(dtype)
+
+
+def cast(op: Any, operands: list[Any]) -> Any:
+    res_t = op.results[0].type
+    if op.x.type == res_t:
+        return op.x
+    x = dense_array(operands[0])
+    if x is None or not small_enough(op):
+        return None
+    if x.dtype.kind == "f" and numpy_dtype(res_t.element_type).kind in "iu" and not np.isfinite(x).all():
+        return None  # undefined: left to the target
+    return make(cast_array(x, numpy_dtype(res_t.element_type)), res_t)
+
+
+def gather(op: Any, operands: list[Any]) -> Any:
+    x, idx = dense_array(operands[0]), dense_array(operands[1])
+    if x is None or idx is None or not small_enough(op):
+        return None
+    axis = _prop(op, "axis") % x.ndim
+    size = x.shape[axis]
+    if np.any((idx < -size) | (idx >= size)):
+        return None  # out of range: an error ONNX leaves to the runtime
+    return make(np.take(x, idx.astype(np.int64), axis=axis), op.results[0].type)
+
+
+def slices(shape: tuple[int, ...], starts, ends, steps, axes) -> tuple[slice, ...]:
+    """graph.slice's attributes as Python slices (an end of -1 with a negative step runs through 0)."""
+    index = [slice(None)] * len(shape)
+    for a, s, e, st in zip(axes, starts, ends, steps):
+        index[a % len(shape)] = slice(s, None if e < 0 else e, st)
+    return tuple(index)
+
+
+def slice_(op: Any, operands: list[Any]) -> Any:
+    res_t = op.results[0].type
+    if op.x.type == res_t and all(st == 1 for st in _prop(op, "steps")):
+        return op.x  # every slice is whole
+    x = dense_array(operands[0])
+    if x is None or not small_enough(op):
+        return None
+    idx = slices(x.shape, *(_prop(op, n) for n in ("starts", "ends", "steps", "axes")))
+    return make(x[idx], res_t)
+
+
+def pad(op: Any, operands: list[Any]) -> Any:
+    pads = _prop(op, "pads")
+    if not any(pads):
+        return op.x
+    x = dense_array(operands[0])
+    if x is None or not small_enough(op):
+        return None
+    r = x.ndim
+    widths = [(pads[i], pads[r + i]) for i in range(r)]
+    mode = _prop(op, "mode")
+    if mode == "constant":
+        value = np.asarray(_prop(op, "value"), np.float64)
+        fill = value.astype(x.dtype) if x.dtype.kind == "f" else cast_array(value, x.dtype)
+        return make(np.pad(x, widths, constant_values=fill), op.results[0].type)
+    return make(np.pad(x, widths, mode=mode), op.results[0].type)
+
+
+def tile(op: Any, operands: list[Any]) -> Any:
+    if all(r == 1 for r in _prop(op, "repeats")):
+        return op.x
+    x = dense_array(operands[0])
+    if x is None or not small_enough(op):
+        return None
+    return make(np.tile(x, _prop(op, "repeats")), op.results[0].type)
+
+
+def expand(op: Any, operands: list[Any]) -> Any:
+    res_t = op.results[0].type
+    if op.x.type == res_t:
+        return op.x
+    x = dense_array(operands[0])
+    if x is None or not small_enough(op):
+        return None
+    return make(np.broadcast_to(x, res_t.shape), res_t)
+
+
+def arg_reduce(op: Any, operands: list[Any]) -> Any:
+    x = dense_array(operands[0])
+    if x is None or not small_enough(op):
+        return None
+    axis = _prop(op, "axis") % x.ndim
+    fn = np.argmax if op.name == "graph.argmax" else np.argmin
+    if _prop(op, "select_last_index"):
+        flipped = np.flip(x, axis)
+        out = x.shape[axis] - 1 - fn(flipped, axis=axis)
+    else:
+        out = fn(x, axis=axis)
+    if _prop(op, "keepdims"):
+        out = np.expand_dims(out, axis)
+    return make(out, op.results[0].type)
+
+
+_REDUCE: dict[str, Callable[..., np.ndarray]] = {
+    "graph.reduce_sum": np.sum, "graph.reduce_mean": np.mean, "graph.reduce_max": np.max,
+    "graph.reduce_min": np.min, "graph.reduce_prod": np.prod,
+}
+
+
+def reduce(op: Any, operands: list[Any]) -> Any:
+    """A reduction of a constant, in the element type (integers wrap; max/min let a NaN win as np.max does)."""
+    x = dense_array(operands[0])
+    if x is None or not small_enough(op) or x.size == 0:
+        return None
+    axes = tuple(a % x.ndim for a in _prop(op, "axes"))
+    extra = {} if op.name in ("graph.reduce_max", "graph.reduce_min") else {"dtype": x.dtype}
+    with np.errstate(all="ignore"):
+        out = _REDUCE[op.name](x, axis=axes, **extra)
+    return make(np.asarray(out).reshape(op.results[0].type.shape), op.results[0].type)

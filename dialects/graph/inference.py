@@ -13,6 +13,8 @@ from __future__ import annotations
 from math import prod
 from typing import Sequence
 
+import numpy as np
+
 Shape = tuple[int, ...]
 
 
@@ -213,3 +215,167 @@ def flatten(x: Shape, axis: int) -> Shape:
         raise ShapeError(f"axis {axis} is out of range for rank {r} (expected [{-r}, {r}])")
     a = axis + r if axis < 0 else axis
     return (prod(x[:a]), prod(x[a:]))
+
+
+# -- ops added for ONNX import ----------------------------------------------------------------------------
+
+
+def gather(x: Shape, indices: Shape, axis: int) -> Shape:
+    """np.take(x, indices, axis): the indexed dimension is replaced by the indices' shape."""
+    a = normalize_axis(axis, len(x))
+    if x[a] == 0:
+        raise ShapeError(f"cannot gather from the empty dimension {a}")
+    return x[:a] + indices + x[a + 1:]
+
+
+def slice_(x: Shape, starts: Sequence[int], ends: Sequence[int], steps: Sequence[int],
+           axes: Sequence[int]) -> Shape:
+    """ONNX Slice with its bounds already clamped: along each of `axes`, the elements start, start + step, ...
+    before `end`. A positive step needs 0 <= start <= end <= dim; a negative one dim > start >= end >= -1
+    (-1: through element 0). Other dimensions are kept whole."""
+    n = len(starts)
+    if not (len(ends) == len(steps) == len(axes) == n):
+        raise ShapeError(f"starts, ends, steps and axes must have one value per sliced axis, got "
+                         f"{n}, {len(ends)}, {len(steps)} and {len(axes)}")
+    norm = [normalize_axis(a, len(x)) for a in axes]
+    if len(set(norm)) != len(norm):
+        raise ShapeError(f"axes {list(axes)} name a dimension twice")
+    out = list(x)
+    for a, s, e, st in zip(norm, starts, ends, steps):
+        d = x[a]
+        if st > 0:
+            if not 0 <= s <= e <= d:
+                raise ShapeError(f"slice of dimension {a} (size {d}) with step {st} needs 0 <= start <= end "
+                                 f"<= {d}, got start {s}, end {e}")
+            out[a] = (e - s + st - 1) // st
+        elif st < 0:
+            if not d > s >= e >= -1:
+                raise ShapeError(f"slice of dimension {a} (size {d}) with step {st} needs {d} > start >= end "
+                                 f">= -1, got start {s}, end {e}")
+            out[a] = (s - e - st - 1) // -st
+        else:
+            raise ShapeError(f"the step along dimension {a} is 0")
+    return tuple(out)
+
+
+def pad(x: Shape, pads: Sequence[int], mode: str) -> Shape:
+    """np.pad with [begin..., end...] amounts per dimension; "reflect" needs each amount below the dimension
+    (one reflection, as ONNX), "edge" a non-empty dimension."""
+    r = len(x)
+    if len(pads) != 2 * r:
+        raise ShapeError(f"pads must have {2 * r} values (begin and end per dimension), got {len(pads)}")
+    if any(p < 0 for p in pads):
+        raise ShapeError(f"pads must be non-negative, got {list(pads)}")
+    for i, d in enumerate(x):
+        lo, hi = pads[i], pads[r + i]
+        if mode == "reflect" and (lo >= d or hi >= d) and (lo or hi):
+            raise ShapeError(f"reflect pads of dimension {i} must be smaller than its size {d}, got {lo} and {hi}")
+        if mode == "edge" and d == 0 and (lo or hi):
+            raise ShapeError(f"edge padding of the empty dimension {i}")
+    return tuple(d + pads[i] + pads[r + i] for i, d in enumerate(x))
+
+
+def broadcast3(a: Shape, b: Shape, c: Shape) -> Shape:
+    return broadcast(broadcast(a, b), c)
+
+
+def arg_reduce(x: Shape, axis: int, keepdims: bool) -> Shape:
+    a = normalize_axis(axis, len(x))
+    if x[a] == 0:
+        raise ShapeError(f"cannot take the index of an extreme over the empty dimension {a}")
+    return x[:a] + ((1,) if keepdims else ()) + x[a + 1:]
+
+
+def conv_transpose2d(x: Shape, w: Shape, bias: Shape | None, strides: Sequence[int], pads: Sequence[int],
+                     dilations: Sequence[int], output_padding: Sequence[int], groups: int) -> Shape:
+    """NCHW input, C x F/groups x KH x KW weights (ONNX ConvTranspose): each output dimension is
+    `stride * (in - 1) + output_padding + dilation * (k - 1) + 1 - pad_lo - pad_hi`."""
+    if len(x) != 4:
+        raise ShapeError(f"input must be 4-D (NCHW), got {_s(x)}")
+    if len(w) != 4:
+        raise ShapeError(f"weights must be 4-D (C x F/groups x KH x KW), got {_s(w)}")
+    _check_window_attrs(strides, pads, dilations)
+    if len(output_padding) != 2:
+        raise ShapeError(f"output_padding must have 2 values, got {len(output_padding)}")
+    for i in range(2):
+        if not 0 <= output_padding[i] < max(strides[i], dilations[i]):
+            raise ShapeError(f"output_padding {list(output_padding)} must be non-negative and smaller than the "
+                             f"stride or the dilation")
+    n, c, h, wd = x
+    cw, fg, kh, kw = w
+    if groups < 1:
+        raise ShapeError(f"groups must be positive, got {groups}")
+    if cw != c:
+        raise ShapeError(f"weights have {cw} input channels, the input {c}")
+    if c % groups:
+        raise ShapeError(f"input channels ({c}) must be a multiple of groups ({groups})")
+    f = fg * groups
+    if bias is not None and bias != (f,):
+        raise ShapeError(f"bias must have shape {f} (one value per output channel), got {_s(bias)}")
+    out = []
+    for size, k, s, lo, hi, d, op, dim in ((h, kh, strides[0], pads[0], pads[2], dilations[0], output_padding[0],
+                                           "height"),
+                                          (wd, kw, strides[1], pads[1], pads[3], dilations[1], output_padding[1],
+                                           "width")):
+        o = s * (size - 1) + op + d * (k - 1) + 1 - lo - hi
+        if o < 1:
+            raise ShapeError(f"the pads leave no output along the {dim}")
+        out.append(o)
+    return (n, f, out[0], out[1])
+
+
+def instance_norm(x: Shape, scale: Shape, bias: Shape) -> Shape:
+    """x is N x C x D1 x ... (at least one spatial dimension); scale and bias are vectors of C."""
+    if len(x) < 3:
+        raise ShapeError(f"input must have rank at least 3 (N x C x D1 ...), got {_s(x)}")
+    for name, p in (("scale", scale), ("bias", bias)):
+        if p != (x[1],):
+            raise ShapeError(f"{name} must have shape {x[1]} (one value per channel), got {_s(p)}")
+    return x
+
+
+def channels_first(x: Shape, what: str = "input") -> Shape:
+    if len(x) < 3:
+        raise ShapeError(f"{what} must have rank at least 3 (N x C x D1 ...), got {_s(x)}")
+    return x
+
+
+def resize(x: Shape, result: Shape) -> Shape:
+    """The result type gives the sizes; the rank is the input's and no dimension is empty."""
+    if len(x) != len(result):
+        raise ShapeError(f"result rank {len(result)} differs from the input rank {len(x)}")
+    if any(d < 1 for d in x) or any(d < 1 for d in result):
+        raise ShapeError(f"cannot resize {_s(x)} to {_s(result)}: empty dimension")
+    return result
+
+
+def resize_scales(x: Shape, result: Shape, scales: Sequence[float]) -> Shape:
+    """With explicit scales (f32, as ONNX's), each output size is floor(in * scale) computed in f32."""
+    if len(scales) != len(x):
+        raise ShapeError(f"scales must have one value per dimension ({len(x)}), got {len(scales)}")
+    if any(not s > 0 for s in scales):
+        raise ShapeError(f"scales must be positive, got {list(scales)}")
+    for i, (d, s, o) in enumerate(zip(x, scales, result)):
+        want = int(np.floor(np.float32(d) * np.float32(s)))  # the f32 product, as runtimes compute it
+        if want != o:
+            raise ShapeError(f"dimension {i}: {d} scaled by {s} has {want} elements, the result {o}")
+    return tuple(result)
+
+
+def tile(x: Shape, repeats: Sequence[int]) -> Shape:
+    if len(repeats) != len(x):
+        raise ShapeError(f"repeats must have one value per dimension ({len(x)}), got {len(repeats)}")
+    if any(r < 0 for r in repeats):
+        raise ShapeError(f"repeats must be non-negative, got {list(repeats)}")
+    return tuple(d * r for d, r in zip(x, repeats))
+
+
+def expand(x: Shape, result: Shape) -> Shape:
+    """ONNX Expand: the result (written) is the broadcast of x with the requested shape, so x broadcasts to it."""
+    try:
+        full = broadcast(x, result)
+    except ShapeError:
+        full = None
+    if full != tuple(result):
+        raise ShapeError(f"input of shape {_s(x)} does not broadcast to {_s(result)}")
+    return tuple(result)

@@ -264,5 +264,115 @@ class LayerNormOp(GraphOp):
         return tensor(inf.layer_norm(x.shape, s.shape, b.shape, attr("axis").value), x.element_type)
 
 
+class ConvTranspose2dOp(_WithOptionalLast):
+    """2-D transposed convolution (ONNX ConvTranspose, torch.nn.ConvTranspose2d) of an NCHW input with
+    C x F/groups x KH x KW weights, plus an optional bias per output channel: each input element scatters
+    `x * w` into a window of the output at `in * stride - pad_lo + k * dilation`. Output size per dimension
+    `stride * (in - 1) + output_padding + dilation * (k - 1) + 1 - pad_lo - pad_hi`; `pads` are [top, left,
+    bottom, right], `output_padding` (default 0, 0) smaller than the stride or the dilation. f32, f16.
+
+    ```mlir
+    %2 = graph.conv_transpose2d %0, %1
+        {output_padding = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+        : (tensor<1x8x4x4xf32>, tensor<8x3x3x3xf32>) -> tensor<1x3x8x8xf32>
+    ```
+    """
+
+    name = "graph.conv_transpose2d"
+    traits = [Pure]
+    x = operand(TensorOf(FLOATS))
+    w = operand(TensorOf(FLOATS))
+    bias = opt_operand(TensorOf(FLOATS))
+    strides = prop(_I64_ARRAY, default=_i64s(1, 1))
+    pads = prop(_I64_ARRAY, default=_i64s(0, 0, 0, 0))
+    dilations = prop(_I64_ARRAY, default=_i64s(1, 1))
+    output_padding = prop(_I64_ARRAY, default=_i64s(0, 0))
+    groups = prop(I64Attr, default=IntegerAttr(1, i64))
+    result = result(TensorOf(FLOATS))
+    assembly_format = "$x `,` $w (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+
+    @classmethod
+    def infer(cls, types, attr):
+        x, w, b = types
+        et = same_element_type(types, ("x", "w", "bias"))
+        shape = inf.conv_transpose2d(x.shape, w.shape, b.shape if b is not None else None, ints(attr("strides")),
+                                     ints(attr("pads")), ints(attr("dilations")), ints(attr("output_padding")),
+                                     attr("groups").value)
+        return tensor(shape, et)
+
+
+class GlobalMaxPoolOp(GraphOp):
+    """Maximum over the spatial dimensions of an NCHW input, keeping them as 1 x 1 (a NaN wins). f32, f16.
+
+    ```mlir
+    %1 = graph.global_max_pool %0 : (tensor<2x64x7x7xf32>) -> tensor<2x64x1x1xf32>
+    ```
+    """
+
+    name = "graph.global_max_pool"
+    traits = [Pure]
+    x = operand(TensorOf(FLOATS))
+    result = result(TensorOf(FLOATS))
+    assembly_format = "$x attr-dict `:` functional-type(operands, results)"
+
+    @classmethod
+    def infer(cls, types, attr):
+        return tensor(inf.global_avg_pool(types[0].shape), types[0].element_type)
+
+
+class InstanceNormOp(GraphOp):
+    """Instance normalization (ONNX InstanceNormalization): each (n, c) slice of an N x C x D1 x ... input
+    normalized over its spatial elements to zero mean and unit variance (biased, `epsilon` added), then
+    `* scale[c] + bias[c]`. f32 only.
+
+    ```mlir
+    %3 = graph.instance_norm %0, %1, %2 {epsilon = 1.000000e-05 : f32}
+        : (tensor<2x16x8x8xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<2x16x8x8xf32>
+    ```
+    """
+
+    name = "graph.instance_norm"
+    traits = [Pure]
+    x = operand(TensorOf(FLOAT32))
+    scale = operand(TensorOf(FLOAT32))
+    bias = operand(TensorOf(FLOAT32))
+    epsilon = prop(_F32, default=FloatAttr(1e-5, f32))
+    result = result(TensorOf(FLOAT32))
+    assembly_format = "$x `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)"
+
+    @classmethod
+    def infer(cls, types, attr):
+        x, s, b = types
+        return tensor(inf.instance_norm(x.shape, s.shape, b.shape), x.element_type)
+
+
+class LrnOp(GraphOp):
+    """Local response normalization across channels (ONNX LRN) of an N x C x D1 x ... input:
+    `y = x / (bias + alpha / size * sum(x[c']^2))^beta`, the sum over channels c' from `c - (size - 1) / 2`
+    (rounded down) to `c + (size - 1) / 2` (rounded up) that exist. `size` required and positive; defaults
+    alpha 1e-4, beta 0.75, bias 1.0. f32 only.
+
+    ```mlir
+    %1 = graph.lrn %0 {size = 5 : i64} : tensor<1x16x8x8xf32>
+    ```
+    """
+
+    name = "graph.lrn"
+    traits = [Pure, SameOperandsAndResultType]
+    x = operand(TensorOf(FLOAT32))
+    size = prop(I64Attr)
+    alpha = prop(_F32, default=FloatAttr(1e-4, f32))
+    beta = prop(_F32, default=FloatAttr(0.75, f32))
+    bias = prop(_F32, default=FloatAttr(1.0, f32))
+    result = result(TensorOf(FLOAT32))
+    assembly_format = "$x attr-dict `:` type($x)"
+
+    @classmethod
+    def infer(cls, types, attr):
+        if attr("size").value < 1:
+            raise inf.ShapeError(f"size must be positive, got {attr('size').value}")
+        return tensor(inf.channels_first(types[0].shape), types[0].element_type)
+
+
 OPS = [MatmulOp, GemmOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp, GlobalAvgPoolOp, BatchNormOp, SoftmaxOp,
-       LogSoftmaxOp, LayerNormOp]
+       LogSoftmaxOp, LayerNormOp, ConvTranspose2dOp, GlobalMaxPoolOp, InstanceNormOp, LrnOp]

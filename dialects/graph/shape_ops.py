@@ -28,6 +28,9 @@ class _ReduceOp(GraphOp):
         x = types[0]
         return tensor(inf.reduce(x.shape, ints(attr("axes")), bool(attr("keepdims").value)), x.element_type)
 
+    def fold(self, operands):
+        return folding.reduce(self, operands)
+
 
 class ReduceSumOp(_ReduceOp):
     """Sum over `axes` (negative count from the end; each at most once), keeping them as size 1 when `keepdims`
@@ -76,6 +79,18 @@ class ReduceMinOp(_ReduceOp):
     """
 
     name = "graph.reduce_min"
+
+
+class ReduceProdOp(_ReduceOp):
+    """Product over `axes`, keeping them as size 1 when `keepdims` (default true); integers wrap around.
+    f32, f16, i32, i64.
+
+    ```mlir
+    %1 = graph.reduce_prod %0 {axes = array<i64: 0>, keepdims = false} : (tensor<3xi64>) -> tensor<i64>
+    ```
+    """
+
+    name = "graph.reduce_prod"
 
 
 class ReshapeOp(Op):
@@ -180,4 +195,4 @@ class FlattenOp(GraphOp):
         return tensor(inf.flatten(types[0].shape, attr("axis").value), types[0].element_type)
 
 
-OPS = [ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReshapeOp, TransposeOp, ConcatOp, FlattenOp]
+OPS = [ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ReshapeOp, TransposeOp, ConcatOp, FlattenOp]

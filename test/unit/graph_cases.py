@@ -16,7 +16,7 @@ import numpy as np
 RNG = np.random.default_rng(20261203)
 
 _ELT = {np.dtype(np.float32): "f32", np.dtype(np.float16): "f16", np.dtype(np.int32): "i32",
-        np.dtype(np.int64): "i64"}
+        np.dtype(np.int64): "i64", np.dtype(np.bool_): "i1"}
 
 
 def ttype(a: np.ndarray) -> str:
@@ -64,13 +64,25 @@ def op_case(name: str, op: str, inputs: list[np.ndarray], expected: np.ndarray, 
     return Case(name, inputs, np.asarray(expected), body, **tol)
 
 
+def bools(*shape: int) -> np.ndarray:
+    return RNG.random(shape) < 0.5
+
+
 def arr(vals) -> str:
     return "array<i64" + (": " + ", ".join(str(int(v)) for v in vals) if len(vals) else "") + ">"
 
 
 def dense(a: np.ndarray) -> str:
     """`dense<...> : type` of `a`, each float in its shortest round-tripping spelling."""
-    body = np.array2string(a, separator=", ", floatmode="unique", max_line_width=1 << 20, threshold=1 << 20)
+    fmt = {}
+    if a.dtype.kind == "f" and not np.isfinite(a).all():  # NaN and infinities as their bits, as MLIR spells them
+        bits = np.dtype(f"u{a.dtype.itemsize}")
+        fmt = {"float_kind": lambda v: repr(float(v)) if np.isfinite(v) else
+               f"0x{int(np.asarray(v, a.dtype).view(bits)):X}"}
+    body = np.array2string(a, separator=", ", floatmode="unique", max_line_width=1 << 20, threshold=1 << 20,
+                           formatter=fmt or None)
+    if a.dtype == np.bool_:
+        body = body.replace("True", "true").replace("False", "false")
     return f"dense<{body}> : {ttype(a)}"
 
 
@@ -265,5 +277,239 @@ def shape_cases() -> list[Case]:
     return cs
 
 
+def logic_cases() -> list[Case]:
+    """Comparisons, not/and/or/xor, where and cast: i1 and i64 tensors in and out, NaN and equal elements."""
+    cs = []
+    x, y = randn(4, 5), randn(5)
+    x[0, :3] = y[:3]  # some equal elements
+    x[1, 1] = np.nan
+    for name, fn in {"equal": np.equal, "less": np.less, "less_equal": np.less_equal, "greater": np.greater,
+                     "greater_equal": np.greater_equal}.items():
+        with np.errstate(invalid="ignore"):
+            cs.append(op_case(f"{name}_f32", name, [x, y], fn(x, y)))
+    xi, yi = ints(3, 1, lo=-3, hi=3, dtype=np.int64), ints(4, lo=-3, hi=3, dtype=np.int64)
+    cs.append(op_case("less_i64", "less", [xi, yi], xi < yi))
+    cs.append(op_case("greater_equal_i32", "greater_equal", [xi.astype(np.int32), yi.astype(np.int32)], xi >= yi))
+    p, q = bools(3, 5), bools(5)
+    cs.append(op_case("equal_i1", "equal", [p, q], p == q))
+    cs.append(op_case("not", "not", [p], ~p))
+    cs.append(op_case("and", "and", [p, q], p & q))
+    cs.append(op_case("or", "or", [q, p], q | p))
+    cs.append(op_case("xor", "xor", [p, q], p ^ q))
+    c, a, b2 = bools(3, 1), randn(3, 4), randn(4)
+    cs.append(op_case("where_f32", "where", [c, a, b2], np.where(c, a, b2)))
+    ci, ai, bi = bools(2, 3), ints(3, dtype=np.int64), ints(2, 1, dtype=np.int64)
+    cs.append(op_case("where_i64", "where", [ci, ai, bi], np.where(ci, ai, bi)))
+    cs.append(op_case("where_i1", "where", [ci, p[:2, :3], q[:3]], np.where(ci, p[:2, :3], q[:3])))
+    f = randn(3, 7, scale=40.0)
+    f[0, :4] = [0.0, -0.0, 2.5, -2.5]
+    for dt in (np.int64, np.int32, np.float16, np.bool_):
+        cs.append(op_case(f"cast_f32_{np.dtype(dt).name}", "cast", [f], ref.cast(f, dt)))
+    i = ints(2, 5, lo=-1000, hi=1000, dtype=np.int64)
+    i[0, 0] = 0
+    for dt in (np.float32, np.int32, np.bool_):
+        cs.append(op_case(f"cast_i64_{np.dtype(dt).name}", "cast", [i], ref.cast(i, dt)))
+    cs.append(op_case("cast_i32_i64", "cast", [i.astype(np.int32)], i))
+    cs.append(op_case("cast_f16_f32", "cast", [f.astype(np.float16)], f.astype(np.float16).astype(np.float32)))
+    for dt in (np.float32, np.int64, np.int32):
+        cs.append(op_case(f"cast_i1_{np.dtype(dt).name}", "cast", [p], p.astype(dt)))
+    # the mask idiom of attention exporters: where(equal(mask, 0), -inf-ish, scores)
+    m, s = ints(2, 5, lo=0, hi=2, dtype=np.int64), randn(2, 5)
+    cs.append(Case("mask_fill", [m, s], np.where(m == 0, np.float32(-1e4), s), body="""\
+  %z = "graph.constant"() <{value = dense<0> : tensor<i64>}> : () -> tensor<i64>
+  %big = "graph.constant"() <{value = dense<-1.0e4> : tensor<f32>}> : () -> tensor<f32>
+  %e = "graph.equal"(%arg0, %z) : (tensor<2x5xi64>, tensor<i64>) -> tensor<2x5xi1>
+  %r = "graph.where"(%e, %big, %arg1) : (tensor<2x5xi1>, tensor<f32>, tensor<2x5xf32>) -> tensor<2x5xf32>"""))
+    return cs
+
+
+def unary_onnx_cases() -> list[Case]:
+    cs = []
+    x = randn(3, 7, scale=3.0)
+    x[0, :3] = [-30.0, 30.0, 0.0]
+    with np.errstate(divide="ignore"):
+        cs.append(op_case("reciprocal", "reciprocal", [x], (1.0 / x.astype(np.float64)).astype(np.float32)))
+    cs.append(op_case("softplus", "softplus", [x], ref.softplus(x)))
+    cs.append(op_case("softplus_tiny", "softplus", [np.float32([-20.0, -60.0, -80.0])],
+                      ref.softplus(np.float32([-20.0, -60.0, -80.0])), rtol=1e-5, atol=0))
+    cs.append(op_case("sin", "sin", [x], np.sin(x)))
+    cs.append(op_case("cos", "cos", [x], np.cos(x)))
+    cs.append(op_case("leaky_relu", "leaky_relu", [x], ref.leaky_relu(x, 0.01)))
+    cs.append(op_case("leaky_relu_alpha", "leaky_relu", [x], ref.leaky_relu(x, 0.3), props=f"alpha = {f32(0.3)}"))
+    cs.append(op_case("hard_sigmoid", "hard_sigmoid", [x], ref.hard_sigmoid(x, 0.2, 0.5)))
+    cs.append(op_case("hard_swish_like", "hard_sigmoid", [x], ref.hard_sigmoid(x, 1 / 6, 0.5),
+                      props=f"alpha = {f32(np.float32(1 / 6))}, beta = {f32(0.5)}"))
+    h = x.astype(np.float16)
+    cs.append(op_case("softplus_f16", "softplus", [h], ref.softplus(h), rtol=2e-3, atol=2e-3))
+    for j, (axes, keep) in enumerate([([1], False), ([0, 2], True)]):
+        v = randn(3, 4, 5) * 0.5 + 1.0
+        cs.append(op_case(f"reduce_prod_{j}", "reduce_prod", [v],
+                          np.prod(v.astype(np.float64), axis=tuple(axes), keepdims=keep).astype(np.float32),
+                          props=f"axes = {arr(axes)}, keepdims = {b(keep)}", rtol=1e-5))
+    vi = ints(3, 4, lo=-4, hi=5, dtype=np.int64)
+    cs.append(op_case("reduce_prod_i64", "reduce_prod", [vi], np.prod(vi, axis=1),
+                      props=f"axes = {arr([1])}, keepdims = false"))
+    return cs
+
+
+def index_cases() -> list[Case]:
+    cs = []
+    x = randn(5, 7)
+    for j, (ishape, axis) in enumerate([((3,), 0), ((2, 3), 1), ((), -1), ((4, 1), 0)]):
+        idx = RNG.integers(-x.shape[axis], x.shape[axis], ishape).astype(np.int64)
+        cs.append(op_case(f"gather_{j}", "gather", [x, idx], ref.gather(x, idx, axis % 2),
+                          props=f"axis = {axis} : i64"))
+    idx32 = np.array([[2, -1], [0, 4]], np.int32)
+    cs.append(op_case("gather_i32", "gather", [x, idx32], ref.gather(x, idx32, 0), props="axis = 0 : i64"))
+    xi = ints(3, 4, 5, dtype=np.int64)
+    idx = np.array([4, 0, -2], np.int64)
+    cs.append(op_case("gather_i64_data", "gather", [xi, idx], ref.gather(xi, idx, 2), props="axis = 2 : i64"))
+    y = randn(6, 7, 5)
+    for j, (starts, ends, steps, axes) in enumerate([([1], [5], [1], [0]), ([0, 1], [7, 4], [3, 1], [1, 2]),
+                                                     ([5], [-1], [-1], [0]), ([6, 4], [0, -1], [-2, -3], [1, -1]),
+                                                     ([2, 0], [2, 5], [1, 2], [0, 2])]):
+        index = [slice(None)] * 3
+        for a, s0, e0, st in zip(axes, starts, ends, steps):
+            index[a % 3] = slice(s0, None if e0 < 0 else e0, st)
+        cs.append(op_case(f"slice_{j}", "slice", [y], y[tuple(index)],
+                          props=f"axes = {arr(axes)}, ends = {arr(ends)}, starts = {arr(starts)}, "
+                                f"steps = {arr(steps)}"))
+    z = randn(4, 5)
+    zi = ints(4, 5)
+    for j, (pads, mode, value) in enumerate([((1, 2, 0, 3), "constant", 0.0), ((0, 1, 2, 0), "constant", -1.5),
+                                              ((3, 2, 2, 4), "reflect", 0.0), ((2, 0, 1, 6), "edge", 0.0)]):
+        widths = [(pads[0], pads[2]), (pads[1], pads[3])]
+        kw = {"constant_values": value} if mode == "constant" else {}
+        cs.append(op_case(f"pad_{mode}_{j}", "pad", [z], np.pad(z, widths, mode=mode, **kw),
+                          props=f'mode = "{mode}", pads = {arr(pads)}, value = {f32(value)}'))
+    cs.append(op_case("pad_reflect_i32", "pad", [zi], np.pad(zi, [(1, 2), (3, 1)], mode="reflect"),
+                      props=f'mode = "reflect", pads = {arr((1, 3, 2, 1))}'))
+    cs.append(op_case("pad_constant_i32", "pad", [zi], np.pad(zi, [(1, 0), (0, 2)], constant_values=7),
+                      props=f'pads = {arr((1, 0, 0, 2))}, value = {f32(7.0)}'))
+    t = randn(2, 3, 1)
+    for j, reps in enumerate([(2, 1, 3), (1, 3, 1), (3, 2, 2)]):
+        cs.append(op_case(f"tile_{j}", "tile", [t], np.tile(t, reps), props=f"repeats = {arr(reps)}"))
+    p = bools(2, 3)
+    cs.append(op_case("tile_i1", "tile", [p], np.tile(p, (2, 2)), props=f"repeats = {arr((2, 2))}"))
+    for j, (sx, sy) in enumerate([((3, 1), (2, 3, 4)), ((5,), (3, 5)), ((1, 1), (2, 3))]):
+        e = randn(*sx)
+        cs.append(op_case(f"expand_{j}", "expand", [e], np.broadcast_to(e, sy).copy()))
+    a = randn(4, 6, 5)
+    a[1, 2, 0] = a[1, 4, 0] = a[1, 5, 0] = 9.0   # ties
+    a[2, 3, 1] = np.nan
+    a[0, :, 2] = -np.inf
+    for j, (kind, axis, keep, last) in enumerate([("max", 1, False, False), ("max", 1, True, True),
+                                                  ("min", -1, False, False), ("min", 0, True, True),
+                                                  ("max", 2, True, False)]):
+        cs.append(op_case(f"arg{kind}_{j}", f"arg{kind}", [a], ref.argext(kind, a, axis, keep, last),
+                          props=f"axis = {axis} : i64, keepdims = {b(keep)}, select_last_index = {b(last)}"))
+    # a transformer head in miniature: embedding lookup, masked scores, softmax, argmax (ops fused together)
+    table, ids, lens = randn(11, 6), RNG.integers(-11, 11, (2, 5)).astype(np.int64), np.array([3, 5], np.int64)
+    emb = ref.gather(table, ids, 0)                                   # 2x5x6
+    scores = emb.sum(axis=2, dtype=np.float64).astype(np.float32)     # 2x5
+    masked = np.where(np.arange(5)[None, :] < lens[:, None], scores, np.float32(-1e9))
+    cs.append(Case("embed_mask_argmax", [table, ids, lens], ref.argext("max", ref.softmax(masked, -1), 1, False,
+                                                                           False), body="""\
+  %e = "graph.gather"(%arg0, %arg1) <{axis = 0 : i64}> : (tensor<11x6xf32>, tensor<2x5xi64>) -> tensor<2x5x6xf32>
+  %s = "graph.reduce_sum"(%e) <{axes = array<i64: 2>, keepdims = false}> : (tensor<2x5x6xf32>) -> tensor<2x5xf32>
+  %pos = "graph.constant"() <{value = dense<[0, 1, 2, 3, 4]> : tensor<5xi64>}> : () -> tensor<5xi64>
+  %l = "graph.reshape"(%arg2) : (tensor<2xi64>) -> tensor<2x1xi64>
+  %m = "graph.less"(%pos, %l) : (tensor<5xi64>, tensor<2x1xi64>) -> tensor<2x5xi1>
+  %big = "graph.constant"() <{value = dense<-1.0e9> : tensor<f32>}> : () -> tensor<f32>
+  %w = "graph.where"(%m, %s, %big) : (tensor<2x5xi1>, tensor<2x5xf32>, tensor<f32>) -> tensor<2x5xf32>
+  %p = "graph.softmax"(%w) <{axis = -1 : i64}> : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  %r = "graph.argmax"(%p) <{axis = 1 : i64, keepdims = false}> : (tensor<2x5xf32>) -> tensor<2xi64>"""))
+    ai = ints(3, 7, lo=-3, hi=3, dtype=np.int32)
+    cs.append(op_case("argmax_i32", "argmax", [ai], ref.argext("max", ai, 1, False, False),
+                      props="axis = 1 : i64, keepdims = false"))
+    cs.append(op_case("argmin_i32_last", "argmin", [ai], ref.argext("min", ai, 1, False, True),
+                      props="axis = 1 : i64, keepdims = false, select_last_index = true"))
+    return cs
+
+
+def resize_cases() -> list[Case]:
+    cs = []
+    x = randn(1, 2, 5, 4)
+    combos = [("nearest", "half_pixel", "round_prefer_floor", (1, 2, 10, 8)),
+              ("nearest", "asymmetric", "floor", (1, 2, 9, 7)),
+              ("nearest", "align_corners", "round_prefer_ceil", (1, 2, 3, 6)),
+              ("nearest", "tf_half_pixel_for_nn", "ceil", (1, 2, 7, 3)),
+              ("nearest", "half_pixel", "round_prefer_ceil", (1, 2, 15, 12)),
+              ("linear", "half_pixel", "round_prefer_floor", (1, 2, 8, 7)),
+              ("linear", "align_corners", "round_prefer_floor", (1, 2, 9, 3)),
+              ("linear", "asymmetric", "round_prefer_floor", (1, 2, 3, 8)),
+              ("linear", "pytorch_half_pixel", "round_prefer_floor", (1, 2, 1, 9)),
+              ("linear", "half_pixel_symmetric", "round_prefer_floor", (2, 2, 10, 4))]
+    for j, (mode, ctm, nm, out) in enumerate(combos):
+        cs.append(op_case(f"resize_{mode}_{j}", "resize", [x], ref.resize(x, out, mode, ctm, nm),
+                          props=f'coordinate_transformation_mode = "{ctm}", mode = "{mode}", nearest_mode = "{nm}"',
+                          rtol=1e-5, atol=1e-6))
+    # explicit scales that do not divide the sizes: 5 * 1.5 -> 7, 4 * 0.6 -> 2, 5 * 1/3 -> 1
+    for j, (mode, ctm, sc) in enumerate([("linear", "half_pixel", (1.0, 1.0, 1.5, 0.6)),
+                                         ("nearest", "asymmetric", (1.0, 1.0, 1.5, 2.3)),
+                                         ("linear", "align_corners", (1.0, 1.0, 1 / 3, 1.7)),
+                                         ("linear", "half_pixel_symmetric", (1.0, 1.0, 1.5, 0.6))]):
+        out = tuple(int(np.floor(np.float32(d) * np.float32(s))) for d, s in zip(x.shape, sc))
+        scales = "array<f32: " + ", ".join(repr(float(np.float32(s))) for s in sc) + ">"
+        cs.append(op_case(f"resize_scales_{j}", "resize", [x], ref.resize(x, out, mode, ctm, scales=sc),
+                          props=f'coordinate_transformation_mode = "{ctm}", mode = "{mode}", scales = {scales}',
+                          rtol=1e-5, atol=1e-6))
+    return cs
+
+
+def nn_onnx_cases() -> list[Case]:
+    cs = []
+    convs = [  # x, w, bias?, strides, pads, dilations, output_padding, groups
+        ((1, 3, 4, 5), (3, 2, 3, 3), False, (1, 1), (0, 0, 0, 0), (1, 1), (0, 0), 1),
+        ((2, 4, 3, 3), (4, 3, 3, 2), True, (2, 2), (1, 0, 1, 1), (1, 1), (1, 0), 1),
+        ((1, 4, 5, 4), (4, 2, 2, 3), True, (2, 1), (0, 1, 1, 0), (2, 1), (1, 0), 2),
+        ((1, 3, 4, 4), (3, 1, 3, 3), False, (1, 2), (2, 2, 2, 1), (1, 1), (0, 1), 3),
+        ((1, 2, 3, 3), (2, 2, 1, 1), False, (3, 3), (1, 1, 0, 1), (1, 1), (2, 0), 1),
+    ]
+    for j, (sx, sw, has_bias, st, pd, dl, op_, g) in enumerate(convs):
+        x, w = randn(*sx), randn(*sw)
+        ins = [x, w] + ([randn(sw[1] * g)] if has_bias else [])
+        expected = ref.conv_transpose2d(*ins, strides=st, pads=pd, dilations=dl, output_padding=op_, groups=g)
+        props = (f"dilations = {arr(dl)}, groups = {g} : i64, output_padding = {arr(op_)}, pads = {arr(pd)}, "
+                 f"strides = {arr(st)}")
+        cs.append(op_case(f"conv_transpose_{j}", "conv_transpose2d", ins, expected, props=props, rtol=1e-4,
+                          atol=1e-5))
+    x = randn(2, 3, 5, 3)
+    x[1, 2, 3, 1] = np.nan
+    cs.append(op_case("global_max_pool", "global_max_pool", [x], np.max(x, axis=(2, 3), keepdims=True)))
+    for j, shape in enumerate([(2, 3, 5, 4), (1, 4, 7)]):
+        v = randn(*shape, scale=2.0) + 3.0
+        s, t = randn(shape[1]), randn(shape[1])
+        cs.append(op_case(f"instance_norm_{j}", "instance_norm", [v, s, t], ref.instance_norm(v, s, t, 1e-3),
+                          props=f"epsilon = {f32(1e-3)}", rtol=1e-4, atol=1e-5))
+    for j, (shape, size, alpha, beta, bias) in enumerate([((1, 7, 3, 3), 3, 1e-2, 0.75, 1.0),
+                                                          ((2, 5, 4), 4, 2e-1, 0.5, 2.0),
+                                                          ((1, 3, 2, 2), 5, 1e-4, 0.75, 1.0)]):
+        v = randn(*shape, scale=3.0)
+        cs.append(op_case(f"lrn_{j}", "lrn", [v], ref.lrn(v, size, alpha, beta, bias),
+                          props=f"alpha = {f32(alpha)}, beta = {f32(beta)}, bias = {f32(bias)}, size = {size} : i64",
+                          rtol=1e-5, atol=1e-6))
+    # a decoder block in miniature: upsample by a transposed conv, normalize, activate, resize, reflect-pad, pool
+    x, w, bias = randn(1, 4, 3, 3), randn(4, 2, 3, 3), randn(2)
+    s_, t_ = positive(2), randn(2)
+    y = ref.conv_transpose2d(x, w, bias, strides=(2, 2), pads=(1, 1, 1, 1), output_padding=(1, 1))   # 1x2x6x6
+    y = ref.leaky_relu(ref.instance_norm(y, s_, t_, 1e-5), 0.1)
+    y = ref.resize(y, (1, 2, 9, 9), "linear", "half_pixel")
+    y = np.pad(y, [(0, 0), (0, 0), (1, 1), (2, 2)], mode="reflect")                              # 1x2x11x13
+    y = np.max(y, axis=(2, 3), keepdims=True)
+    cs.append(Case("decoder_block", [x, w, bias, s_, t_], y, rtol=1e-4, atol=1e-5, body=f"""\
+  %0 = "graph.conv_transpose2d"(%arg0, %arg1, %arg2) <{{output_padding = {arr((1, 1))}, pads = {arr((1, 1, 1, 1))}, \
+strides = {arr((2, 2))}}}> : (tensor<1x4x3x3xf32>, tensor<4x2x3x3xf32>, tensor<2xf32>) -> tensor<1x2x6x6xf32>
+  %1 = "graph.instance_norm"(%0, %arg3, %arg4) : (tensor<1x2x6x6xf32>, tensor<2xf32>, tensor<2xf32>) \
+-> tensor<1x2x6x6xf32>
+  %2 = "graph.leaky_relu"(%1) <{{alpha = {f32(0.1)}}}> : (tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32>
+  %3 = "graph.resize"(%2) <{{mode = "linear"}}> : (tensor<1x2x6x6xf32>) -> tensor<1x2x9x9xf32>
+  %4 = "graph.pad"(%3) <{{mode = "reflect", pads = {arr((0, 0, 1, 2, 0, 0, 1, 2))}}}> : (tensor<1x2x9x9xf32>) \
+-> tensor<1x2x11x13xf32>
+  %r = "graph.global_max_pool"(%4) : (tensor<1x2x11x13xf32>) -> tensor<1x2x1x1xf32>"""))
+    return cs
+
+
 FAMILIES = {"elementwise": elementwise_cases(), "matmul": matmul_cases(), "conv": conv_cases(),
-            "norm": norm_cases(), "shape": shape_cases()}
+            "norm": norm_cases(), "shape": shape_cases(), "logic": logic_cases(), "unary_onnx": unary_onnx_cases(),
+            "index": index_cases(), "resize": resize_cases(), "nn_onnx": nn_onnx_cases()}

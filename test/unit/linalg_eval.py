@@ -22,14 +22,21 @@ _BIN = {
     "arith.addf": np.add, "arith.addi": np.add, "arith.subf": np.subtract, "arith.subi": np.subtract,
     "arith.mulf": np.multiply, "arith.muli": np.multiply, "arith.divf": np.divide,
     "arith.maximumf": np.maximum, "arith.minimumf": np.minimum, "arith.maxsi": np.maximum,
-    "arith.minsi": np.minimum, "math.powf": np.power,
+    "arith.minsi": np.minimum, "math.powf": np.power, "arith.andi": np.logical_and, "arith.ori": np.logical_or,
 }
 _UN = {
     "arith.negf": np.negative, "math.exp": np.exp, "math.log": np.log, "math.tanh": np.tanh, "math.sqrt": np.sqrt,
     "math.absf": np.abs, "math.absi": np.abs,
     "math.rsqrt": lambda x: (1 / np.sqrt(x)).astype(np.asarray(x).dtype),
     "math.erf": lambda x: np.vectorize(math.erf, otypes=[np.float64])(x).astype(np.asarray(x).dtype),
+    "math.sin": np.sin, "math.cos": np.cos,
 }
+_CMPF = {"oeq": np.equal, "olt": np.less, "ole": np.less_equal, "ogt": np.greater, "oge": np.greater_equal,
+         "une": np.not_equal, "uno": lambda a, b: np.isnan(a) | np.isnan(b),
+         "ord": lambda a, b: ~(np.isnan(a) | np.isnan(b))}
+#: casts by numpy's astype; fptosi truncates toward zero as astype does
+_CASTS = ("arith.index_cast", "arith.sitofp", "arith.uitofp", "arith.fptosi", "arith.extsi", "arith.extui",
+          "arith.trunci", "arith.extf", "arith.truncf")
 _CMP = {"slt": np.less, "sle": np.less_equal, "sgt": np.greater, "sge": np.greater_equal, "eq": np.equal,
         "ne": np.not_equal}
 
@@ -69,11 +76,18 @@ def _scalar_op(op, env):
     if name in _UN:
         return _UN[name](xs[0])
     if name == "arith.cmpi":
-        return _CMP[op.properties["predicate"].case_names[0]](xs[0], xs[1])
+        return _CMP[op.predicate_name](xs[0], xs[1])
+    if name == "arith.cmpf":
+        return _CMPF[op.predicate_name](xs[0], xs[1])
+    if name == "arith.xori":
+        a = np.asarray(xs[0])
+        return np.logical_xor(a, xs[1]) if a.dtype == np.bool_ else np.bitwise_xor(a, xs[1])
     if name == "arith.select":
         return np.where(xs[0], xs[1], xs[2])
-    if name in ("arith.index_cast", "arith.sitofp"):
+    if name in _CASTS:
         return np.asarray(xs[0]).astype(numpy_dtype(op.results[0].type))
+    if name == "tensor.extract":
+        return np.asarray(xs[0])[tuple(np.asarray(i) for i in xs[1:])]
     raise NotImplementedError(name)
 
 
@@ -128,6 +142,10 @@ def _tensor_op(op, env):
         value = env[op.regions[0].first_block.last_op.operands[0]]
         lo, hi = op.static_low.values, op.static_high.values
         return np.pad(src, list(zip(lo, hi)), constant_values=value).astype(src.dtype)
+    if name == "tensor.extract_slice":
+        sl = tuple(slice(o, o + s * st, st) for o, s, st in zip(op.static_offsets.values, op.static_sizes.values,
+                                                              op.static_strides.values))
+        return np.array(src[sl]).reshape(t.shape)
     if name == "tensor.insert_slice":
         dest = np.array(env[op.operands[1]])
         sl = tuple(slice(o, o + s * st, st) for o, s, st in zip(op.static_offsets.values, op.static_sizes.values,
@@ -145,7 +163,9 @@ def run(func, *args):
         if op.name == "func.return":
             return [env[v] for v in op.operands]
         if hasattr(op, "get_indexing_maps"):
-            for r, v in zip(op.results, _structured(op, env)):
+            with np.errstate(all="ignore"):  # a select's unchosen side may divide by zero, as compiled code does
+                values = _structured(op, env)
+            for r, v in zip(op.results, values):
                 env[r] = v
         elif op.name.startswith("tensor."):
             env[op.results[0]] = _tensor_op(op, env)

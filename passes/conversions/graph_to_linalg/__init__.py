@@ -9,11 +9,16 @@ One module per family of ops, each a list of conversion patterns:
 | module | ops |
 |---|---|
 | elementwise.py | constant, add/sub/mul/div/max/min/pow (broadcasting as indexing maps), neg, relu, |
-| | sigmoid, tanh, exp, log, sqrt, rsqrt, abs, erf, gelu, clip |
+| | sigmoid, tanh, exp, log, sqrt, rsqrt, abs, erf, gelu, clip, reciprocal, softplus, sin, cos, |
+| | leaky_relu, hard_sigmoid |
+| logic.py | equal/less/less_equal/greater/greater_equal, not/and/or/xor, where, cast |
 | matmul.py | matmul (numpy semantics), gemm (alpha, beta, transposes as maps) |
-| conv.py | conv2d (strides, pads, dilations, groups, bias), max_pool2d, avg_pool2d, global_avg_pool |
-| normalization.py | reduce_sum/mean/max/min, softmax, log_softmax, layer_norm, batch_norm |
+| conv.py | conv2d (strides, pads, dilations, groups, bias), conv_transpose2d, max_pool2d, avg_pool2d, |
+| | global_avg_pool, global_max_pool |
+| normalization.py | reduce_sum/mean/max/min/prod, softmax, log_softmax, layer_norm, instance_norm, |
+| | batch_norm, lrn |
 | shape.py | reshape, flatten, transpose, concat |
+| index.py | gather, slice, pad, tile, expand, resize, argmax, argmin |
 
 It is a partial conversion with the graph dialect illegal: a graph op that
 no pattern lowers fails the pass with `failed to legalize operation`, and
@@ -26,13 +31,14 @@ mir-opt --convert-graph-to-linalg model.mir
 
 from __future__ import annotations
 
-from mlir_py.passes.conversions.graph_to_linalg import conv, elementwise, matmul, normalization, shape
+from mlir_py.passes.conversions.graph_to_linalg import conv, elementwise, index, logic, matmul, normalization, shape
 
 from mlir_py.ir.operation import Operation
 from mlir_py.pass_manager import Pass, register_pass
 from mlir_py.rewrite.conversion import ConversionTarget, apply_partial_conversion
 
-PATTERNS = elementwise.PATTERNS + matmul.PATTERNS + conv.PATTERNS + normalization.PATTERNS + shape.PATTERNS
+PATTERNS = (elementwise.PATTERNS + logic.PATTERNS + matmul.PATTERNS + conv.PATTERNS + normalization.PATTERNS
+            + shape.PATTERNS + index.PATTERNS)
 
 
 @register_pass

@@ -22,14 +22,22 @@ window reads `x[n, c, oh*sh + kh*dh, ow*sw + kw*dw]`.
   by the number of non-pad elements of each window, computed per output
   position from `linalg.index`: (min(oh*sh - top + KH, H) - max(oh*sh - top, 0)) times the same for w.
 - global_avg_pool: a sum over H and W, then one generic scaling by 1/(H*W)
-  into N x C x 1 x 1.
+  into N x C x 1 x 1; global_max_pool: a max over H and W (init -inf, NaN
+  wins) read into N x C x 1 x 1 by `tensor.expand_shape`.
+- conv_transpose2d is the convolution (stride 1, same dilation) of the input
+  spread out by the stride (`tensor.insert_slice` with strides into a zero
+  tensor) and padded by `dilation * (k - 1) - pad` on each side (plus
+  output_padding at the end; a negative amount crops) with the kernel
+  flipped and its channel dimensions swapped per group: w'[g*F/g + f, c, i, j]
+  = w[g*C/g + c, f, KH-1-i, KW-1-j], one small generic over the weights. The
+  convolution is then conv2d's (a named op for groups == 1).
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from mlir_py.dialects import arith, linalg
+from mlir_py.dialects import arith, linalg, tensor
 from mlir_py.passes.conversions.graph_to_linalg.common import (
     PARALLEL,
     REDUCTION,
@@ -174,6 +182,65 @@ def lower_global_avg_pool(op: Operation, adaptor: OpAdaptor, rw: ConversionPatte
     return True
 
 
-PATTERNS = [lower_conv2d, lower_max_pool2d, lower_avg_pool2d, lower_global_avg_pool]
+@conversion_pattern("graph.global_max_pool")
+def lower_global_max_pool(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    (x,) = adaptor.operands
+    e = Emitter(rw)
+    m = e.reduce(x, [2, 3], lowest(elt(x)), lambda b, v, acc: b.max(acc, v))
+    rw.replace_op(op, [e.expand(m, [[0], [1, 2, 3]], shape_of(op.results[0]))])
+    return True
+
+
+def _flipped_weights(e: Emitter, w: Value, groups: int) -> Value:
+    """ConvTranspose weights C x F/g x KH x KW as conv2d's F x C/g x KH x KW, the kernel rotated by 180
+    degrees."""
+    c, fg, kh, kw = shape_of(w)
+    cg = c // groups
+    wg = e.expand(w, [[0, 1], [2], [3], [4]], [groups, cg, fg, kh, kw]) if groups > 1 else w
+    if groups > 1:
+        g, f, ci, i, j = (dim(k) for k in range(5))
+        in_map = amap(5, [g, ci, f, (kh - 1) - i, (kw - 1) - j])
+        out = e.generic([wg], e.empty([groups, fg, cg, kh, kw], elt(w)), [in_map, identity(5)], [PARALLEL] * 5,
+                        lambda b, v, o: v)
+        return e.collapse(out, [[0, 1], [2], [3], [4]])
+    f, ci, i, j = (dim(k) for k in range(4))
+    in_map = amap(4, [ci, f, (kh - 1) - i, (kw - 1) - j])
+    return e.generic([w], e.empty([fg, c, kh, kw], elt(w)), [in_map, identity(4)], [PARALLEL] * 4,
+                     lambda b, v, o: v)
+
+
+@conversion_pattern("graph.conv_transpose2d")
+def lower_conv_transpose2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    operands = list(adaptor.operands)
+    x, w = operands[0], operands[1]
+    bias = operands[2] if len(operands) > 2 else None
+    strides, pads, dilations = attr(op, "strides"), attr(op, "pads"), attr(op, "dilations")
+    out_pad, groups = attr(op, "output_padding"), attr(op, "groups")
+    n, c, h, wd = shape_of(x)
+    _, _, kh, kw = shape_of(w)
+    e = Emitter(rw)
+    # spread by the stride, padded by dilation * (k - 1) - pad (+ output_padding at the end)
+    lo = [dilations[0] * (kh - 1) - pads[0], dilations[1] * (kw - 1) - pads[1]]
+    hi = [dilations[0] * (kh - 1) - pads[2] + out_pad[0], dilations[1] * (kw - 1) - pads[3] + out_pad[1]]
+    spread = [(h - 1) * strides[0] + 1, (wd - 1) * strides[1] + 1]
+    full = [n, c] + [s + max(a, 0) + max(b, 0) for s, a, b in zip(spread, lo, hi)]
+    if tuple(strides) == (1, 1):
+        xs = e.pad(x, [0, 0, max(lo[0], 0), max(lo[1], 0)], [0, 0, max(hi[0], 0), max(hi[1], 0)], 0.0)
+    else:
+        dest = e.full(full, elt(x), 0)
+        xs = e.insert(tensor.InsertSliceOp.build_mixed(x, dest, [0, 0, max(lo[0], 0), max(lo[1], 0)],
+                                                        [n, c, h, wd], [1, 1, strides[0], strides[1]])).results[0]
+    if min(lo + hi) < 0:  # a pad larger than the kernel's reach crops
+        start = [0, 0, max(-lo[0], 0), max(-lo[1], 0)]
+        size = [n, c] + [f - st - max(-b, 0) for f, st, b in zip(full[2:], start[2:], hi)]
+        xs = e.insert(tensor.ExtractSliceOp.build_mixed(xs, start, size, [1, 1, 1, 1])).results[0]
+    y = conv2d_values(e, xs, _flipped_weights(e, w, groups), bias, shape_of(op.results[0]), (1, 1), (0, 0, 0, 0),
+                      dilations, groups)
+    rw.replace_op(op, [y])
+    return True
+
+
+PATTERNS = [lower_conv2d, lower_max_pool2d, lower_avg_pool2d, lower_global_avg_pool, lower_global_max_pool,
+            lower_conv_transpose2d]
 
 __all__ = ["PATTERNS", "conv2d_values"]

@@ -5,7 +5,12 @@ Formulas, in the element type of the op:
 - relu = max(x, 0); clip = min(max(x, lo), hi) (float bounds rounded to integers for integer tensors);
 - sigmoid = 1 / (1 + exp(-x)) (exp(-x) overflows to +inf for very negative x and gives 0, not NaN);
 - gelu exact = x/2 * (1 + erf(x / sqrt 2)); gelu tanh = x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)));
-- rsqrt is `math.rsqrt`, pow is `math.powf`, erf is `math.erf` (libm's erff).
+- rsqrt is `math.rsqrt`, pow is `math.powf`, erf is `math.erf` (libm's erff);
+- reciprocal = 1 / x; sin, cos are `math.sin`, `math.cos`;
+- softplus = max(x, 0) + log1p(exp(-|x|)), with log1p(u) = u where 1 + u rounds to 1 and
+  log(1 + u) * u / ((1 + u) - 1) elsewhere (exact to a few ulps; `log(1 + u)` alone loses all of a small u,
+  so softplus of a very negative x would be 0 instead of exp(x));
+- leaky_relu = x < 0 ? alpha * x : x (a NaN stays NaN); hard_sigmoid = min(max(alpha * x + beta, 0), 1).
 """
 
 from __future__ import annotations
@@ -67,6 +72,16 @@ def _gelu(b, x: Value, approximate: str) -> Value:
     return b.mul(half_x, b.add(b.constant(1.0, t), g))
 
 
+def _softplus(b, x: Value) -> Value:
+    t = x.type
+    one = b.constant(1.0, t)
+    u = b.create(M.ExpOp(neg(b, absolute(b, x))))
+    w = b.add(one, u)
+    log1p = b.div(b.mul(b.create(M.LogOp(w)), u), b.sub(w, one))
+    exact = b.create(arith.CmpFOp("oeq", w, one))
+    return b.add(b.max(x, b.constant(0.0, t)), b.select(exact, u, log1p))
+
+
 UNARY: dict[str, Callable] = {
     "graph.neg": neg,
     "graph.relu": lambda b, x: b.max(x, b.constant(0, x.type)),
@@ -78,6 +93,10 @@ UNARY: dict[str, Callable] = {
     "graph.sqrt": lambda b, x: b.create(M.SqrtOp(x)),
     "graph.rsqrt": lambda b, x: b.create(M.RsqrtOp(x)),
     "graph.erf": lambda b, x: b.create(M.ErfOp(x)),
+    "graph.reciprocal": lambda b, x: b.div(b.constant(1.0, x.type), x),
+    "graph.softplus": _softplus,
+    "graph.sin": lambda b, x: b.create(M.SinOp(x)),
+    "graph.cos": lambda b, x: b.create(M.CosOp(x)),
 }
 
 
@@ -117,7 +136,28 @@ def lower_clip(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter)
     return _lower_map(op, [x], rw, body)
 
 
-PATTERNS = ([lower_constant, lower_gelu, lower_clip]
+@conversion_pattern("graph.leaky_relu")
+def lower_leaky_relu(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    alpha = attr(op, "alpha")
+
+    def body(b, v: Value, out: Value) -> Value:
+        negative = b.create(arith.CmpFOp("olt", v, b.constant(0.0, v.type)))
+        return b.select(negative, b.mul(v, b.constant(alpha, v.type)), v)
+    return _lower_map(op, list(adaptor.operands), rw, body)
+
+
+@conversion_pattern("graph.hard_sigmoid")
+def lower_hard_sigmoid(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    alpha, beta = attr(op, "alpha"), attr(op, "beta")
+
+    def body(b, v: Value, out: Value) -> Value:
+        t = v.type
+        y = b.add(b.mul(v, b.constant(alpha, t)), b.constant(beta, t))
+        return b.min(b.max(y, b.constant(0.0, t)), b.constant(1.0, t))
+    return _lower_map(op, list(adaptor.operands), rw, body)
+
+
+PATTERNS = ([lower_constant, lower_gelu, lower_clip, lower_leaky_relu, lower_hard_sigmoid]
             + [_binary(n, f) for n, f in BINARY.items()] + [_unary(n, f) for n, f in UNARY.items()])
 
 __all__ = ["BINARY", "PATTERNS", "UNARY"]

@@ -1,8 +1,8 @@
-"""Reductions, softmax / log_softmax, layer_norm and batch_norm as linalg generics.
+"""Reductions, softmax / log_softmax, layer_norm, instance_norm, batch_norm and lrn as linalg generics.
 
 A reduction is one generic with `reduction` iterators on the reduced axes,
 accumulating into a `linalg.fill`ed init without those dimensions (0 for
-sums, -inf / the smallest integer for max, +inf / the largest for min);
+sums, 1 for products, -inf / the smallest integer for max, +inf / the largest for min);
 `keepdims` regroups the result with `tensor.expand_shape` (no copy); mean
 scales the sum by 1/count.
 
@@ -13,6 +13,13 @@ Numerically stable forms, each a short sequence of generics over the data:
 - layer_norm over axis..rank-1: mean first, then the variance as the mean of
   (x - mean)^2 (two passes, no E[x^2] - E[x]^2 cancellation), r = rsqrt(var + eps),
   y = (x - mean) * r * scale + bias;
+- instance_norm is layer_norm's computation over the spatial dimensions
+  2..rank-1, with scale and bias read per channel;
+- lrn: the squares of the channels summed over a window of `size` channels
+  (a generic with one reduction loop over the window, whose extent an empty
+  operand of `size` elements gives, as for the named pooling ops, reading the input
+  padded with zeros along C: `(size - 1) / 2` channels before, the rest
+  after), then y = x * (bias + alpha / size * sum)^-beta (`math.powf`);
 - batch_norm (inference) folded to y = x * s[c] + t[c] with s = scale / sqrt(var + eps) and
   t = bias - mean * s: computed in float64 at compile time when the four
   operands are constants (graph.constant / arith.constant, dense or
@@ -27,6 +34,7 @@ import numpy as np
 from mlir_py.dialects import math as M
 from mlir_py.passes.conversions.graph_to_linalg.common import (
     PARALLEL,
+    REDUCTION,
     Emitter,
     amap,
     attr,
@@ -75,6 +83,7 @@ REDUCTIONS = {
     "graph.reduce_mean": (lambda t: 0, lambda b, v, acc: b.add(acc, v)),
     "graph.reduce_max": (lowest, lambda b, v, acc: b.max(acc, v)),
     "graph.reduce_min": (highest, lambda b, v, acc: b.min(acc, v)),
+    "graph.reduce_prod": (lambda t: 1, lambda b, v, acc: b.mul(acc, v)),
 }
 
 
@@ -140,16 +149,10 @@ def _softmax_pattern(name: str, log: bool):
     return conversion_pattern(name)(lower)
 
 
-@conversion_pattern("graph.layer_norm")
-def lower_layer_norm(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    x, scale, bias = adaptor.operands
-    shape = shape_of(x)
-    r = len(shape)
-    a = normalize_axis(attr(op, "axis"), r)
-    axes = list(range(a, r))
-    inv = 1.0 / _count(shape, axes)
-    eps = attr(op, "epsilon")
-    e = Emitter(rw)
+def _mean_rstd(e: Emitter, x: Value, axes: Sequence[int], eps: float) -> tuple[Value, Value]:
+    """The mean of `x` over `axes` and the reciprocal of the standard deviation (biased, `eps` added), both
+    without those dimensions: two passes over x, so no E[x^2] - E[x]^2 cancellation."""
+    inv = 1.0 / _count(shape_of(x), axes)
     total = e.reduce(x, axes, 0.0, lambda b, v, acc: b.add(acc, v))
     mean = _map_reduced(e, [total], lambda b, s, out: b.mul(s, b.constant(inv, s.type)))
 
@@ -159,13 +162,67 @@ def lower_layer_norm(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRew
     ssd = e.reduce(x, axes, 0.0, sq_dev, extra=[mean])
     rstd = _map_reduced(e, [ssd], lambda b, s, out: b.create(M.RsqrtOp(
         b.add(b.mul(s, b.constant(inv, s.type)), b.constant(eps, s.type)))))
+    return mean, rstd
+
+
+def _normalized(b, v, mv, rv, sv, bv, out):
+    return b.add(b.mul(b.mul(b.sub(v, mv), rv), sv), bv)
+
+
+@conversion_pattern("graph.layer_norm")
+def lower_layer_norm(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    x, scale, bias = adaptor.operands
+    shape = shape_of(x)
+    r = len(shape)
+    axes = list(range(normalize_axis(attr(op, "axis"), r), r))
+    e = Emitter(rw)
+    mean, rstd = _mean_rstd(e, x, axes, attr(op, "epsilon"))
     red = _reduced_map(r, axes)
     tail = amap(r, [dim(i) for i in axes])
-
-    def norm(b, v, mv, rv, sv, bv, out):
-        return b.add(b.mul(b.mul(b.sub(v, mv), rv), sv), bv)
     y = e.generic([x, mean, rstd, scale, bias], e.empty(shape, elt(x)),
-                  [identity(r), red, red, tail, tail, identity(r)], [PARALLEL] * r, norm)
+                  [identity(r), red, red, tail, tail, identity(r)], [PARALLEL] * r, _normalized)
+    rw.replace_op(op, [y])
+    return True
+
+
+@conversion_pattern("graph.instance_norm")
+def lower_instance_norm(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    x, scale, bias = adaptor.operands
+    shape = shape_of(x)
+    r = len(shape)
+    axes = list(range(2, r))
+    e = Emitter(rw)
+    mean, rstd = _mean_rstd(e, x, axes, attr(op, "epsilon"))
+    red, chan = _reduced_map(r, axes), amap(r, [dim(1)])
+    y = e.generic([x, mean, rstd, scale, bias], e.empty(shape, elt(x)),
+                  [identity(r), red, red, chan, chan, identity(r)], [PARALLEL] * r, _normalized)
+    rw.replace_op(op, [y])
+    return True
+
+
+@conversion_pattern("graph.lrn")
+def lower_lrn(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    (x,) = adaptor.operands
+    shape = shape_of(x)
+    r = len(shape)
+    size, alpha, beta, bias = attr(op, "size"), attr(op, "alpha"), attr(op, "beta"), attr(op, "bias")
+    before = (size - 1) // 2
+    e = Emitter(rw)
+    lo, hi = [0] * r, [0] * r
+    lo[1], hi[1] = before, size - 1 - before
+    xp = e.pad(x, lo, hi, 0.0)
+    # loops (n, c, d..., k): k runs over the window, its extent given by an empty operand of `size` (as the
+    # named pooling ops do)
+    reads = [dim(i) + dim(r) if i == 1 else dim(i) for i in range(r)]
+    maps = [amap(r + 1, reads), amap(r + 1, [dim(r)]), amap(r + 1, [dim(i) for i in range(r)])]
+    sq = e.generic([xp, e.empty([size], elt(x))], e.full(shape, elt(x), 0.0), maps, [PARALLEL] * r + [REDUCTION],
+                   lambda b, v, _, acc: b.add(acc, b.mul(v, v)))
+
+    def body(b, v, s, out):
+        t = v.type
+        base = b.add(b.constant(bias, t), b.mul(s, b.constant(alpha / size, t)))
+        return b.mul(v, b.create(M.PowFOp(base, b.constant(-beta, t))))
+    y = e.generic([x, sq], e.empty(shape, elt(x)), [identity(r)] * 3, [PARALLEL] * r, body)
     rw.replace_op(op, [y])
     return True
 
@@ -198,6 +255,6 @@ def lower_batch_norm(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRew
 
 PATTERNS = ([_reduce_pattern(n) for n in REDUCTIONS]
             + [_softmax_pattern("graph.softmax", False), _softmax_pattern("graph.log_softmax", True),
-               lower_layer_norm, lower_batch_norm])
+               lower_layer_norm, lower_instance_norm, lower_batch_norm, lower_lrn])
 
 __all__ = ["PATTERNS", "keepdims_groups", "softmax_values"]
