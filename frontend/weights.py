@@ -13,17 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from mlir_py.ir.builtin_types import f16, f32, i32, i64
+from mlir_py.ir.builtin_types import f16, f32, i1, i32, i64
 
-#: graph element types by the names the builder accepts, and their numpy dtypes
-ELEMENT_TYPES = {"f32": f32, "f16": f16, "i32": i32, "i64": i64}
+#: graph element types by the names the builder accepts, and their numpy dtypes (i1: the results of comparisons)
+ELEMENT_TYPES = {"f32": f32, "f16": f16, "i32": i32, "i64": i64, "i1": i1}
 NUMPY_DTYPES = {"f32": np.dtype(np.float32), "f16": np.dtype(np.float16), "i32": np.dtype(np.int32),
-                "i64": np.dtype(np.int64)}
+                "i64": np.dtype(np.int64), "i1": np.dtype(np.bool_)}
 _BY_NUMPY = {v: k for k, v in NUMPY_DTYPES.items()}
 
 
 def dtype_name(dtype: Any) -> str:
-    """'f32', 'f16', 'i32' or 'i64' for a name ('f32', 'float32') or numpy dtype; ValueError otherwise."""
+    """'f32', 'f16', 'i32', 'i64' or 'i1' for a name ('f32', 'float32') or numpy dtype; ValueError otherwise."""
     if isinstance(dtype, str) and dtype in ELEMENT_TYPES:
         return dtype
     try:
@@ -31,7 +31,7 @@ def dtype_name(dtype: Any) -> str:
     except TypeError:
         npd = None
     if npd is None or npd not in _BY_NUMPY:
-        raise ValueError(f"unsupported element type {dtype!r}: the graph dialect takes f32, f16, i32 and i64")
+        raise ValueError(f"unsupported element type {dtype!r}: the graph dialect takes f32, f16, i32, i64 and i1")
     return _BY_NUMPY[npd]
 
 

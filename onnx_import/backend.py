@@ -6,7 +6,8 @@ onnx's backend test suite and any code written against that interface run models
     outputs = rep.run([x])                      # a tuple of numpy arrays, in the graph's output order
 
 `prepare` raises `OnnxImportError` for a model the importer cannot convert and `CompilationError` when the
-compiler fails; `run` checks the inputs' count, and the ExecutionEngine their dtypes and shapes.
+compiler fails; `run` checks the inputs' count, and the ExecutionEngine their dtypes and shapes. A graph input
+that the compiler needs as a constant (a Reshape's shape, a Slice's bounds) is bound at the first `run`.
 """
 
 from __future__ import annotations
@@ -15,18 +16,36 @@ from typing import Any, Sequence
 
 import numpy as np
 from mlir_py.onnx.importer import default_opset, import_model, load_model
+from mlir_py.onnx.registry import OnnxImportError
 from onnx import ModelProto, NodeProto, helper
 from onnx.backend.base import Backend, BackendRep, namedtupledict
 
 
 class MlirPyBackendRep(BackendRep):
-    """A prepared model: the compiled `main` and the names of its inputs and outputs."""
+    """A prepared model: the compiled `main` and the names of its inputs and outputs.
 
-    def __init__(self, fn: Any, input_names: list[str], output_names: list[str], engine: Any):
-        self.fn = fn
-        self.input_names = input_names
-        self.output_names = output_names
-        self.engine = engine
+    A model whose shape arguments (Reshape's shape, Slice's bounds, ...) are graph inputs cannot be compiled
+    before their values are known: such a model is compiled at the first `run`, with those inputs bound to the
+    given values (a specialization, cached by those values); the other inputs stay arguments.
+    """
+
+    def __init__(self, model: Any, opt_level: int, batch: int | None, bound: tuple[str, ...] = ()):
+        self.model = model
+        self.opt_level = opt_level
+        self.batch = batch
+        self.bound = bound
+        inits = {t.name for t in model.graph.initializer}
+        self.input_names = [i.name for i in model.graph.input if i.name not in inits]
+        self.output_names = [o.name for o in model.graph.output]
+        self._compiled: dict[bytes, tuple[Any, list[str]]] = {}
+        if not bound:
+            self._compiled[b""] = self._compile({})
+
+    def _compile(self, values: dict[str, np.ndarray]) -> tuple[Any, list[str]]:
+        from mlir_py.execution import ExecutionEngine
+        module = import_model(_with_initializers(self.model, values) if values else self.model, batch=self.batch)
+        self.engine = ExecutionEngine(module, opt_level=self.opt_level)
+        return self.engine.lookup("main"), [n for n in self.input_names if n not in values]
 
     def run(self, inputs: Any, **kwargs: Any) -> tuple[Any, ...]:
         """Run on `inputs`: a list in the graph's input order, a dict by name, or one array for a one-input
@@ -43,12 +62,39 @@ class MlirPyBackendRep(BackendRep):
         if len(args) != len(self.input_names):
             raise ValueError(f"the model takes {len(self.input_names)} inputs "
                              f"({', '.join(self.input_names)}), got {len(args)}")
-        out = self.fn(*[np.asarray(a) for a in args])
+        by_name = {n: np.asarray(a) for n, a in zip(self.input_names, args)}
+        while True:
+            bound = {n: by_name[n] for n in self.bound}
+            key = b"".join(v.dtype.str.encode() + str(v.shape).encode() + v.tobytes() for v in bound.values())
+            if key in self._compiled:
+                break
+            try:
+                self._compiled[key] = self._compile(bound)
+            except OnnxImportError as e:
+                if e.needs_value not in by_name or e.needs_value in self.bound:
+                    raise
+                self.bound += (e.needs_value,)
+        fn, arg_names = self._compiled[key]
+        out = fn(*[by_name[n] for n in arg_names])
         outs = out if isinstance(out, tuple) else (out,)
         names = [n if n.isidentifier() else f"output_{i}" for i, n in enumerate(self.output_names)]
         if len(set(names)) != len(names):
             return tuple(outs)
         return namedtupledict("Outputs", names)(*outs)
+
+
+def _with_initializers(model: Any, values: dict[str, np.ndarray]) -> Any:
+    """A copy of `model` where the graph inputs in `values` are initializers holding those values."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    m.graph.initializer.extend(numpy_helper.from_array(v, n) for n, v in values.items())
+    kept = [i for i in m.graph.input if i.name not in values]
+    del m.graph.input[:]
+    m.graph.input.extend(kept)
+    m.ir_version = max(m.ir_version, 4)
+    return m
 
 
 class MlirPyBackend(Backend):
@@ -67,16 +113,19 @@ class MlirPyBackend(Backend):
 
     @classmethod
     def prepare(cls, model: Any, device: str = "CPU", **kwargs: Any) -> MlirPyBackendRep:
-        from mlir_py.execution import ExecutionEngine
+        """Import and compile `model` (a ModelProto, path or bytes). Options: `opt_level` (default 2), `batch`
+        (fixes a symbolic batch dimension)."""
         if not cls.supports_device(device):
             raise ValueError(f"mlir_py runs ONNX models on the CPU only, not on {device!r}")
         proto = load_model(model)
-        module = import_model(proto, batch=kwargs.get("batch"))
-        engine = ExecutionEngine(module, opt_level=int(kwargs.get("opt_level", cls.opt_level)))
-        inits = {t.name for t in proto.graph.initializer}
-        inputs = [i.name for i in proto.graph.input if i.name not in inits]
-        outputs = [o.name for o in proto.graph.output]
-        return MlirPyBackendRep(engine.lookup("main"), inputs, outputs, engine)
+        opt_level, batch = int(kwargs.get("opt_level", cls.opt_level)), kwargs.get("batch")
+        inputs = {i.name for i in proto.graph.input} - {t.name for t in proto.graph.initializer}
+        try:
+            return MlirPyBackendRep(proto, opt_level, batch)
+        except OnnxImportError as e:
+            if e.needs_value not in inputs:
+                raise
+            return MlirPyBackendRep(proto, opt_level, batch, (e.needs_value,))  # compiled at the first run
 
     @classmethod
     def run_model(cls, model: Any, inputs: Any, device: str = "CPU", **kwargs: Any) -> tuple[Any, ...]:

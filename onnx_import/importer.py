@@ -20,13 +20,11 @@ import mlir_py.onnx.ops  # noqa: F401  (registers the converters)
 import numpy as np
 from mlir_py.dialects.graph import GraphTypeError
 from mlir_py.frontend import GraphBuilder, Tensor
-from mlir_py.onnx.registry import CONVERTERS, Node, OnnxImportError, Value
+from mlir_py.onnx.registry import CONVERTERS, ELEMENT_TYPE_NAMES, Node, OnnxImportError, Value
 
 from mlir_py.builtin.ops import ModuleOp
 from mlir_py.ir.location import NameLoc
 
-#: ONNX element types the graph dialect has, by TensorProto data type number
-ELEMENT_TYPES = {1: "f32", 10: "f16", 6: "i32", 7: "i64", 9: "i1"}
 #: the oldest default-domain opset the converters are written for; older models go through the version converter
 MIN_OPSET = 7
 #: nodes never evaluated at import time even when their inputs are constants (their results differ per run)
@@ -132,7 +130,7 @@ def _with_batch(vi: Any, batch: int) -> Any:
 
 
 def _dtype_name(elem_type: int) -> str | None:
-    return ELEMENT_TYPES.get(elem_type)
+    return ELEMENT_TYPE_NAMES.get(elem_type)
 
 
 class _Importer:
@@ -231,7 +229,7 @@ class _Importer:
                             lambda i: self._constant(proto.input[i], inputs[i]), self.used)  # type: ignore[arg-type]
                 outputs = converter(node)
         except OnnxImportError as e:
-            raise OnnxImportError(f"{where}: {e}") from None
+            raise OnnxImportError(f"{where}: {e}", e.needs_value) from None
         except GraphTypeError as e:
             raise OnnxImportError(f"{where}: {e}") from None
         if not isinstance(outputs, (list, tuple)):

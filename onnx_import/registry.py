@@ -20,10 +20,18 @@ from mlir_py.ir.builtin_types import f32, i64
 
 Value = Union[Tensor, np.ndarray]
 
+#: ONNX element types the graph dialect has (TensorProto data type number -> graph element type name)
+ELEMENT_TYPE_NAMES = {1: "f32", 10: "f16", 6: "i32", 7: "i64", 9: "i1"}
+
 
 class OnnxImportError(ValueError):
     """A model the importer cannot turn into graph IR. The message names the node (its name and operator) or the
-    graph input at fault, and says why."""
+    graph input at fault, and says why. `needs_value` names the value, when the reason is that it must be known
+    at compile time but is computed at run time (the backend can then compile once the inputs are known)."""
+
+    def __init__(self, message: str, needs_value: str | None = None):
+        super().__init__(message)
+        self.needs_value = needs_value
 
 
 #: ONNX operator name -> converter
@@ -84,8 +92,9 @@ class Node:
             raise self.error(f"input {i} ({what}) is missing")
         v = self.inputs[i]
         if isinstance(v, Tensor):
-            raise self.error(f"input {i} ({what}, '{self.input_names[i]}') must be a constant: it is computed "
-                             "at run time, and the graph dialect needs it at compile time")
+            raise OnnxImportError(f"input {i} ({what}, '{self.input_names[i]}') must be a constant: it is "
+                                  "computed at run time, and the graph dialect needs it at compile time",
+                                  needs_value=self.input_names[i])
         return v
 
     def optional_const(self, i: int, what: str) -> np.ndarray | None:

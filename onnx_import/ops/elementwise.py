@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from mlir_py.onnx.registry import Node, converts
+from mlir_py.dialects import graph
+from mlir_py.frontend.weights import ELEMENT_TYPES
+from mlir_py.onnx.registry import ELEMENT_TYPE_NAMES, Node, converts, f32_attr
 
 _UNARY = {
     "Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
@@ -85,28 +87,91 @@ def identity(node: Node):
     return [x]
 
 
-@converts("Reciprocal")
-def reciprocal(node: Node):
-    x = node.tensor(0)
-    return node.g.div(np.array(1, dtype=np.float32 if x.dtype == "f32" else np.float16), x)
+@converts("Reciprocal", "Softplus", "Sin", "Cos")
+def unary_new(node: Node):
+    cls = {"Reciprocal": graph.ReciprocalOp, "Softplus": graph.SoftplusOp, "Sin": graph.SinOp,
+           "Cos": graph.CosOp}[node.op_type]
+    return node.g.op(cls, [node.tensor(0)])
 
 
 @converts("HardSigmoid")
 def hard_sigmoid(node: Node):
+    return node.g.op(graph.HardSigmoidOp, [node.tensor(0)], alpha=f32_attr(node.attr("alpha", 0.2)),
+                     beta=f32_attr(node.attr("beta", 0.5)))
+
+
+@converts("HardSwish")
+def hard_swish(node: Node):
     x = node.tensor(0)
-    alpha, beta = float(node.attr("alpha", 0.2)), float(node.attr("beta", 0.5))
-    return node.g.clip(node.g.add(node.g.mul(x, np.float32(alpha)), np.float32(beta)), 0.0, 1.0)
+    return node.g.mul(x, node.g.op(graph.HardSigmoidOp, [x], alpha=f32_attr(1 / 6), beta=f32_attr(0.5)))
 
 
 @converts("LeakyRelu")
 def leaky_relu(node: Node):
-    """max(x, 0) + alpha * min(x, 0)."""
-    x = node.tensor(0)
-    alpha = float(node.attr("alpha", 0.01))
-    return node.g.add(node.g.relu(x), node.g.mul(node.g.min(x, np.float32(0)), np.float32(alpha)))
+    return node.g.op(graph.LeakyReluOp, [node.tensor(0)], alpha=f32_attr(node.attr("alpha", 0.01)))
 
 
-@converts("Softplus")
-def softplus(node: Node):
+@converts("PRelu")
+def prelu(node: Node):
+    """max(x, 0) + slope * min(x, 0), the slope broadcasting."""
     x = node.tensor(0)
-    return node.g.log(node.g.add(node.g.exp(x), np.float32(1)))
+    return node.g.add(node.g.relu(x), node.g.mul(node.g.min(x, 0.0), node.tensor(1)))
+
+
+@converts("Elu", "Selu", "Celu", "ThresholdedRelu", "Softsign", "Mish")
+def activation(node: Node):
+    g = node.g
+    x = node.tensor(0)
+    t = node.op_type
+    if t == "Softsign":
+        return g.div(x, g.add(g.abs(x), 1.0))
+    if t == "Mish":
+        return g.mul(x, g.tanh(g.op(graph.SoftplusOp, [x])))
+    if t == "ThresholdedRelu":
+        return g.op(graph.WhereOp, [g.op(graph.GreaterOp, [x, g.constant(np.float32(node.attr("alpha", 1.0)))]),
+                                    x, g.constant(np.float32(0))])
+    if t == "Celu":
+        alpha = float(node.attr("alpha", 1.0))
+        return g.add(g.relu(x), g.min(g.mul(g.sub(g.exp(g.div(x, alpha)), 1.0), alpha), 0.0))
+    alpha = float(node.attr("alpha", 1.0 if t == "Elu" else 1.67326319217681884765625))
+    negative = g.mul(g.sub(g.exp(g.min(x, 0.0)), 1.0), alpha)  # exp of min(x, 0): no overflow on the other side
+    y = g.add(g.relu(x), negative)
+    return y if t == "Elu" else g.mul(y, float(node.attr("gamma", 1.05070102214813232421875)))
+
+
+_COMPARE = {"Equal": graph.EqualOp, "Less": graph.LessOp, "Greater": graph.GreaterOp,
+            "LessOrEqual": graph.LessEqualOp, "GreaterOrEqual": graph.GreaterEqualOp, "And": graph.AndOp,
+            "Or": graph.OrOp, "Xor": graph.XorOp}
+
+
+@converts(*_COMPARE)
+def compare(node: Node):
+    return node.g.op(_COMPARE[node.op_type], [node.tensor(0), node.tensor(1)])
+
+
+@converts("Not")
+def not_(node: Node):
+    return node.g.op(graph.NotOp, [node.tensor(0)])
+
+
+@converts("Where")
+def where(node: Node):
+    return node.g.op(graph.WhereOp, [node.tensor(0), node.tensor(1), node.tensor(2)])
+
+
+@converts("Cast", "CastLike")
+def cast(node: Node):
+    from mlir_py.ir.builtin_types import RankedTensorType
+    x = node.tensor(0)
+    if node.op_type == "Cast":
+        to = int(node.attr("to"))
+        et = ELEMENT_TYPE_NAMES.get(to)
+        if et is None:
+            from onnx import TensorProto
+            raise node.error(f"casting to {TensorProto.DataType.Name(to)} is not supported (the graph dialect has "
+                             "float, float16, int32, int64 and bool)")
+    else:
+        et = node.dtype(1)
+    if et == x.dtype:
+        return x
+    return node.g.op(graph.CastOp, [x], result_types=[RankedTensorType(x.shape, ELEMENT_TYPES[et])])

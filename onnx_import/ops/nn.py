@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from mlir_py.dialects import graph
 from mlir_py.frontend import Tensor
-from mlir_py.onnx.registry import Node, converts, normalize_axis
+from mlir_py.onnx.registry import Node, converts, f32_attr, i64_attr, i64s, normalize_axis
 
 
 @converts("MatMul")
@@ -157,8 +158,9 @@ def pool(node: Node):
 @converts("GlobalAveragePool", "GlobalMaxPool")
 def global_pool(node: Node):
     x = node.tensor(0)
-    if node.op_type == "GlobalAveragePool" and x.ndim == 4:
-        return node.g.global_avg_pool(x)
+    if x.ndim == 4:
+        return node.g.global_avg_pool(x) if node.op_type == "GlobalAveragePool" else \
+            node.g.op(graph.GlobalMaxPoolOp, [x])
     axes = list(range(2, x.ndim))
     return (node.g.reduce_mean if node.op_type == "GlobalAveragePool" else node.g.reduce_max)(x, axes, True)
 
@@ -181,17 +183,14 @@ def batch_norm(node: Node):
 
 @converts("InstanceNormalization")
 def instance_norm(node: Node):
-    """(x - mean) / sqrt(var + epsilon) * scale + bias, statistics per sample and channel."""
-    g = node.g
     x = node.tensor(0)
-    axes = list(range(2, x.ndim))
-    eps = np.float32(node.attr("epsilon", 1e-5))
-    centered = g.sub(x, g.reduce_mean(x, axes, True))
-    var = g.reduce_mean(g.mul(centered, centered), axes, True)
-    per_channel = (x.shape[1],) + (1,) * (x.ndim - 2)
-    scale = g.reshape(node.tensor(1), per_channel)
-    bias = g.reshape(node.tensor(2), per_channel)
-    return g.add(g.mul(g.mul(centered, g.rsqrt(g.add(var, eps))), scale), bias)
+    eps = f32_attr(node.attr("epsilon", 1e-5))
+    if x.ndim == 4:
+        return node.g.op(graph.InstanceNormOp, [x, node.tensor(1), node.tensor(2)], epsilon=eps)
+    # N x C x D1 x ... as N x C x 1 x (D1 * ...)
+    flat = node.g.reshape(x, (x.shape[0], x.shape[1], 1, math.prod(x.shape[2:])))
+    y = node.g.op(graph.InstanceNormOp, [flat, node.tensor(1), node.tensor(2)], epsilon=eps)
+    return node.g.reshape(y, x.shape)
 
 
 @converts("LayerNormalization")
@@ -233,17 +232,47 @@ def softmax(node: Node):
 
 @converts("LRN")
 def lrn(node: Node):
-    """x / (bias + alpha / size * sum of x^2 over `size` neighbouring channels) ^ beta. The channel-window sum is
-    an average pool over a (size x 1) window of the squares seen as N x 1 x C x HW, times size."""
+    return node.g.op(graph.LrnOp, [node.tensor(0)], size=i64_attr(node.attr("size")),
+                     alpha=f32_attr(node.attr("alpha", 1e-4)), beta=f32_attr(node.attr("beta", 0.75)),
+                     bias=f32_attr(node.attr("bias", 1.0)))
+
+
+@converts("ConvTranspose")
+def conv_transpose(node: Node):
+    """Explicit pads from `pads`, `auto_pad` or `output_shape` (whose total padding splits as ONNX says: an odd
+    element at the end for SAME_UPPER, at the beginning otherwise)."""
     g = node.g
     x = node.tensor(0)
-    size = int(node.attr("size"))
-    alpha, beta, bias = float(node.attr("alpha", 1e-4)), float(node.attr("beta", 0.75)), float(node.attr("bias", 1.0))
-    n, c = x.shape[0], x.shape[1]
-    rest = math.prod(x.shape[2:])
-    sq = g.reshape(g.mul(x, x), (n, 1, c, rest))
-    lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
-    window = g.avg_pool2d(sq, (size, 1), strides=1, pads=[lo, 0, hi, 0], count_include_pad=True)
-    total = g.reshape(window, x.shape)
-    denom = g.pow(g.add(g.mul(total, np.float32(alpha)), np.float32(bias)), np.float32(beta))
-    return g.div(x, denom)
+    nd = _spatial(node, x.ndim)
+    w_shape = node.shape(1)
+    kernel = [int(k) for k in node.attr("kernel_shape", w_shape[2:])]
+    strides = [int(s) for s in node.attr("strides", [1] * nd)]
+    dilations = [int(d) for d in node.attr("dilations", [1] * nd)]
+    out_pad = [int(p) for p in node.attr("output_padding", [0] * nd)]
+    sizes = list(x.shape[2:])
+    output_shape = node.attr("output_shape")
+    auto = node.attr("auto_pad", "NOTSET")
+    if output_shape is not None or auto in ("SAME_UPPER", "SAME_LOWER"):
+        targets = [int(v) for v in output_shape][-nd:] if output_shape is not None else \
+            [size * s for size, s in zip(sizes, strides)]
+        begin, end = [], []
+        for i in range(nd):
+            total = strides[i] * (sizes[i] - 1) + out_pad[i] + (kernel[i] - 1) * dilations[i] + 1 - targets[i]
+            if total < 0:
+                raise node.error(f"output_shape {targets} is larger than the transposed convolution produces")
+            lo = total // 2 if auto == "SAME_UPPER" else total - total // 2
+            begin.append(lo)
+            end.append(total - lo)
+        pads = begin + end
+    elif auto == "VALID":
+        pads = [0] * 2 * nd
+    else:
+        pads = [int(p) for p in node.attr("pads", [0] * 2 * nd)]
+    w = node.tensor(1)
+    if nd == 1:
+        w = g.reshape(w, (w_shape[0], w_shape[1], 1, w_shape[2]))
+    operands = [_to_2d(g, x, nd), w] + ([node.tensor(2)] if node.has(2) else [])
+    y = g.op(graph.ConvTranspose2dOp, operands, strides=i64s(_pair_2d(strides, nd, 1)),
+             pads=i64s(_pads_2d(pads, nd)), dilations=i64s(_pair_2d(dilations, nd, 1)),
+             output_padding=i64s(_pair_2d(out_pad, nd, 0)), groups=i64_attr(node.attr("group", 1)))
+    return y if nd == 2 else g.reshape(y, (y.shape[0], y.shape[1], y.shape[3]))
