@@ -72,10 +72,11 @@ class ExecutionEngine:
             self._record_c_wrapper_signatures(module)
         t2 = time.perf_counter()
         self.timings["lower"] = t2 - t1
-        self.llvm_ir = _translate(module)
+        external_data: dict = {}  # large weights: bound by the JIT, not parsed from text
+        self.llvm_ir = _translate(module, external_data)
         t3 = time.perf_counter()
         self.timings["translate"] = t3 - t2
-        self._jit = JitModule(self.llvm_ir, opt_level)
+        self._jit = JitModule(self.llvm_ir, opt_level, external_data)
         self.timings["jit"] = time.perf_counter() - t3
         self.compile_time = time.perf_counter() - t0
         if self.input_was_llvm:
@@ -299,11 +300,11 @@ def _lower_to_llvm(module: Operation, gpu_arch: str | None = None) -> None:
         raise CompilationError("lowering to the llvm dialect failed", diags.errors or diags.diagnostics)
 
 
-def _translate(module: Operation) -> str:
+def _translate(module: Operation, external_data: dict | None = None) -> str:
     from mlir_py.target.llvmir import translate_module_to_llvmir
 
     from mlir_py.ir.diagnostics import DiagnosticError
     try:
-        return translate_module_to_llvmir(module)
+        return translate_module_to_llvmir(module, external_data=external_data)
     except DiagnosticError as e:
         raise CompilationError("translation to LLVM IR failed", e.diagnostics) from None

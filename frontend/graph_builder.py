@@ -35,7 +35,7 @@ from mlir_py.ir.builtin_attributes import (
 )
 from mlir_py.ir.builtin_types import FunctionType, RankedTensorType, f32, i64
 from mlir_py.ir.diagnostics import DiagnosticCollector
-from mlir_py.ir.location import FileLineColLoc
+from mlir_py.ir.location import FileLineColLoc, Location
 from mlir_py.ir.operation import Block, Operation, Region, Value
 from mlir_py.text.resources import ResourceSection, set_resources
 
@@ -175,6 +175,9 @@ class GraphBuilder(OnnxOpsMixin):
         self._blobs: dict[str, str] = {}
         self._handles: set[str] = set()
         self._module: ModuleOp | None = None
+        #: when set, the location of every op built from now on (an importer's `loc("node name")`); by default
+        #: each op gets the line of the Python code that called the builder
+        self.location: Location | None = None
 
     # -- graph inputs, constants and outputs -----------------------------------
 
@@ -460,6 +463,12 @@ class GraphBuilder(OnnxOpsMixin):
 
     # -- plumbing ----------------------------------------------------------------------
 
+    def op(self, cls: type, operands: Sequence[Any], result_types: list | None = None, **attrs: Any) -> Tensor:
+        """Any graph op by its class (`graph.GatherOp`), for ops without a method of their own: operands are
+        Tensors (a list for a variadic operand), attributes are attribute objects; without `result_types` the op
+        infers its result."""
+        return self._op(cls, list(operands), result_types, **attrs)
+
     def _check_open(self, what: str) -> None:
         if self._outputs is not None:
             raise GraphTypeError(f"{what}: the graph is finished (output() was called)")
@@ -498,7 +507,7 @@ class GraphBuilder(OnnxOpsMixin):
         return self._emit(op)
 
     def _emit(self, op: Operation) -> Tensor:
-        op.location = _caller_location()
+        op.location = self.location if self.location is not None else _caller_location()
         with DiagnosticCollector() as diags:
             ok = verify(op, raise_on_error=False)
         if not ok:

@@ -53,7 +53,8 @@ MOVED = {
 
 #: import name -> folder beside mlir_py/ in a source checkout
 SIBLINGS = {"mlir_py.dialects": "dialects", "mlir_py.passes": "passes", "mlir_py.tools": "tools",
-            "mlir_py.target": "target", "mlir_py.execution": "execution", "mlir_py.frontend": "frontend"}
+            "mlir_py.target": "target", "mlir_py.execution": "execution", "mlir_py.frontend": "frontend",
+            "mlir_py.onnx": "onnx_import"}
 
 
 class _CheckoutFinder(importlib.abc.MetaPathFinder):

@@ -19,7 +19,7 @@ for var in ("PYTHONPATH", "HOME", "MLIR_PY_DEBUG"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
-for tool in ("mir-opt", "mir-translate", "mir-run"):
+for tool in ("mir-opt", "mir-translate", "mir-run", "mir-import-onnx"):
     path = shutil.which(tool)
     if path:
         config.available_features.add(tool)
@@ -38,3 +38,10 @@ _ptxas = find_ptxas()
 if _ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", _ptxas))
+
+# `onnx`: the ONNX importer's tests (mir-import-onnx) need the onnx package (the [onnx] or [test] extra).
+try:
+    import onnx  # noqa: F401
+    config.available_features.add("onnx")
+except ImportError:
+    pass

@@ -175,11 +175,19 @@ class _Function:
         self.trampolines: dict[Block, list[tuple[str, str]]] = {}
 
 
+#: blobs from this size on can stay out of the LLVM IR text (translate_module_to_llvmir's `external_data`)
+EXTERNAL_MIN_BYTES = 4096
+
+
 class ModuleTranslator:
     """Translates one builtin.module of llvm-dialect ops; `translate()` returns the LLVM IR text."""
 
-    def __init__(self, module: Operation, *, debug_info: bool = False, module_name: str | None = None):
+    def __init__(self, module: Operation, *, debug_info: bool = False, module_name: str | None = None,
+                 external_data: dict[str, np.ndarray] | None = None):
         self.module = module
+        #: when a dict: constant globals holding a large `dense_resource` blob are declared `external` and their
+        #: data put here by LLVM symbol name, for a JIT to bind to memory (text would cost seconds per megabyte)
+        self.external_data = external_data
         self.types = TypeTranslator()
         self.declarations: dict[str, str] = {}
         self.metadata: list[str] = []
@@ -261,8 +269,11 @@ class ModuleTranslator:
         region = op.regions[0]
         value = p.get("value")
         init: str | None
+        external = False
         if not region.is_empty():
             init = self.evaluate_initializer(op, region)
+        elif external := self._external(op, value, t):
+            init, linkage = None, "external"
         elif value is not None:
             try:
                 if isinstance(value, DenseResourceElementsAttr):
@@ -281,7 +292,7 @@ class ModuleTranslator:
         vis = p.get("visibility_")
         if vis is not None and vis.value and linkage not in ("private", "internal"):  # local symbols: default
             words.append({1: "hidden", 2: "protected"}[vis.value])
-        if "dso_local" in p:
+        if "dso_local" in p and not external:  # bound at JIT time to memory anywhere in the process
             words.append("dso_local")
         tls = p.get("tls_mode")
         if tls is not None and tls.value:
@@ -310,8 +321,23 @@ class ModuleTranslator:
             text += f", align {align.value}"
         return text
 
+    def _external(self, op: Operation, value: Any, t: Any) -> bool:
+        """Declare this global `external`, its data in `external_data`? (A large blob of a constant.)"""
+        if self.external_data is None or not isinstance(value, DenseResourceElementsAttr) or \
+                "constant" not in op.properties:
+            return False
+        array = self.resource_array(op, value)
+        if array.nbytes < EXTERNAL_MIN_BYTES:
+            return False
+        self.external_data[llvm_name(op.properties["sym_name"].value)] = array
+        return True
+
     def resource_elements(self, op: Operation, attr: DenseResourceElementsAttr) -> DenseElementsAttr:
         """The elements of a `dense_resource<handle>` blob of the file's resource section."""
+        return DenseElementsAttr(self.resource_array(op, attr), attr.type)
+
+    def resource_array(self, op: Operation, attr: DenseResourceElementsAttr) -> np.ndarray:
+        """The data of a `dense_resource<handle>` blob of the file's resource section, as a numpy array."""
         from mlir_py.text.resources import resources_of
         root = self.module  # a gpu.module's resources are its top-level module's
         while root.parent_op is not None:
@@ -328,8 +354,7 @@ class ModuleTranslator:
         if not text.startswith("0x") or dtype is None:
             raise TranslationError(op, f"dense resource '{attr.handle}' of {attr.type} cannot be translated")
         data = bytes.fromhex(text[2:])[4:]  # the first 4 bytes are the blob's alignment
-        arr = np.frombuffer(data, dtype=dtype).reshape(attr.type.shape)
-        return DenseElementsAttr(arr, attr.type)
+        return np.frombuffer(data, dtype=dtype).reshape(attr.type.shape)
 
     def evaluate_initializer(self, gop: Operation, region: Any) -> str:
         """Fold the initializer region's ops to one LLVM constant."""
@@ -837,12 +862,17 @@ class ModuleTranslator:
         return f"{lhs}call {fm}{ret} @{name}({', '.join(parts)})"
 
 
-def translate_module_to_llvmir(module: Operation, *, debug_info: bool = False, module_name: str | None = None) -> str:
+def translate_module_to_llvmir(module: Operation, *, debug_info: bool = False, module_name: str | None = None,
+                               external_data: dict[str, np.ndarray] | None = None) -> str:
     """LLVM IR text for a builtin.module whose ops are all in the llvm dialect.
 
+    With `external_data` (a dict, filled here), constant globals initialized by `dense_resource` blobs of at
+    least EXTERNAL_MIN_BYTES become `external` declarations and their arrays go into the dict by symbol name:
+    the JIT binds them to that memory (execution/jit.py) instead of parsing the weights back from text.
     Raises `DiagnosticError` with one error at the first op that cannot be translated."""
     try:
-        return ModuleTranslator(module, debug_info=debug_info, module_name=module_name).translate()
+        return ModuleTranslator(module, debug_info=debug_info, module_name=module_name,
+                                external_data=external_data).translate()
     except TranslationError as e:
         op = e.op if e.op is not None else module
         raise DiagnosticError([Diagnostic("error", op.location, e.message, op=op)]) from None
