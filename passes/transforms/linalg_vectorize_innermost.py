@@ -36,6 +36,7 @@ from mlir_py.dialects.vector import (
     ReductionOp,
     StoreOp,
 )
+from mlir_py.passes.transforms.host_vectors import host_f32_lanes
 from mlir_py.passes.transforms.vector_body import VectorBody, vectorizable_body
 
 from mlir_py.ir.affine_expr import AffineConstantExpr, AffineDimExpr
@@ -302,16 +303,17 @@ class LinalgVectorizeInnermost(Pass):
     name = "linalg-vectorize-innermost"
     summary = "Elementwise and innermost-reduction linalg ops on memrefs to loops over 1-D vectors"
     anchor = "func.func"
-    options = [Option("vector-width", int, 8, "f32 lanes per vector (f64 uses half)")]
+    options = [Option("vector-width", int, 0, "f32 lanes per vector, f64 uses half (0: the host's widest vector)")]
     statistics = [Statistic("num-elementwise", "elementwise ops vectorized"),
                   Statistic("num-reductions", "reductions vectorized")]
 
     def run_on_operation(self, op: Operation) -> None:
-        if self.vector_width < 2:
-            op.emit_error("linalg-vectorize-innermost: vector-width must be at least 2")
+        if self.vector_width < 0 or self.vector_width == 1:
+            op.emit_error("linalg-vectorize-innermost: vector-width must be 0 (the host's) or at least 2")
             self.signal_failure()
             return
-        widths = {f32: self.vector_width, f64: max(1, self.vector_width // 2)}
+        width = self.vector_width or host_f32_lanes()
+        widths = {f32: width, f64: max(1, width // 2)}
         for cand in [o for o in op.walk() if is_structured_op(o)]:
             p = plan(cand, widths)
             if p is None:

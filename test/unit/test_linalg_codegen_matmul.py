@@ -103,7 +103,7 @@ def test_matmul_accumulates_without_fill(rng, options):
 
 def test_f64(rng):
     m, k, n = 7, 5, 11
-    eng, ir = _compile(matmul_fill(m, k, n, "f64"))
+    eng, ir = _compile(matmul_fill(m, k, n, "f64"), "vector-width=8")
     assert "vector<4xf64>" in ir
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
     c = np.zeros((m, n))
