@@ -48,6 +48,7 @@ LOWER_TO_LLVM: list[str] = [
     "linalg-codegen-matmul", "linalg-vectorize-innermost",  # perf: CPU kernels (fusion) before planning
     "buffer-planning",
     "convert-linalg-to-loops",
+    "math-polynomial-approximation",  # perf: f32 exp/tanh/erf as polynomials (vectors stay vectors)
     # loop level
     "canonicalize",
     "convert-vector-to-scf{full-unroll=true}",
