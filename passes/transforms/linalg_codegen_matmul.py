@@ -135,9 +135,10 @@ def match_contraction(op: Operation, widths: dict) -> Contraction | None:
         return None
     k = red[0]
     *batch, m, n = cd
-    if sorted(ad) != sorted(batch + [m, k]) or sorted(bd) != sorted(batch + [k, n]):
+    a_batch = batch if len(ad) == len(batch) + 2 else []  # A may be shared by the batch (a conv's filter)
+    if sorted(ad) != sorted(a_batch + [m, k]) or sorted(bd) != sorted(batch + [k, n]):
         return None
-    if ad[:len(batch)] != batch or bd[:len(batch)] != batch or bd[-1] != n:
+    if ad[:len(a_batch)] != a_batch or bd[:len(batch)] != batch or bd[-1] != n:
         return None
     if not _is_mul_add(op):
         return None
