@@ -6,7 +6,8 @@ what it cannot do is what makes a softmax slow: reductions in floating point (it
 additions) and `math.exp` (it has no vector exp and calls `expf` per element). This pass does both
 itself, on static shapes:
 
-- all-parallel ops with an identity-indexed output: the outer dimensions become `scf.for` loops, the
+- all-parallel ops with an identity-indexed output: the outer dimensions become loops (the outermost an
+  `scf.parallel`: its iterations write disjoint rows), the
   innermost one a loop over full vectors (`vector.load`, the body on vectors, `vector.store`) and one
   masked vector for the remainder;
 - ops whose last loop is the only reduction, the output indexed by the other loops, and whose body is
@@ -175,6 +176,14 @@ class _Emitter:
         self.outer([], self.p.sizes[:-1])
 
     def outer(self, ivs: list[Value], rest: list[int]) -> None:
+        if rest and not ivs and rest[0] > 1:
+            # the outermost loop: its iterations write disjoint rows, so it is an scf.parallel (a sequential loop
+            # after convert-scf-to-cf, each iteration on a thread once the parallel runtime lowers it)
+            par = self.rw.create(scf.ParallelOp.build([self.const(0)], [self.const(rest[0])], [self.const(1)]))
+            with self.rw.insertion_guard():
+                self.rw.set_insertion_point(par.body.last_op)
+                self.outer([par.induction_vars[0]], rest[1:])
+            return
         if rest:
             self.loop(0, rest[0], 1, [], lambda iv, _: (self.outer(ivs + [iv], rest[1:]), [])[1])
             return
