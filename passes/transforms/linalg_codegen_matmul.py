@@ -19,7 +19,8 @@ dimension n is the innermost dimension of B and of the output, and replaces it b
 
 Products the pass does not take (dynamic shapes, other element types, B transposed) are left for
 convert-linalg-to-loops. Options: `rows` x `vectors` vectors of `vector-width` lanes per register block
-(defaults for the host, host_vectors.py: 8 x 3 x 16 with AVX-512, 6 x 2 x 8 with AVX2), `fuse-epilogue`.
+(defaults for the host, host_vectors.py: 8 x 3 x 16 with AVX-512, 6 x 2 x 8 with AVX2), `fuse-epilogue`,
+`search` (time a few tile shapes per product shape and cache the winner: matmul_tile_search.py).
 
 ```
 mir-opt --linalg-codegen-matmul="rows=4 vectors=3" f.mir
@@ -34,6 +35,7 @@ from mlir_py.dialects import memref
 from mlir_py.dialects.linalg import is_structured_op
 from mlir_py.passes.transforms.host_vectors import default_register_block, host_f32_lanes, host_vector_registers
 from mlir_py.passes.transforms.matmul_kernel import KernelBuilder, MatmulKernel
+from mlir_py.passes.transforms.matmul_tile_search import TileConfig, search, search_enabled
 from mlir_py.passes.transforms.vector_body import VectorBody, vectorizable_body
 
 from mlir_py.definition.traits import Free, Write, get_memory_effects
@@ -343,6 +345,8 @@ class LinalgCodegenMatmul(Pass):
         Option("k-block", int, 256, "reduction length per pass over the output (0: all of it)"),
         Option("m-block", int, 96, "rows of A per panel, rounded down to a multiple of rows (0: all)"),
         Option("fuse-epilogue", bool, True, "fuse elementwise consumers into the kernel"),
+        Option("search", bool, False, "time a few tile shapes for each product's shape on this CPU and keep the "
+                                      "fastest, cached on disk (also MLIR_PY_TILE_SEARCH=1)"),
     ]
     statistics = [Statistic("num-kernels", "products turned into kernels"),
                   Statistic("num-fused", "elementwise ops fused into kernel epilogues"),
@@ -357,6 +361,7 @@ class LinalgCodegenMatmul(Pass):
         width = self.vector_width or host_f32_lanes()
         rows, vectors = default_register_block(host_vector_registers())
         self._shape = (self.rows or rows, self.vectors or vectors)
+        self._search = search_enabled(self.search)
         widths = {f32: width, f64: max(1, width // 2)}
         candidates = [o for o in op.walk() if is_structured(o)]
         for cand in candidates:
@@ -425,9 +430,13 @@ class LinalgCodegenMatmul(Pass):
         kernel = MatmulKernel(ct.a, ct.b, out, ct.m, ct.n, ct.k, ct.batch, a_index, b_index,
                               fill.inputs[0] if fill is not None else None, ct.c,
                               [_Stage(ep, rank) for ep in chain])
+        cfg = TileConfig(self._shape[0], self._shape[1], self.k_block, self.m_block)
+        if self._search and len(ct.batch) <= 1:
+            elem = "f32" if ct.c.type.element_type is f32 else "f64"
+            cfg = search(elem, ct.batch, ct.m, ct.n, ct.k, cfg, width, host_vector_registers())
         rw = PatternRewriter()
         rw.set_insertion_point(anchor)
-        KernelBuilder(rw, kernel, self._shape[0], self._shape[1], width, self.k_block, self.m_block).emit()
+        KernelBuilder(rw, kernel, cfg.rows, cfg.vectors, width, cfg.k_block, cfg.m_block).emit()
         # what the kernel replaces
         self.stats["num-kernels"] += 1
         self.stats["num-fused"] += len(chain)
