@@ -79,6 +79,8 @@ class _Epilogue3D:
         its = list(op.get_iterator_types())
         if len(its) != 4 or any(t != "parallel" for t in its) or op.results:
             return None
+        if any(inner.name == "linalg.index" for inner in op.regions[0].first_block.ops):
+            return None  # its body sees the loop indices: they would change meaning
         out = []
         for i, (v, m) in enumerate(zip(op.operands, op.get_indexing_maps())):
             if m.is_identity():

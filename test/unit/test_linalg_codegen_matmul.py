@@ -241,3 +241,16 @@ def test_sigmoid_epilogue_uses_the_exp_polynomial(rng):
     y = np.empty((m, n), np.float32)
     eng.lookup("f")(x, w, bias, y)
     np.testing.assert_allclose(y, 1 / (1 + np.exp(-(x @ w + bias))), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("m,k,n", [(257, 1023, 7), (7, 257, 1023), (1, 7, 257), (1023, 1, 33)])
+def test_odd_sizes_host_defaults(rng, m, k, n):
+    """Issue 11's edge sizes (1, 7, 257, 1023) with the host's default blocks: row and column remainders,
+    several panels and reduction blocks, a vector row longer than the packed panel."""
+    eng, ir = _compile(matmul_fill(m, k, n))
+    assert "linalg." not in ir
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    c = np.empty((m, n), np.float32)
+    eng.lookup("f")(a, b, c)
+    np.testing.assert_allclose(c, a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
