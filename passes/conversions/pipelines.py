@@ -55,9 +55,11 @@ LOWER_TO_LLVM: list[str] = [
     "canonicalize",
     "linalg-fuse-elementwise-ops",
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
+    "linalg-conv-im2col",  # perf: convolutions as products, for the matmul kernel
     "linalg-codegen-matmul", "linalg-vectorize-innermost",  # perf: CPU kernels (fusion) before planning
     "buffer-planning",
     "convert-linalg-to-loops",
+    "math-polynomial-approximation",  # perf: f32 exp/tanh/erf as polynomials (vectors stay vectors)
     # loop level
     "canonicalize",
     "convert-vector-to-scf{full-unroll=true}",

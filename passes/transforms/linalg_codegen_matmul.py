@@ -19,7 +19,8 @@ dimension n is the innermost dimension of B and of the output, and replaces it b
 
 Products the pass does not take (dynamic shapes, other element types, B transposed) are left for
 convert-linalg-to-loops. Options: `rows` x `vectors` vectors of `vector-width` lanes per register block
-(defaults 6 x 2 x 8 for AVX2/FMA: 12 accumulator registers), `fuse-epilogue`.
+(defaults for the host, host_vectors.py: 8 x 3 x 16 with AVX-512, 6 x 2 x 8 with AVX2), `fuse-epilogue`,
+`search` (time a few tile shapes per product shape and cache the winner: matmul_tile_search.py).
 
 ```
 mir-opt --linalg-codegen-matmul="rows=4 vectors=3" f.mir
@@ -32,7 +33,9 @@ from dataclasses import dataclass, field
 
 from mlir_py.dialects import memref
 from mlir_py.dialects.linalg import is_structured_op
+from mlir_py.passes.transforms.host_vectors import default_register_block, host_f32_lanes, host_vector_registers
 from mlir_py.passes.transforms.matmul_kernel import KernelBuilder, MatmulKernel
+from mlir_py.passes.transforms.matmul_tile_search import TileConfig, search, search_enabled
 from mlir_py.passes.transforms.vector_body import VectorBody, vectorizable_body
 
 from mlir_py.definition.traits import Free, Write, get_memory_effects
@@ -134,9 +137,10 @@ def match_contraction(op: Operation, widths: dict) -> Contraction | None:
         return None
     k = red[0]
     *batch, m, n = cd
-    if sorted(ad) != sorted(batch + [m, k]) or sorted(bd) != sorted(batch + [k, n]):
+    a_batch = batch if len(ad) == len(batch) + 2 else []  # A may be shared by the batch (a conv's filter)
+    if sorted(ad) != sorted(a_batch + [m, k]) or sorted(bd) != sorted(batch + [k, n]):
         return None
-    if ad[:len(batch)] != batch or bd[:len(batch)] != batch or bd[-1] != n:
+    if ad[:len(a_batch)] != a_batch or bd[:len(batch)] != batch or bd[-1] != n:
         return None
     if not _is_mul_add(op):
         return None
@@ -335,24 +339,30 @@ class LinalgCodegenMatmul(Pass):
     summary = "Matmul on memrefs to a register-tiled vector kernel with fused elementwise epilogue"
     anchor = "func.func"
     options = [
-        Option("rows", int, 6, "rows of the output per register block"),
-        Option("vectors", int, 2, "vectors per row of a register block"),
-        Option("vector-width", int, 8, "f32 lanes per vector (f64 uses half)"),
+        Option("rows", int, 0, "rows of the output per register block (0: for the host, 8 with AVX-512, else 6)"),
+        Option("vectors", int, 0, "vectors per row of a register block (0: for the host, 3 with AVX-512, else 2)"),
+        Option("vector-width", int, 0, "f32 lanes per vector, f64 uses half (0: the host's widest vector)"),
         Option("k-block", int, 256, "reduction length per pass over the output (0: all of it)"),
         Option("m-block", int, 96, "rows of A per panel, rounded down to a multiple of rows (0: all)"),
         Option("fuse-epilogue", bool, True, "fuse elementwise consumers into the kernel"),
+        Option("search", bool, False, "time a few tile shapes for each product's shape on this CPU and keep the "
+                                      "fastest, cached on disk (also MLIR_PY_TILE_SEARCH=1)"),
     ]
     statistics = [Statistic("num-kernels", "products turned into kernels"),
                   Statistic("num-fused", "elementwise ops fused into kernel epilogues"),
                   Statistic("num-fills-folded", "fills folded into the accumulator initialization")]
 
     def run_on_operation(self, op: Operation) -> None:
-        if self.rows < 1 or self.vectors < 1 or self.vector_width < 2 or self.k_block < 0 or self.m_block < 0:
-            op.emit_error("linalg-codegen-matmul: rows and vectors must be positive, vector-width at least 2, "
-                          "k-block and m-block not negative")
+        if min(self.rows, self.vectors, self.vector_width, self.k_block, self.m_block) < 0 or self.vector_width == 1:
+            op.emit_error("linalg-codegen-matmul: rows and vectors must not be negative, vector-width 0 or at "
+                          "least 2, k-block and m-block not negative")
             self.signal_failure()
             return
-        widths = {f32: self.vector_width, f64: max(1, self.vector_width // 2)}
+        width = self.vector_width or host_f32_lanes()
+        rows, vectors = default_register_block(host_vector_registers())
+        self._shape = (self.rows or rows, self.vectors or vectors)
+        self._search = search_enabled(self.search)
+        widths = {f32: width, f64: max(1, width // 2)}
         candidates = [o for o in op.walk() if is_structured(o)]
         for cand in candidates:
             if cand.parent is None:
@@ -420,9 +430,13 @@ class LinalgCodegenMatmul(Pass):
         kernel = MatmulKernel(ct.a, ct.b, out, ct.m, ct.n, ct.k, ct.batch, a_index, b_index,
                               fill.inputs[0] if fill is not None else None, ct.c,
                               [_Stage(ep, rank) for ep in chain])
+        cfg = TileConfig(self._shape[0], self._shape[1], self.k_block, self.m_block)
+        if self._search and len(ct.batch) <= 1:
+            elem = "f32" if ct.c.type.element_type is f32 else "f64"
+            cfg = search(elem, ct.batch, ct.m, ct.n, ct.k, cfg, width, host_vector_registers())
         rw = PatternRewriter()
         rw.set_insertion_point(anchor)
-        KernelBuilder(rw, kernel, self.rows, self.vectors, width, self.k_block, self.m_block).emit()
+        KernelBuilder(rw, kernel, cfg.rows, cfg.vectors, width, cfg.k_block, cfg.m_block).emit()
         # what the kernel replaces
         self.stats["num-kernels"] += 1
         self.stats["num-fused"] += len(chain)

@@ -6,7 +6,8 @@ what it cannot do is what makes a softmax slow: reductions in floating point (it
 additions) and `math.exp` (it has no vector exp and calls `expf` per element). This pass does both
 itself, on static shapes:
 
-- all-parallel ops with an identity-indexed output: the outer dimensions become `scf.for` loops, the
+- all-parallel ops with an identity-indexed output: the outer dimensions become loops (the outermost an
+  `scf.parallel`: its iterations write disjoint rows), the
   innermost one a loop over full vectors (`vector.load`, the body on vectors, `vector.store`) and one
   masked vector for the remainder;
 - ops whose last loop is the only reduction, the output indexed by the other loops, and whose body is
@@ -36,6 +37,7 @@ from mlir_py.dialects.vector import (
     ReductionOp,
     StoreOp,
 )
+from mlir_py.passes.transforms.host_vectors import host_f32_lanes
 from mlir_py.passes.transforms.vector_body import VectorBody, vectorizable_body
 
 from mlir_py.ir.affine_expr import AffineConstantExpr, AffineDimExpr
@@ -174,6 +176,14 @@ class _Emitter:
         self.outer([], self.p.sizes[:-1])
 
     def outer(self, ivs: list[Value], rest: list[int]) -> None:
+        if rest and not ivs and rest[0] > 1:
+            # the outermost loop: its iterations write disjoint rows, so it is an scf.parallel (a sequential loop
+            # after convert-scf-to-cf, each iteration on a thread once the parallel runtime lowers it)
+            par = self.rw.create(scf.ParallelOp.build([self.const(0)], [self.const(rest[0])], [self.const(1)]))
+            with self.rw.insertion_guard():
+                self.rw.set_insertion_point(par.body.last_op)
+                self.outer([par.induction_vars[0]], rest[1:])
+            return
         if rest:
             self.loop(0, rest[0], 1, [], lambda iv, _: (self.outer(ivs + [iv], rest[1:]), [])[1])
             return
@@ -302,16 +312,17 @@ class LinalgVectorizeInnermost(Pass):
     name = "linalg-vectorize-innermost"
     summary = "Elementwise and innermost-reduction linalg ops on memrefs to loops over 1-D vectors"
     anchor = "func.func"
-    options = [Option("vector-width", int, 8, "f32 lanes per vector (f64 uses half)")]
+    options = [Option("vector-width", int, 0, "f32 lanes per vector, f64 uses half (0: the host's widest vector)")]
     statistics = [Statistic("num-elementwise", "elementwise ops vectorized"),
                   Statistic("num-reductions", "reductions vectorized")]
 
     def run_on_operation(self, op: Operation) -> None:
-        if self.vector_width < 2:
-            op.emit_error("linalg-vectorize-innermost: vector-width must be at least 2")
+        if self.vector_width < 0 or self.vector_width == 1:
+            op.emit_error("linalg-vectorize-innermost: vector-width must be 0 (the host's) or at least 2")
             self.signal_failure()
             return
-        widths = {f32: self.vector_width, f64: max(1, self.vector_width // 2)}
+        width = self.vector_width or host_f32_lanes()
+        widths = {f32: width, f64: max(1, width // 2)}
         for cand in [o for o in op.walk() if is_structured_op(o)]:
             p = plan(cand, widths)
             if p is None:

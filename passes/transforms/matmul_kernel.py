@@ -140,7 +140,12 @@ class KernelBuilder:
     # -- the loop nest ---------------------------------------------------------------------------
 
     def emit(self) -> None:
-        """The whole nest, at the insertion point (constants go right before it)."""
+        """The whole nest, at the insertion point (constants go right before it).
+
+        The outermost loop is an `scf.parallel`: over the first batch dimension when there is one of more
+        than one element, else over the row panels. Each of its iterations gets its own buffer for the
+        packed panels of B (allocated in the loop body), so the iterations share nothing they write; until
+        the parallel runtime lowers it, convert-scf-to-cf makes it a sequential loop."""
         kn = self.kn
         # a marker op to put hoisted constants before: the first op we create
         self._top = self.rw.create(arith.ConstantOp, IntegerAttr(0, index))
@@ -151,21 +156,27 @@ class KernelBuilder:
                 self.rw.set_insertion_point(self._top)
                 self._splat_init = self.splat(kn.init)
         self._packed = None
-        if kn.m < 2 * self.rows:  # one row block: each B panel would be used once, not worth copying
+        self._pack_t = None
+        if kn.m >= 2 * self.rows:  # else one row block: each B panel would be used once, not worth copying
+            kc = self.k_block if 0 < self.k_block < kn.k else kn.k
+            self._pack_t = MemRefType([kc, self.vectors * self.width], self.elem)
+        m_full = kn.m - kn.m % self.rows
+        mc = self.m_block - self.m_block % self.rows
+        self._par_batch = bool(kn.batch) and kn.batch[0] > 1
+        self._par_panels = not self._par_batch and 0 < mc < m_full
+        if self._par_batch or self._par_panels or self._pack_t is None:
             self._batch([], list(kn.batch))
             return
-        kc = self.k_block if 0 < self.k_block < kn.k else kn.k
-        packed_t = MemRefType([kc, self.vectors * self.width], self.elem)
-        small = kc * self.vectors * self.width * (self.elem.width // 8) <= 1 << 16
+        small = self._pack_t.num_elements * (self.elem.width // 8) <= 1 << 16
         func = self._top.get_parent_of_type(FuncOp) if small else None
         with self.rw.insertion_guard():
             if func is not None:  # on the stack, at the function's entry (not in any loop around us)
                 self.rw.set_insertion_point_to_start(func.regions[0].first_block)
-                self._packed = self.rw.create(memref.AllocaOp, result_types=[packed_t],
+                self._packed = self.rw.create(memref.AllocaOp, result_types=[self._pack_t],
                                               alignment=IntegerAttr(64, i64)).result
             else:
                 self.rw.set_insertion_point(self._top)
-                self._packed = self.rw.create(memref.AllocOp, result_types=[packed_t],
+                self._packed = self.rw.create(memref.AllocOp, result_types=[self._pack_t],
                                               alignment=IntegerAttr(64, i64)).result
         self._batch([], list(kn.batch))
         if func is None:
@@ -184,66 +195,93 @@ class KernelBuilder:
             body(loop.induction_var)
 
     def _loop_values(self, lo: Value, hi: Value, step: int, body: Callable[[Value], None]) -> None:
+        if lo in self._values and hi in self._values:
+            self._loop(self._values[lo], self._values[hi], step, body)
+            return
         loop = self.rw.create(scf.ForOp.build(lo, hi, self.const(step)))
         with self.rw.insertion_guard():
             self.rw.set_insertion_point(loop.body.last_op)
             body(loop.induction_var)
 
+    def _parallel(self, hi: int, step: int, body: Callable[[Value], None]) -> None:
+        """`scf.parallel` from 0 to hi by step; each iteration packs B into a buffer of its own."""
+        par = self.rw.create(scf.ParallelOp.build([self.const(0)], [self.const(hi)], [self.const(step)]))
+        with self.rw.insertion_guard():
+            self.rw.set_insertion_point(par.body.last_op)
+            iv = par.induction_vars[0]
+            if self._pack_t is None:
+                body(iv)
+                return
+            saved = self._packed
+            self._packed = self.rw.create(memref.AllocOp, result_types=[self._pack_t],
+                                          alignment=IntegerAttr(64, i64)).result
+            body(iv)
+            self.rw.create(memref.DeallocOp, self._packed)
+            self._packed = saved
+
     def _batch(self, ivs: list[Value], rest: list[int]) -> None:
-        """Batch loops, then the reduction in blocks of `k_block`: the first block starts from the
-        initial value, the others from the partial sums in the output; the last one runs the epilogue."""
+        """Batch loops, then the row panels of `m_block` rows (A's panel stays in L2, the panel's partial
+        sums too), then the rows that do not fill a register block."""
         if rest:
-            self._loop(0, rest[0], 1, lambda iv: self._batch(ivs + [iv], rest[1:]))
+            if not ivs and self._par_batch:
+                self._parallel(rest[0], 1, lambda iv: self._batch([iv], rest[1:]))
+            else:
+                self._loop(0, rest[0], 1, lambda iv: self._batch(ivs + [iv], rest[1:]))
             return
-        k = self.kn.k
-        kc = self.k_block if 0 < self.k_block < k else k
-        nblocks = -(-k // kc)
-        if nblocks == 1:
-            self._kblock(ivs, self.const(0), k, True, True)
-            return
-        self._kblock(ivs, self.const(0), kc, True, False)
-        self._loop(kc, (nblocks - 1) * kc, kc, lambda k0: self._kblock(ivs, k0, kc, False, False))
-        self._kblock(ivs, self.const((nblocks - 1) * kc), k - (nblocks - 1) * kc, False, True)
-
-    def _kblock(self, ivs: list[Value], k0: Value, ksize: int, first: bool, last: bool) -> None:
-        """One block of the reduction over the whole output: row panels of `m_block` rows (so A's panel
-        stays in L2), in each the column blocks (B's k_block x 16 strip stays in L1), in each the row
-        blocks; then the rows that do not fill a register block."""
-        kn, nr = self.kn, self.vectors * self.width
-        n_full, m_full = kn.n - kn.n % nr, kn.m - kn.m % self.rows
-        full_cols = [self.width] * self.vectors
-        rem = kn.n - n_full
-        rem_cols = [self.width] * (rem // self.width) + ([rem % self.width] if rem % self.width else [])
-        col_blocks = [(j, full_cols) for j in ([None] if n_full else [])] + ([(n_full, rem_cols)] if rem else [])
-
-        def block(i: Value, j: Value, rows: int, cols: list[int]) -> None:
-            self._block(ivs, i, j, rows, cols, k0, ksize, first, last)
-
-        def columns(each_j: Callable[[Value, list[int]], None]) -> None:
-            """each_j for every column block, after packing that block's rows of B."""
-            def packed(j: Value, cols: list[int]) -> None:
-                if self._packed is not None:
-                    self._pack_b(ivs, j, cols, k0, ksize)
-                each_j(j, cols)
-            for j, cols in col_blocks:
-                if j is None:
-                    self._loop(0, n_full, nr, lambda jv: packed(jv, full_cols))
-                else:
-                    packed(self.const(j), cols)
-
+        kn = self.kn
+        m_full = kn.m - kn.m % self.rows
         mc = self.m_block - self.m_block % self.rows
         if 0 < mc < m_full:
             def panel(ic: Value) -> None:
                 end = self.add(ic, mc)
                 if m_full % mc:
                     end = self.rw.create(arith.MinSIOp, end, self.const(m_full)).result
-                columns(lambda j, cols: self._loop_values(
-                    ic, end, self.rows, lambda i: block(i, j, self.rows, cols)))
-            self._loop(0, m_full, mc, panel)
-        else:
-            columns(lambda j, cols: self._loop(0, m_full, self.rows, lambda i: block(i, j, self.rows, cols)))
+                self._kblocks(ivs, ic, end, self.rows)
+            if self._par_panels:
+                self._parallel(m_full, mc, panel)
+            else:
+                self._loop(0, m_full, mc, panel)
+        elif m_full:
+            self._kblocks(ivs, self.const(0), self.const(m_full), self.rows)
         if kn.m > m_full:
-            columns(lambda j, cols: block(self.const(m_full), j, kn.m - m_full, cols))
+            self._kblocks(ivs, self.const(m_full), None, kn.m - m_full)
+
+    def _kblocks(self, ivs: list[Value], lo: Value, hi: Value | None, rows: int) -> None:
+        """Rows lo .. hi (hi None: one block of `rows` rows at lo), the reduction in blocks of `k_block`: the
+        first block starts from the initial value, the others from the partial sums in the output; the last
+        one runs the epilogue."""
+        k = self.kn.k
+        kc = self.k_block if 0 < self.k_block < k else k
+        nblocks = -(-k // kc)
+        if nblocks == 1:
+            self._kblock(ivs, lo, hi, rows, self.const(0), k, True, True)
+            return
+        self._kblock(ivs, lo, hi, rows, self.const(0), kc, True, False)
+        self._loop(kc, (nblocks - 1) * kc, kc, lambda k0: self._kblock(ivs, lo, hi, rows, k0, kc, False, False))
+        self._kblock(ivs, lo, hi, rows, self.const((nblocks - 1) * kc), k - (nblocks - 1) * kc, False, True)
+
+    def _kblock(self, ivs: list[Value], lo: Value, hi: Value | None, rows: int, k0: Value, ksize: int,
+                first: bool, last: bool) -> None:
+        """One block of the reduction over rows lo .. hi: the column blocks (B's k_block x 16 strip packed,
+        so it stays in L1), in each the row blocks."""
+        kn, nr = self.kn, self.vectors * self.width
+        n_full = kn.n - kn.n % nr
+        full_cols = [self.width] * self.vectors
+        rem = kn.n - n_full
+        rem_cols = [self.width] * (rem // self.width) + ([rem % self.width] if rem % self.width else [])
+
+        def each_j(j: Value, cols: list[int]) -> None:
+            if self._packed is not None:
+                self._pack_b(ivs, j, cols, k0, ksize)
+            if hi is None:
+                self._block(ivs, lo, j, rows, cols, k0, ksize, first, last)
+            else:
+                self._loop_values(lo, hi, rows, lambda i: self._block(ivs, i, j, rows, cols, k0, ksize, first, last))
+
+        if n_full:
+            self._loop(0, n_full, nr, lambda jv: each_j(jv, full_cols))
+        if rem:
+            each_j(self.const(n_full), rem_cols)
 
     def _pack_b(self, batch: list[Value], j0: Value, cols: list[int], k0: Value, ksize: int) -> None:
         """Copy B[k0 : k0 + ksize, j0 : j0 + 16] into the packed buffer, contiguous (B's rows are often a

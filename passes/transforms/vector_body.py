@@ -6,24 +6,26 @@ lane, so each op is rebuilt with vector types. Values from outside the body (a c
 above the op) are broadcast once. Only math ops that LLVM lowers on vectors are accepted (the libm ones
 such as `erf` stay scalar, and leave the op to the loop lowering).
 
-`math.exp` on f32 vectors is expanded into a polynomial (`exp_f32`): LLVM has no vector exp and would
-call `expf` once per lane, which costs more than the rest of a softmax together.
+`math.exp`, `math.tanh` and `math.erf` on f32 vectors are expanded into polynomials
+(math_polynomial_approximation.py): LLVM has no vector exp, tanh or erf and would call libm once per lane,
+which costs more than the rest of a softmax together (erf has no LLVM lowering at all).
 """
 
 from __future__ import annotations
 
-from mlir_py.dialects import arith, math
 from mlir_py.dialects.vector import BroadcastOp
 from mlir_py.passes.conversions.math_to_llvm import INTRINSICS
+from mlir_py.passes.transforms.math_polynomial_approximation import EXPANSIONS, approximate
 
-from mlir_py.ir.builtin_attributes import FloatAttr, IntegerAttr
-from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, VectorType, f32, i32
+from mlir_py.ir.builtin_types import FloatType, IndexType, IntegerType, VectorType, f32
 from mlir_py.ir.operation import Block, Operation, Value
 from mlir_py.rewrite import PatternRewriter
 
 #: math ops that lower to LLVM on vectors (the others become scalar libm calls, which need scalars)
 VECTOR_MATH = set(INTRINSICS) | {"math.rsqrt", "math.expm1", "math.log1p", "math.isnan", "math.isinf",
                                  "math.isfinite", "math.fpowi"}
+#: math ops only the f32 polynomial expansion handles on vectors
+F32_ONLY_MATH = set(EXPANSIONS) - VECTOR_MATH
 
 
 def vectorizable_body(op: Operation, n_inputs: int, allow_outputs: bool = False) -> bool:
@@ -36,7 +38,8 @@ def vectorizable_body(op: Operation, n_inputs: int, allow_outputs: bool = False)
     for inner in body.ops:
         if inner is body.terminator:
             continue
-        if inner.regions or not (inner.name.startswith("arith.") or inner.name in VECTOR_MATH):
+        if inner.regions or not (inner.name.startswith("arith.") or inner.name in VECTOR_MATH
+                                 or (inner.name in F32_ONLY_MATH and inner.result.type is f32)):
             return False
         if any(not isinstance(t, (FloatType, IntegerType, IndexType)) for t in
                [v.type for v in inner.operands] + list(inner.result_types)):
@@ -75,41 +78,10 @@ class VectorBody:
                 self.splats[key] = self.splat(rw.clone(inner).result)
             return self.splats[key]
         operands = [mapping[x] if x in mapping else self.splat(x) for x in inner.operands]
-        if inner.name == "math.exp" and inner.result.type is f32:
-            return exp_f32(rw, operands[0], self.width)
+        if inner.name in EXPANSIONS and inner.result.type is f32:
+            expanded = approximate(rw, inner.name, operands[0])
+            assert expanded is not None
+            return expanded
         types = [VectorType([self.width], t) for t in inner.result_types]
         new = type(inner).create(operands, types, dict(inner.properties), dict(inner.attributes))
         return rw.insert(new).result
-
-
-def exp_f32(rw: PatternRewriter, x: Value, width: int) -> Value:
-    """e^x on a vector of f32 (Cephes' expf: |error| <= 2 ulp for normal results; x is clamped to
-    [-88.38, 88.38], so e^x for x below flushes to 0 and above saturates; NaN is not propagated).
-
-    e^x = 2^n * e^r with n = round(x / ln 2) and r = x - n ln 2 (ln 2 in two parts, so r is exact),
-    e^r = 1 + r + r^2 * p(r) for |r| <= ln(2)/2, 2^n built in the exponent bits."""
-    vt = VectorType([width], f32)
-    it = VectorType([width], i32)
-
-    def c(v: float) -> Value:
-        return rw.create(BroadcastOp, rw.create(arith.ConstantOp, FloatAttr(v, f32)).result, result_types=[vt]).result
-
-    def fma(a: Value, b: Value, cc: Value) -> Value:
-        return rw.create(math.FmaOp, a, b, cc).result
-
-    x = rw.create(arith.MinimumFOp, x, c(88.3762626647950)).result
-    x = rw.create(arith.MaximumFOp, x, c(-88.3762626647949)).result
-    fx = rw.create(math.FloorOp, fma(x, c(1.44269504088896341), c(0.5))).result
-    r = fma(fx, c(-0.693359375), x)
-    r = fma(fx, c(2.12194440e-4), r)
-    p = c(1.9875691500e-4)
-    for coef in (1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1):
-        p = fma(p, r, c(coef))
-    r2 = rw.create(arith.MulFOp, r, r).result
-    y = fma(p, r2, rw.create(arith.AddFOp, r, c(1.0)).result)
-    n = rw.create(arith.FPToSIOp, fx, result_types=[it]).result
-    bias = rw.create(BroadcastOp, rw.create(arith.ConstantOp, IntegerAttr(127, i32)).result, result_types=[it]).result
-    shift = rw.create(BroadcastOp, rw.create(arith.ConstantOp, IntegerAttr(23, i32)).result, result_types=[it]).result
-    bits = rw.create(arith.ShLIOp, rw.create(arith.AddIOp, n, bias).result, shift).result
-    pow2n = rw.create(arith.BitcastOp, bits, result_types=[vt]).result
-    return rw.create(arith.MulFOp, y, pow2n).result

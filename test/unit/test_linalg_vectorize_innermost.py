@@ -31,7 +31,7 @@ def rng():
 def _compile(text: str) -> tuple[ExecutionEngine, str]:
     module = mp.parse(CTX, text)
     pm = PassManager()
-    pm.add("linalg-vectorize-innermost")
+    pm.add("linalg-vectorize-innermost{vector-width=8}")  # the sizes below are chosen around 8 lanes
     assert pm.run(module)
     ir = str(module)
     return ExecutionEngine(module, opt_level=2), ir
@@ -147,6 +147,6 @@ def test_f64_and_left_alone(rng):
   return
 }}""")
     pm = PassManager()
-    pm.add("linalg-vectorize-innermost")
+    pm.add("linalg-vectorize-innermost{vector-width=8}")  # the sizes below are chosen around 8 lanes
     assert pm.run(module)
     assert "linalg.generic" in str(module)
