@@ -456,6 +456,7 @@ def resize_cases() -> list[Case]:
     for j, (mode, ctm, sc) in enumerate([("linear", "half_pixel", (1.0, 1.0, 1.5, 0.6)),
                                          ("nearest", "asymmetric", (1.0, 1.0, 1.5, 2.3)),
                                          ("linear", "align_corners", (1.0, 1.0, 1 / 3, 1.7)),
+                                         ("nearest", "pytorch_half_pixel", (1.0, 1.0, 0.3, 0.6)),
                                          ("linear", "half_pixel_symmetric", (1.0, 1.0, 1.5, 0.6))]):
         out = tuple(int(np.floor(np.float32(d) * np.float32(s))) for d, s in zip(x.shape, sc))
         scales = "array<f32: " + ", ".join(repr(float(np.float32(s))) for s in sc) + ">"

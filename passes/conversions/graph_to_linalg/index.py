@@ -228,20 +228,25 @@ def lower_pad(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) 
 
 
 def source_coordinates(n_in: int, n_out: int, mode: str, scale: float | None = None) -> np.ndarray:
-    """ONNX Resize's input coordinate of each output index along one dimension (float64); the scale is
-    `out / in` unless given (align_corners and pytorch_half_pixel use the output size, as onnxruntime)."""
+    """ONNX Resize's input coordinate of each output index along one dimension (float64), as ONNX's
+    reference: the scale is `out / in` unless given, and align_corners and pytorch_half_pixel use the
+    resized length `scale * in`, not rounded (onnxruntime rounds it down, which differs when given a scale
+    that does not divide: its 2 x 4 -> 1 x 2 align_corners gives [1, 4] where ONNX's test wants
+    [1, 3.142857])."""
     x = np.arange(n_out, dtype=np.float64)
     if scale is None:
-        scale = n_out / n_in
+        scale, length = n_out / n_in, float(n_out)
+    else:
+        length = float(np.float32(scale) * np.float32(n_in))  # f32, as ONNX's reference and runtimes
     if mode == "half_pixel_symmetric":
-        offset = n_in / 2 * (1 - n_out / (scale * n_in))
+        offset = n_in / 2 * (1 - n_out / length)
         return offset + (x + 0.5) / scale - 0.5
     if mode == "align_corners":
-        return np.zeros(n_out) if n_out == 1 else x * (n_in - 1) / (n_out - 1)
+        return np.zeros(n_out) if length == 1 else x * (n_in - 1) / (length - 1)
     if mode == "asymmetric":
         return x / scale
     if mode == "pytorch_half_pixel":
-        return np.full(n_out, -0.5) if n_out == 1 else (x + 0.5) / scale - 0.5
+        return np.full(n_out, -0.5) if length == 1 else (x + 0.5) / scale - 0.5
     if mode == "tf_half_pixel_for_nn":
         return (x + 0.5) / scale
     return (x + 0.5) / scale - 0.5  # half_pixel
