@@ -17,7 +17,7 @@ with `set_num_threads(1)` and `(2)` alternately; each figure is the minimum
 over `--repeat` rounds (the machine is shared: minima are the stable
 statistic), and numpy's single-thread time is printed for scale.
 
-    python benchmarks/parallel.py [--size 1024] [--block 128] [--repeat 7]
+    python benchmarks/parallel.py [--size 1024] [--block 128] [--repeat 30]
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--block", type=int, default=128)
     ap.add_argument("--elementwise-size", type=int, default=4096)
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=30)
     args = ap.parse_args()
     n, rng = args.size, np.random.default_rng(0)
     print(f"# {platform.machine()} {platform.processor() or ''}, usable cores {len(os.sched_getaffinity(0))}, "
