@@ -96,16 +96,12 @@ define i64 @mlir_py_parallel_num_workers() {{
   ret i64 %n
 }}
 
-; every participant: take chunks until none is left
-define internal void @run_chunks() {{
+; take chunks of [0, n) with an atomic add on *counter until none is left
+define internal void @take_chunks(ptr %fn, ptr %ctx, i64 %n, i64 %grain, ptr %counter) {{
 entry:
-  %fn = load ptr, ptr @job_fn
-  %ctx = load ptr, ptr @job_ctx
-  %n = load i64, ptr @job_n
-  %grain = load i64, ptr @job_grain
   br label %loop
 loop:
-  %b = atomicrmw add ptr @next, i64 %grain monotonic
+  %b = atomicrmw add ptr %counter, i64 %grain monotonic
   %more = icmp slt i64 %b, %n
   br i1 %more, label %body, label %done
 body:
@@ -115,6 +111,24 @@ body:
   call void %fn(ptr %ctx, i64 %b, i64 %e)
   br label %loop
 done:
+  ret void
+}}
+
+; every participant of the posted job
+define internal void @run_chunks() {{
+  %fn = load ptr, ptr @job_fn
+  %ctx = load ptr, ptr @job_ctx
+  %n = load i64, ptr @job_n
+  %grain = load i64, ptr @job_grain
+  call void @take_chunks(ptr %fn, ptr %ctx, i64 %n, i64 %grain, ptr @next)
+  ret void
+}}
+
+; the same chunks, all on the calling thread
+define internal void @run_serial(ptr %fn, ptr %ctx, i64 %n, i64 %grain) {{
+  %counter = alloca i64
+  store i64 0, ptr %counter
+  call void @take_chunks(ptr %fn, ptr %ctx, i64 %n, i64 %grain, ptr %counter)
   ret void
 }}
 
@@ -187,23 +201,6 @@ done:
   %lt = icmp slt i64 %n, %want
   %r = select i1 %lt, i64 %n, i64 %want
   ret i64 %r
-}}
-
-define internal void @run_serial(ptr %fn, ptr %ctx, i64 %n, i64 %grain) {{
-entry:
-  br label %loop
-loop:
-  %b = phi i64 [ 0, %entry ], [ %e, %body ]
-  %more = icmp slt i64 %b, %n
-  br i1 %more, label %body, label %done
-body:
-  %e0 = add i64 %b, %grain
-  %over = icmp sgt i64 %e0, %n
-  %e = select i1 %over, i64 %n, i64 %e0
-  call void %fn(ptr %ctx, i64 %b, i64 %e)
-  br label %loop
-done:
-  ret void
 }}
 
 define void @{PARALLEL_FOR}(ptr %fn, ptr %ctx, i64 %n, i64 %grain_in, i32 %req) {{
