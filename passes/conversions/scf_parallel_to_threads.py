@@ -77,7 +77,7 @@ _INT_NEUTRAL = {
 }
 
 
-def _thread_count(text: str) -> int:
+def thread_count(text: str) -> int:
     try:
         n = int(text, 0)
     except ValueError:
@@ -88,7 +88,7 @@ def _thread_count(text: str) -> int:
 
 
 #: `num-threads`, shared by the pass and the `--lower-to-llvm` pipeline
-THREAD_COUNT_OPTION = Option("num-threads", _thread_count, 0, "Threads per parallel loop: 0 takes the runtime's "
+THREAD_COUNT_OPTION = Option("num-threads", thread_count, 0, "Threads per parallel loop: 0 takes the runtime's "
                              "default (MLIR_PY_NUM_THREADS, else the usable cores) when the loop runs; 1 leaves "
                              "loops sequential")
 
