@@ -375,4 +375,4 @@ class ConvertSCFParallelToThreads(Pass):
 
 
 __all__ = ["MAX_REDUCTION_CHUNKS", "PARALLEL_FOR", "THREAD_COUNT_OPTION", "ConvertSCFParallelToThreads",
-           "neutral_value", "reduction_combiner"]
+           "neutral_value", "reduction_combiner", "thread_count"]
