@@ -10,14 +10,15 @@ time), measured in one run on one compiled module.
   per thread), which the kernel generator must do itself before it emits
   `scf.parallel`.
 - y = max(2x + b, 0) over 4096x4096 through `convert-linalg-to-parallel-loops`
-  (memory-bound: two cores share the memory bandwidth).
+  (memory-bound: two cores share the memory bandwidth);
+- the fork-join cost of one parallel loop (a 2-iteration loop of one store).
 
 The module is compiled once with `num-threads` left to the runtime and run
 with `set_num_threads(1)` and `(2)` alternately; each figure is the minimum
 over `--repeat` rounds (the machine is shared: minima are the stable
 statistic), and numpy's single-thread time is printed for scale.
 
-    python benchmarks/parallel.py [--size 1024] [--block 128] [--repeat 7]
+    python benchmarks/parallel.py [--size 1024] [--block 128] [--repeat 30]
 """
 
 from __future__ import annotations
@@ -68,6 +69,20 @@ func.func @bias_relu(%x: {t}, %b: memref<{n}xf32>, %y: {t}) {{
   }}
   return
 }}
+"""
+
+
+TINY = """func.func @tiny(%x: memref<2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %one = arith.constant 1.0 : f32
+  scf.parallel (%i) = (%c0) to (%c2) step (%c1) {
+    memref.store %one, %x[%i] : memref<2xf32>
+    scf.reduce
+  }
+  return
+}
 """
 
 
@@ -143,7 +158,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--block", type=int, default=128)
     ap.add_argument("--elementwise-size", type=int, default=4096)
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=30)
     args = ap.parse_args()
     n, rng = args.size, np.random.default_rng(0)
     print(f"# {platform.machine()} {platform.processor() or ''}, usable cores {len(os.sched_getaffinity(0))}, "
@@ -174,6 +189,23 @@ def main() -> None:
     print(f"max(2x + b, 0) {m}x{m} (parallel loops): 1 thread {t1 * 1e3:.1f} ms, 2 threads {t2 * 1e3:.1f} ms, "
           f"speedup {t1 / t2:.2f}x (CPU time 2/1 threads {cpu:.2f}); numpy np.multiply(x, 2, out=y) "
           f"{tn * 1e3:.1f} ms")
+    fork_join_overhead(2000, 5)
+
+
+def fork_join_overhead(calls: int, repeat: int) -> None:
+    """What one parallel loop costs beyond its work: a 2-iteration loop storing one float per iteration,
+    per call from Python, serially (1 thread) and on the pool (2 threads: wake a worker, join it)."""
+    from mlir_py.execution import ExecutionEngine, thread_pool
+    fn = ExecutionEngine(TINY)["tiny"]
+    x = np.zeros(2, np.float32)
+    per = {}
+    for threads in (1, 2):
+        thread_pool.set_num_threads(threads)
+        fn(x)
+        per[threads] = best(lambda: [fn(x) for _ in range(calls)], repeat) / calls
+    thread_pool.set_num_threads(thread_pool.default_num_threads())
+    print(f"fork-join: a 2-iteration parallel loop per call {per[1] * 1e6:.1f} us with 1 thread (serial), "
+          f"{per[2] * 1e6:.1f} us with 2 (the pool's wake-up and join: {(per[2] - per[1]) * 1e6:.1f} us)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@ is a fork-join pool in OpenMP's manner:
 - The calling thread works too; `threads - 1` workers join it. Workers are
   created on first need and sleep on a condition variable between jobs; a
   job is a generation number, the function and its range, and a shared
-  chunk counter each participant advances with one atomic add.
+  chunk counter each participant advances with one atomic add. A worker
+  joins a job only while it is open; once the caller has seen every chunk
+  taken it closes the job and waits only for the workers that joined, so a
+  worker the OS wakes late costs the caller nothing.
 - One job at a time: the caller takes the pool with a compare-and-swap on
   `busy`. A call that finds the pool taken - an inner parallel loop reached
   from inside a running one (nesting), or a second application thread -
@@ -47,7 +50,8 @@ RUNTIME_IR = f"""
 @generation = internal global i64 0, align 64
 @nworkers = internal global i64 0
 @active = internal global i64 0
-@pending = internal global i64 0
+@open = internal global i32 0
+@running = internal global i64 0
 @stopping = internal global i32 0
 @closed = internal global i32 0
 @job_fn = internal global ptr null, align 64
@@ -96,16 +100,12 @@ define i64 @mlir_py_parallel_num_workers() {{
   ret i64 %n
 }}
 
-; every participant: take chunks until none is left
-define internal void @run_chunks() {{
+; take chunks of [0, n) with an atomic add on *counter until none is left
+define internal void @take_chunks(ptr %fn, ptr %ctx, i64 %n, i64 %grain, ptr %counter) {{
 entry:
-  %fn = load ptr, ptr @job_fn
-  %ctx = load ptr, ptr @job_ctx
-  %n = load i64, ptr @job_n
-  %grain = load i64, ptr @job_grain
   br label %loop
 loop:
-  %b = atomicrmw add ptr @next, i64 %grain monotonic
+  %b = atomicrmw add ptr %counter, i64 %grain monotonic
   %more = icmp slt i64 %b, %n
   br i1 %more, label %body, label %done
 body:
@@ -115,6 +115,24 @@ body:
   call void %fn(ptr %ctx, i64 %b, i64 %e)
   br label %loop
 done:
+  ret void
+}}
+
+; every participant of the posted job
+define internal void @run_chunks() {{
+  %fn = load ptr, ptr @job_fn
+  %ctx = load ptr, ptr @job_ctx
+  %n = load i64, ptr @job_n
+  %grain = load i64, ptr @job_grain
+  call void @take_chunks(ptr %fn, ptr %ctx, i64 %n, i64 %grain, ptr @next)
+  ret void
+}}
+
+; the same chunks, all on the calling thread
+define internal void @run_serial(ptr %fn, ptr %ctx, i64 %n, i64 %grain) {{
+  %counter = alloca i64
+  store i64 0, ptr %counter
+  call void @take_chunks(ptr %fn, ptr %ctx, i64 %n, i64 %grain, ptr %counter)
   ret void
 }}
 
@@ -143,15 +161,21 @@ got:
   store i64 %g, ptr %seen
   %act = load i64, ptr @active
   %mine = icmp ult i64 %id, %act
-  br i1 %mine, label %run, label %wait
+  %isopen = load i32, ptr @open
+  %joinable = icmp ne i32 %isopen, 0
+  %join = and i1 %mine, %joinable
+  br i1 %join, label %run, label %wait
 run:
+  %r = load i64, ptr @running
+  %r1 = add i64 %r, 1
+  store i64 %r1, ptr @running
   %u = call i32 @pthread_mutex_unlock(ptr @mu)
   call void @run_chunks()
   %l = call i32 @pthread_mutex_lock(ptr @mu)
-  %p = load i64, ptr @pending
-  %p1 = sub i64 %p, 1
-  store i64 %p1, ptr @pending
-  %last = icmp eq i64 %p1, 0
+  %q = load i64, ptr @running
+  %q1 = sub i64 %q, 1
+  store i64 %q1, ptr @running
+  %last = icmp eq i64 %q1, 0
   br i1 %last, label %signal, label %wait
 signal:
   %sg = call i32 @pthread_cond_signal(ptr @done_cv)
@@ -187,23 +211,6 @@ done:
   %lt = icmp slt i64 %n, %want
   %r = select i1 %lt, i64 %n, i64 %want
   ret i64 %r
-}}
-
-define internal void @run_serial(ptr %fn, ptr %ctx, i64 %n, i64 %grain) {{
-entry:
-  br label %loop
-loop:
-  %b = phi i64 [ 0, %entry ], [ %e, %body ]
-  %more = icmp slt i64 %b, %n
-  br i1 %more, label %body, label %done
-body:
-  %e0 = add i64 %b, %grain
-  %over = icmp sgt i64 %e0, %n
-  %e = select i1 %over, i64 %n, i64 %e0
-  call void %fn(ptr %ctx, i64 %b, i64 %e)
-  br label %loop
-done:
-  ret void
 }}
 
 define void @{PARALLEL_FOR}(ptr %fn, ptr %ctx, i64 %n, i64 %grain_in, i32 %req) {{
@@ -258,7 +265,7 @@ post:
   store i64 %grain, ptr @job_grain
   store atomic i64 0, ptr @next monotonic, align 8
   store i64 %avail, ptr @active
-  store i64 %avail, ptr @pending
+  store i32 1, ptr @open
   %g = load i64, ptr @generation
   %g1 = add i64 %g, 1
   store i64 %g1, ptr @generation
@@ -266,9 +273,10 @@ post:
   %u = call i32 @pthread_mutex_unlock(ptr @mu)
   call void @run_chunks()
   %l2 = call i32 @pthread_mutex_lock(ptr @mu)
+  store i32 0, ptr @open                ; every chunk is taken: late workers stay out
   br label %join
-join:                                   ; holds mu
-  %p = load i64, ptr @pending
+join:                                   ; holds mu: wait for the workers that joined
+  %p = load i64, ptr @running
   %alldone = icmp eq i64 %p, 0
   br i1 %alldone, label %finish, label %waitdone
 waitdone:
@@ -329,7 +337,8 @@ define void @mlir_py_parallel_reopen() {{
 ; in a forked child: the parent's workers do not exist here
 define void @mlir_py_parallel_after_fork() {{
   store i64 0, ptr @nworkers
-  store i64 0, ptr @pending
+  store i64 0, ptr @running
+  store i32 0, ptr @open
   store i64 0, ptr @active
   store i32 0, ptr @stopping
   store atomic i32 0, ptr @busy monotonic, align 4

@@ -77,7 +77,7 @@ _INT_NEUTRAL = {
 }
 
 
-def _thread_count(text: str) -> int:
+def thread_count(text: str) -> int:
     try:
         n = int(text, 0)
     except ValueError:
@@ -88,7 +88,7 @@ def _thread_count(text: str) -> int:
 
 
 #: `num-threads`, shared by the pass and the `--lower-to-llvm` pipeline
-THREAD_COUNT_OPTION = Option("num-threads", _thread_count, 0, "Threads per parallel loop: 0 takes the runtime's "
+THREAD_COUNT_OPTION = Option("num-threads", thread_count, 0, "Threads per parallel loop: 0 takes the runtime's "
                              "default (MLIR_PY_NUM_THREADS, else the usable cores) when the loop runs; 1 leaves "
                              "loops sequential")
 
@@ -267,16 +267,13 @@ class _Outliner:
         lb, ub, step = loop.lowerBound[0], loop.upperBound[0], loop.step[0]
         c1 = rw.create(arith.ConstantOp, IntegerAttr(1, index)).result
         c0 = rw.create(arith.ConstantOp, IntegerAttr(0, index)).result
-        span = rw.create(arith.SubIOp, rw.create(arith.AddIOp, rw.create(arith.SubIOp, ub, lb).result, step).result,
-                         c1).result
-        trips = rw.create(arith.MaxSIOp, rw.create(arith.DivSIOp, span, step).result, c0).result
+        span = rw.create(arith.SubIOp, ub, lb).result
+        trips = rw.create(arith.MaxSIOp, self.ceil_div(span, step, c1), c0).result
         n = rw.create(arith.IndexCastOp, trips, result_types=[i64]).result
+        one = rw.create(arith.ConstantOp, IntegerAttr(1, i64)).result
         if loop.results:
             cmax = rw.create(arith.ConstantOp, IntegerAttr(MAX_REDUCTION_CHUNKS, i64)).result
-            one = rw.create(arith.ConstantOp, IntegerAttr(1, i64)).result
-            per = rw.create(arith.DivSIOp, rw.create(arith.AddIOp, n, rw.create(arith.SubIOp, cmax, one).result
-                                                     ).result, cmax).result
-            grain = rw.create(arith.MaxSIOp, per, one).result
+            grain = rw.create(arith.MaxSIOp, self.ceil_div(n, cmax, one), one).result
             nfields = len(ctx_type.body)
             b.store(grain, b.gep(ctx, [0, nfields - 2], ctx_type))
             b.store(slots, b.gep(ctx, [0, nfields - 1], ctx_type))
@@ -295,9 +292,7 @@ class _Outliner:
             rw.erase_op(loop)
             return
         # fold the chunks' partial results into the initial values, in chunk order
-        chunks = rw.create(arith.DivSIOp, rw.create(arith.SubIOp, rw.create(arith.AddIOp, n, grain).result,
-                                                    rw.create(arith.ConstantOp, IntegerAttr(1, i64)).result
-                                                    ).result, grain).result
+        chunks = self.ceil_div(n, grain, one)
         upper = rw.create(arith.IndexCastOp, chunks, result_types=[index]).result
         fold = scf.ForOp.build(c0, upper, c1, list(loop.initVals))
         rw.insert(fold)
@@ -311,6 +306,12 @@ class _Outliner:
             combined.append(rw.clone(comb, {lhs: acc, rhs: part}).results[0])
         rw.create(scf.YieldOp, combined)
         rw.replace_op(loop, list(fold.results))
+
+    def ceil_div(self, a: Value, b: Value, one: Value) -> Value:
+        """`(a + b - 1) / b` for a positive `b` (the `arith.ceildivsi` that needs no expansion when a >= 0)."""
+        rw = self.rw
+        top = rw.create(arith.SubIOp, rw.create(arith.AddIOp, a, b).result, one).result
+        return rw.create(arith.DivSIOp, top, b).result
 
     def cast(self, v: Value, t: Attribute) -> Value:
         """`v` as type `t`: itself, an index cast, or an unrealized cast the llvm lowering resolves."""
@@ -374,4 +375,4 @@ class ConvertSCFParallelToThreads(Pass):
 
 
 __all__ = ["MAX_REDUCTION_CHUNKS", "PARALLEL_FOR", "THREAD_COUNT_OPTION", "ConvertSCFParallelToThreads",
-           "neutral_value", "reduction_combiner"]
+           "neutral_value", "reduction_combiner", "thread_count"]

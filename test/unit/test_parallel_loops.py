@@ -164,6 +164,43 @@ func.func @forall_square(%x: memref<?xf32>) {
   return
 }
 
+// iteration 0 waits (up to 250 x 2 ms) until iteration 1 has set the flag,
+// then reports what it saw: 1 only if the two ran at the same time
+func.func private @usleep(i32) -> i32
+
+func.func @rendezvous(%flag: memref<1xi32>, %met: memref<1xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %zero = arith.constant 0 : i32
+  %one = arith.constant 1 : i32
+  %tries = arith.constant 250 : i32
+  %pause = arith.constant 2000 : i32
+  scf.parallel (%i) = (%c0) to (%c2) step (%c1) {
+    %first = arith.cmpi eq, %i, %c0 : index
+    scf.if %first {
+      %n = scf.while (%k = %zero) : (i32) -> i32 {
+        %s = func.call @usleep(%pause) : (i32) -> i32
+        %v = memref.load %flag[%c0] : memref<1xi32>
+        %unset = arith.cmpi eq, %v, %zero : i32
+        %more = arith.cmpi slt, %k, %tries : i32
+        %go = arith.andi %unset, %more : i1
+        scf.condition(%go) %k : i32
+      } do {
+      ^bb0(%k: i32):
+        %k1 = arith.addi %k, %one : i32
+        scf.yield %k1 : i32
+      }
+      %v = memref.load %flag[%c0] : memref<1xi32>
+      memref.store %v, %met[%c0] : memref<1xi32>
+    } else {
+      memref.store %one, %flag[%c0] : memref<1xi32>
+    }
+    scf.reduce
+  }
+  return
+}
+
 func.func @affine_scale(%x: memref<?xf32>, %y: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %three = arith.constant 3.0 : f32
@@ -207,6 +244,16 @@ def test_elementwise_and_strided(engine, threads, shape):
     expect = x.copy()
     expect[1::3] *= -1
     np.testing.assert_array_equal(z, expect)
+
+
+def test_iterations_run_at_the_same_time(engine):
+    """With 2 threads the two iterations overlap (iteration 0 sees iteration 1's store while it waits);
+    on one thread they cannot."""
+    for threads, expect in ((2, 1), (1, 0)):
+        tp.set_num_threads(threads)
+        flag, met = np.zeros(1, np.int32), np.full(1, -1, np.int32)
+        engine["rendezvous"](flag, met)
+        assert met[0] == expect and flag[0] == 1, threads
 
 
 def test_reductions(engine, threads):
