@@ -38,6 +38,7 @@ from mlir_py.dialects.vector import (
     StoreOp,
 )
 from mlir_py.passes.transforms.host_vectors import host_f32_lanes
+from mlir_py.passes.transforms.linalg_codegen_matmul import _may_alias
 from mlir_py.passes.transforms.vector_body import VectorBody, vectorizable_body
 
 from mlir_py.ir.affine_expr import AffineConstantExpr, AffineDimExpr
@@ -175,6 +176,37 @@ class _Emitter:
         self.consts[0] = self.top.result
         self.outer([], self.p.sizes[:-1])
 
+    def row(self, i: Value) -> None:
+        """The op's part at row i of a fused group (its first loop is the rows): a 1-D op is one scalar."""
+        if len(self.p.sizes) == 1:
+            self.scalar_row([i])
+        else:
+            self.outer([i], self.p.sizes[1:-1])
+
+    def scalar_row(self, ivs: list[Value]) -> None:
+        op = self.p.op
+        body = op.regions[0].first_block
+        rw = self.rw
+        mapping: dict = {}
+        for i, (v, s) in enumerate(zip(op.inputs, self.p.subs)):
+            if s is None:
+                mapping[body.args[i]] = v
+                continue
+            mapping[body.args[i]] = rw.create(memref.LoadOp, v, [self.const(0) if d is None else ivs[d]
+                                                                   for d in s]).result
+        out = op.outputs[0]
+        out_arg = body.args[len(op.inputs)]
+        if out_arg.has_uses():
+            mapping[out_arg] = rw.create(memref.LoadOp, out, ivs).result
+        for inner in body.ops:
+            if inner is body.terminator:
+                break
+            clone = rw.clone(inner, dict(mapping))
+            for a, b in zip(inner.results, clone.results):
+                mapping[a] = b
+        res = body.terminator.operands[0]
+        rw.create(memref.StoreOp, mapping.get(res, res), out, ivs)
+
     def outer(self, ivs: list[Value], rest: list[int]) -> None:
         if rest and not ivs and rest[0] > 1:
             # the outermost loop: its iterations write disjoint rows, so it is an scf.parallel (a sequential loop
@@ -304,6 +336,64 @@ class _Emitter:
         rw.create(memref.StoreOp, result, out, ivs)
 
 
+#: ops that may sit between the members of a fused row group (they read no memory)
+_TRANSPARENT = {"memref.alloc", "memref.alloca", "arith.constant", "memref.get_global"}
+
+
+def _rows(p: _Plan) -> int | None:
+    """The number of rows when the op's first loop is parallel and indexes the output's first dimension."""
+    its = list(p.op.get_iterator_types())
+    if its[0] != "parallel":
+        return None
+    first = p.op.get_indexing_maps()[-1].results
+    return p.sizes[0] if first and getattr(first[0], "position", None) == 0 else None
+
+
+def _row_local(group: list[_Plan]) -> bool:
+    """Every access to a buffer that an op of the group writes is to the same row (the first subscript is the
+    row loop) of that very value, so running the ops row by row computes what running them one after
+    another does."""
+    written = [p.op.outputs[0] for p in group]
+    for p in group:
+        for v, sub in zip(p.op.inputs, p.subs):
+            if not isinstance(v.type, MemRefType):
+                continue
+            for w in written:
+                if _may_alias(v, w) and (v is not w or not sub or sub[0] != 0):
+                    return False
+        out = p.op.outputs[0]
+        if any(_may_alias(out, w) and out is not w for w in written):
+            return False
+    return True
+
+
+def row_groups(plans: dict) -> list[list[_Plan]]:
+    """Runs of at least two planned ops, consecutive in one block up to allocations and constants, over the
+    same rows, whose accesses are row-local: they become one loop over the rows (one pass over memory)."""
+    groups: list[list[_Plan]] = []
+    cur: list[_Plan] = []
+
+    def close() -> None:
+        if len(cur) >= 2:
+            groups.append(list(cur))
+        cur.clear()
+
+    for op, p in plans.items():
+        rows = _rows(p)
+        if cur and rows is not None and op.parent is cur[-1].op.parent and rows == _rows(cur[0]):
+            between = cur[-1].op.next_op
+            while between is not None and between is not op and between.name in _TRANSPARENT:
+                between = between.next_op
+            if between is op and _row_local(cur + [p]):
+                cur.append(p)
+                continue
+        close()
+        if rows is not None:
+            cur.append(p)
+    close()
+    return groups
+
+
 @register_pass
 class LinalgVectorizeInnermost(Pass):
     """Vectorize the innermost loop of elementwise and row-reduction linalg ops on memrefs (see the module
@@ -312,9 +402,11 @@ class LinalgVectorizeInnermost(Pass):
     name = "linalg-vectorize-innermost"
     summary = "Elementwise and innermost-reduction linalg ops on memrefs to loops over 1-D vectors"
     anchor = "func.func"
-    options = [Option("vector-width", int, 0, "f32 lanes per vector, f64 uses half (0: the host's widest vector)")]
+    options = [Option("vector-width", int, 0, "f32 lanes per vector, f64 uses half (0: the host's widest vector)"),
+               Option("fuse-rows", bool, True, "run consecutive row-local ops over the same rows in one loop")]
     statistics = [Statistic("num-elementwise", "elementwise ops vectorized"),
-                  Statistic("num-reductions", "reductions vectorized")]
+                  Statistic("num-reductions", "reductions vectorized"),
+                  Statistic("num-row-groups", "runs of ops fused into one loop over the rows")]
 
     def run_on_operation(self, op: Operation) -> None:
         if self.vector_width < 0 or self.vector_width == 1:
@@ -323,15 +415,49 @@ class LinalgVectorizeInnermost(Pass):
             return
         width = self.vector_width or host_f32_lanes()
         widths = {f32: width, f64: max(1, width // 2)}
+        plans = {}
         for cand in [o for o in op.walk() if is_structured_op(o)]:
             p = plan(cand, widths)
-            if p is None:
+            if p is not None:
+                plans[cand] = p
+        groups = row_groups(plans) if self.fuse_rows else []
+        for group in groups:
+            self._emit_group(group, widths)
+        grouped = {p.op for g in groups for p in g}
+        for cand, p in plans.items():
+            if cand in grouped:
                 continue
             rw = PatternRewriter()
             rw.set_insertion_point(cand)
             _Emitter(rw, p, widths[cand.outputs[0].type.element_type]).emit()
             rw.erase_op(cand)
             self.stats["num-reductions" if p.combine is not None else "num-elementwise"] += 1
+
+    def _emit_group(self, group: list[_Plan], widths: dict) -> None:
+        """One scf.parallel over the rows, each op's row in order inside, where the last op was."""
+        rw = PatternRewriter()
+        rw.set_insertion_point(group[-1].op)
+        top = rw.create(arith.ConstantOp, IntegerAttr(0, index))
+        consts: dict[int, Value] = {0: top.result}
+
+        def const(v: int) -> Value:
+            if v not in consts:
+                with rw.insertion_guard():
+                    rw.set_insertion_point(top)
+                    consts[v] = rw.create(arith.ConstantOp, IntegerAttr(v, index)).result
+            return consts[v]
+        rows = _rows(group[0])
+        assert rows is not None
+        par = rw.create(scf.ParallelOp.build([const(0)], [const(rows)], [const(1)]))
+        rw.set_insertion_point(par.body.last_op)
+        for p in group:
+            em = _Emitter(rw, p, widths[p.op.outputs[0].type.element_type])
+            em.top, em.consts = top, consts
+            em.row(par.induction_vars[0])
+            self.stats["num-reductions" if p.combine is not None else "num-elementwise"] += 1
+        for p in group:
+            rw.erase_op(p.op)
+        self.stats["num-row-groups"] += 1
 
 
 __all__ = ["LinalgVectorizeInnermost", "plan"]

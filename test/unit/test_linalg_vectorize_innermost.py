@@ -150,3 +150,39 @@ def test_f64_and_left_alone(rng):
     pm.add("linalg-vectorize-innermost{vector-width=8}")  # the sizes below are chosen around 8 lanes
     assert pm.run(module)
     assert "linalg.generic" in str(module)
+
+
+def test_row_groups_only_when_row_local(rng):
+    """A 1-D op feeding a 2-D op along its columns (another row's values) stays a loop of its own; a 2-D
+    chain reading the same row fuses; both against numpy."""
+    t, v = _t(13, 13), _t(13)
+    eng, ir = _compile(f"""func.func @f(%x: {t}, %a: {v}, %w: {v}, %t: {t}, %y: {t}) {{
+  linalg.generic {{indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}}
+      ins(%a : {v}) outs(%w : {v}) {{
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.mulf %in, %in : f32
+    linalg.yield %0 : f32
+  }}
+  linalg.generic {{indexing_maps = [{ID2}, {ROW}, {ID2}], iterator_types = {PAR2}}}
+      ins(%x, %w : {t}, {v}) outs(%t : {t}) {{
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.addf %in, %in_0 : f32
+    linalg.yield %0 : f32
+  }}
+  linalg.generic {{indexing_maps = [{ID2}, {ID2}, {ID2}], iterator_types = {PAR2}}}
+      ins(%t, %x : {t}, {t}) outs(%y : {t}) {{
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    linalg.yield %0 : f32
+  }}
+  return
+}}""")
+    # the 1-D op alone (vectors, before the loop; in a row group it would be one scalar store per row), the
+    # two 2-D ops in one loop over the rows
+    assert ir.count("scf.parallel") == 1 and "memref.store" not in ir
+    assert ir.index("arith.mulf") < ir.index("scf.parallel")
+    x = rng.standard_normal((13, 13), dtype=np.float32)
+    a = rng.standard_normal(13, dtype=np.float32)
+    w, tt, y = np.empty(13, np.float32), np.empty((13, 13), np.float32), np.empty((13, 13), np.float32)
+    eng.lookup("f")(x, a, w, tt, y)
+    np.testing.assert_allclose(y, (x + a * a) * x, rtol=1e-6)
