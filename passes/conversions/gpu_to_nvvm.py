@@ -43,8 +43,8 @@ from mlir_py.passes.conversions.cf_to_llvm import _string_global, cf_to_llvm_pat
 from mlir_py.passes.conversions.func_to_llvm import (
     EMIT_C_INTERFACE,
     _pack_entry_memrefs,
-    _pack_results,
     func_to_llvm_patterns,
+    lower_return,
 )
 from mlir_py.passes.conversions.gpu_to_nvvm_math import check_kernel_math, gpu_math_patterns
 from mlir_py.passes.conversions.gpu_to_nvvm_reduce import expand_reductions
@@ -198,16 +198,6 @@ def _with_dropped_attributions(conv, total: int):
     return full
 
 
-def lower_gpu_return(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    tc: LLVMTypeConverter = rw.type_converter  # type: ignore[assignment]
-    types = [o.type for o in op.operands]
-    if any(tc.convert_type(t) is None for t in types):
-        return False
-    b = LLVMBuilder(rw)
-    rw.replace_op(op, b.ret(_pack_results(b, tc, types, list(adaptor.operands))))
-    return True
-
-
 # -- ids, barrier, shuffle -----------------------------------------------------------------------
 
 #: gpu index op -> the special register it reads (with `.x` / `.y` / `.z` appended)
@@ -307,12 +297,25 @@ def lower_subgroup_op(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRe
     return True
 
 
+#: the intrinsics of the barriers the nvvm dialect has no op for: a warp's (`bar.warp.sync`) and a
+#: cluster's (`barrier.cluster.arrive` + `wait`, sm_90)
+_SCOPED_BARRIERS = {"subgroup": ["llvm.nvvm.bar.warp.sync"],
+                    "cluster": ["llvm.nvvm.barrier.cluster.arrive", "llvm.nvvm.barrier.cluster.wait"]}
+
+
 def lower_barrier(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
+    """A workgroup barrier is `nvvm.barrier` (`bar.sync 0`); subgroup and cluster barriers call their
+    intrinsics."""
     scope = op.properties.get("scope")
     scope_name = scope.case_names[0] if scope is not None else "workgroup"
-    if scope_name != "workgroup":
-        return rw.notify_match_failure(op, f"no NVVM lowering of a {scope_name}-scope barrier")
-    rw.replace_op(op, rw.insert(nvvm_class("nvvm.barrier").build(location=op.location)))
+    if scope_name == "workgroup":
+        rw.replace_op(op, rw.insert(nvvm_class("nvvm.barrier").build(location=op.location)))
+        return True
+    b = LLVMBuilder(rw, op.location)
+    for intrinsic in _SCOPED_BARRIERS[scope_name]:
+        args = [b.constant(-1, i32)] if scope_name == "subgroup" else []
+        rw.insert(L.CallIntrinsicOp.build(intrinsic, args, location=op.location))
+    rw.erase_op(op)
     return True
 
 
@@ -468,7 +471,7 @@ def _check_attributions(module: Operation) -> bool:
 def gpu_to_nvvm_patterns(has_redux: bool = False) -> list:
     """The gpu op patterns (upstream's populateGpuToNVVMConversionPatterns, less math)."""
     pats = [FunctionConversionPattern(lower_gpu_func, "gpu.func"),
-            FunctionConversionPattern(lower_gpu_return, "gpu.return"),
+            FunctionConversionPattern(lower_return, "gpu.return"),
             FunctionConversionPattern(lower_barrier, "gpu.barrier"),
             FunctionConversionPattern(lower_shuffle, "gpu.shuffle"),
             FunctionConversionPattern(lower_printf, "gpu.printf"),

@@ -11,6 +11,7 @@ from mlir_py.target.ptx.emit import (  # noqa: F401
     DeviceModule,
     PTXError,
     PTXTarget,
+    check_arch,
     compile_llvm_ir_to_ptx,
     device_modules,
     device_target,
@@ -19,5 +20,5 @@ from mlir_py.target.ptx.emit import (  # noqa: F401
     llvm_ir,
 )
 
-__all__ = ["NVPTX_TRIPLE", "DeviceModule", "PTXError", "PTXTarget", "compile_llvm_ir_to_ptx", "device_modules",
-           "device_target", "emit_ptx", "gpu_module_ptx", "llvm_ir"]
+__all__ = ["NVPTX_TRIPLE", "DeviceModule", "PTXError", "PTXTarget", "check_arch", "compile_llvm_ir_to_ptx",
+           "device_modules", "device_target", "emit_ptx", "gpu_module_ptx", "llvm_ir"]
