@@ -8,7 +8,10 @@ functions that allocate buffers and `gpu.launch_func` kernels in
 `gpu.module`s, ready for the NVVM lowering of the kernels
 (`convert-gpu-to-nvvm`) and the host lowering of the launches (`gpu-to-llvm`):
 
-- `convert-linalg-to-parallel-loops`: each structured op becomes an
+- `gpu-codegen-matmul`, `gpu-promote-to-workgroup`: each `linalg.matmul`
+  becomes the tiled shared-memory kernel (16x16 threads, tiles of A and B
+  staged in workgroup memory);
+- `convert-linalg-to-parallel-loops`: each other structured op becomes an
   `scf.parallel` over its parallel dimensions (reductions as `scf.for`
   inside);
 - `scf-parallel-loop-tiling`: 16x16 tiles of the leading two parallel
@@ -30,6 +33,8 @@ from __future__ import annotations
 
 #: from linalg on buffers to host code launching gpu.func kernels, in order
 GPU_KERNEL_PASSES: list[str] = [
+    "gpu-codegen-matmul",
+    "gpu-promote-to-workgroup",
     "convert-linalg-to-parallel-loops",
     "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 no-min-max-bounds}",
     "gpu-map-parallel-loops{mapping-policy=innermost-first}",

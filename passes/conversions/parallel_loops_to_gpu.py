@@ -39,15 +39,15 @@ from mlir_py.passes.transforms.gpu_map_parallel_loops import MAPPING_ATTR
 
 from mlir_py.definition.traits import Write, get_memory_effects, is_pure
 from mlir_py.ir.affine_expr import AffineConstantExpr, AffineMap, dim, symbol
-from mlir_py.ir.builtin_attributes import AffineMapAttr, IntegerAttr
+from mlir_py.ir.builtin_attributes import AffineMapAttr, ArrayAttr, IntegerAttr
 from mlir_py.ir.builtin_types import FloatType, IntegerType, index
 from mlir_py.ir.operation import BlockArgument, Operation, OpResult, Region, Value
 from mlir_py.pass_manager import Pass, PassFailure, register_pass
 from mlir_py.rewrite.folding import constant_value
 from mlir_py.rewrite.pattern import PatternRewriter, RewriterListener
 
-#: processor id -> position of its id among the launch body's arguments (and of its size among the operands)
-_LAUNCH_ARG = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
+#: processors 0-5 (block_x ... thread_z) are also the positions of their ids among a gpu.launch body's
+#: arguments and of their sizes among its size operands; 6 is sequential
 _SEQUENTIAL = 6
 
 _LOWER_AND_STEP = AffineMap(1, 2, (dim(0) * symbol(0) + symbol(1),))
@@ -63,8 +63,11 @@ def _const_int(v: Value) -> int | None:
     return a.value if isinstance(a, IntegerAttr) else None
 
 
-def _index_const(rw: PatternRewriter, value: int) -> Value:
-    return rw.create(arith.ConstantOp, IntegerAttr(value, index)).result
+def _index_const(rw: PatternRewriter, value: int, loc=None) -> Value:
+    op = arith.ConstantOp(IntegerAttr(value, index))
+    if loc is not None:
+        op.location = loc
+    return rw.insert(op).result
 
 
 def _apply(rw: PatternRewriter, amap: AffineMap, operands: list[Value]) -> Value:
@@ -97,7 +100,7 @@ def derive_static_upper_bound(v: Value, rw: PatternRewriter) -> Value | None:
     if isinstance(v, OpResult) and isinstance(v.op, MinOp):
         for r in v.op.map.value.results:
             if isinstance(r, AffineConstantExpr):
-                return _index_const(rw, r.value)
+                return _index_const(rw, r.value, v.op.location)
     if isinstance(v, OpResult) and isinstance(v.op, arith.MinSIOp):
         for operand in v.op.operands:
             bound = derive_static_upper_bound(operand, rw)
@@ -111,7 +114,7 @@ def derive_static_upper_bound(v: Value, rw: PatternRewriter) -> Value | None:
         if a is not None and b is not None:
             if (a < 0) != (b < 0):
                 return None
-            return _index_const(rw, a * b)
+            return _index_const(rw, a * b, v.op.location)
     return None
 
 
@@ -208,24 +211,33 @@ class _LaunchBuilder:
             return v
         c = _const_int(v)
         if c is not None:
-            return _index_const(self.rw, c)
+            return _index_const(self.rw, c, v.op.location if isinstance(v, OpResult) else None)
         return None
 
     def process_parallel_loop(self, op: scf.ParallelOp) -> None:
         """Map the loop's dimensions (ids, launch sizes, guards, sequential loops) and queue its body."""
         rw = self.rw
+        rw.default_location = op.location  # what this loop's dimensions create is located at the loop
         mapping = op.attributes.get(MAPPING_ATTR)
-        if mapping is None or len(op.results) > 1:
+        if not isinstance(mapping, ArrayAttr) or len(op.results) > 1:
             raise _NoMatch("loop without mapping or with several reductions")
-        entries = list(getattr(mapping, "value", ()))
+        entries = list(mapping.value)
         for entry in entries:
             if not isinstance(entry, gpu.ParallelLoopDimMappingAttr):
                 op.emit_op_error("expected mapping attribute for lowering to GPU")
                 raise PassFailure()
+            for m in (entry.map, entry.bound):
+                if not m.is_empty() and (m.num_inputs != 1 or m.num_results != 1):
+                    op.emit_op_error(f"expected mapping maps from one dimension to one result, but got {m}")
+                    raise PassFailure()
+        if len(entries) != len(op.induction_vars):
+            op.emit_op_error(f"expected {len(op.induction_vars)} mapping attributes, one per loop dimension, "
+                             f"but got {len(entries)}")
+            raise PassFailure()
         for annotation, iv, lb, ub, step in zip(entries, op.induction_vars, op.lowerBound, op.upperBound, op.step):
             processor = annotation.processor
             if processor != _SEQUENTIAL:
-                operand = self.body.args[_LAUNCH_ARG[processor]]
+                operand = self.body.args[processor]
                 mapped_step = self.ensure_launch_independent(self.lookup(step))
                 mapped_lb = self.ensure_launch_independent(self.lookup(lb))
                 if mapped_step is None or mapped_lb is None:
@@ -306,7 +318,7 @@ class _LaunchBuilder:
                 if seen_side_effects and left_nesting_scope:
                     raise _NoMatch("side effects outside the innermost scope")
         for processor, size in self.bounds.items():
-            self.launch.set_operand(_LAUNCH_ARG[processor], size)
+            self.launch.set_operand(processor, size)
 
     def _all_reduce(self, reduce: scf.ReduceOp) -> None:
         """The one reduction of a nested loop becomes a `gpu.all_reduce` over the block's threads."""
@@ -330,13 +342,16 @@ class _LaunchBuilder:
                     raise _NoMatch("the reduction region uses values from above")
         if self.rw.insertion_block is not self.body and self.rw.insertion_block.parent_op is not self.launch:
             raise _NoMatch("a reduction inside a guard or sequential loop")
-        red = self.rw.insert(gpu.AllReduceOp.build(new_value))
-        region.clone_into(red.regions[0], {})
-        block = red.regions[0].first_block
+        red = self.rw.insert(gpu.AllReduceOp.build(new_value, location=self.launch.location))
+        red_region = red.regions[0]
+        for b in list(red_region.blocks):
+            b.erase()
+        region.clone_into(red_region, {})
+        block = red_region.first_block
         ret = block.last_op
         ret_value = ret.operands[0]
+        block.insert_before(ret, gpu.YieldOp.build([ret_value], location=ret.location))
         ret.erase()
-        block.append(gpu.YieldOp.create([ret_value]))
         self.mapping[loop.results[0]] = red.results[0]
 
 
@@ -345,8 +360,9 @@ def convert_parallel_loop(root: scf.ParallelOp) -> bool:
     recorder = _Recorder()
     rw = PatternRewriter(recorder)
     rw.set_insertion_point(root)
+    rw.default_location = root.location
     one = _index_const(rw, 1)
-    launch = rw.insert(gpu.LaunchOp.build([one] * 3, [one] * 3))
+    launch = rw.insert(gpu.LaunchOp.build([one] * 3, [one] * 3, location=root.location))
     body = launch.regions[0].first_block
     rw.set_insertion_point_to_end(body)
     rw.insert(gpu.TerminatorOp.create())

@@ -54,6 +54,9 @@ from mlir_py.rewrite.pattern import PatternRewriter
 #: the unit attribute marking a subview to stage in workgroup memory
 PROMOTE_ATTR = "promote_to_workgroup"
 
+#: the static workgroup memory a block may use on every CUDA GPU (more needs dynamic shared memory)
+WORKGROUP_BYTES = 48 * 1024
+
 #: positions of the thread ids among a gpu.launch body's arguments
 _THREAD_IDS = (3, 4, 5)
 _BLOCK_SIZES = (9, 10, 11)
@@ -114,6 +117,19 @@ class Uniformity:
         return self(loop.lowerBound) and self(loop.upperBound) and self(loop.step)
 
 
+def _bytes(shape: list[int], elt) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    width = 64 if isinstance(elt, IndexType) else elt.width
+    return n * max(1, width // 8)
+
+
+def _workgroup_bytes(launch: gpu.LaunchOp) -> int:
+    """The static workgroup memory the launch's attributions take."""
+    return sum(_bytes(list(a.type.shape), a.type.element_type) for a in launch.workgroup_attributions_values)
+
+
 def _check(sv: memref.SubViewOp, launch: Operation, uniform: Uniformity) -> list[int]:
     """The workgroup buffer's shape; raises PassFailure naming what stops the promotion."""
     t = sv.result.type
@@ -139,6 +155,8 @@ def _check(sv: memref.SubViewOp, launch: Operation, uniform: Uniformity) -> list
             raise PassFailure("the tile must be staged where every thread of the block runs "
                               f"(not inside '{op.name if op else '?'}')")
         op = op.parent_op
+    if _workgroup_bytes(launch) + _bytes(shape, t.element_type) > WORKGROUP_BYTES:
+        raise PassFailure(f"the launch's workgroup memory would exceed {WORKGROUP_BYTES} bytes")
     for use in sv.result.uses:
         if not isinstance(use.owner, memref.LoadOp):
             raise PassFailure(f"a promoted tile may only be read by memref.load, not by '{use.owner.name}'")
@@ -274,10 +292,14 @@ class GpuPromoteToWorkgroup(Pass):
         if failed:
             self.signal_failure()
         for o in op.walk():
-            if PROMOTE_ATTR in o.attributes and isinstance(o, memref.SubViewOp) and o.get_parent_of_type(
-                    gpu.LaunchOp) is None:
+            if PROMOTE_ATTR not in o.attributes:
+                continue
+            if not isinstance(o, memref.SubViewOp):
+                o.emit_error("cannot promote to workgroup memory: only memref.subview tiles are promoted")
+                self.signal_failure()
+            elif o.get_parent_of_type(gpu.LaunchOp) is None:
                 o.emit_error("cannot promote to workgroup memory: the tile is not inside a gpu.launch")
                 self.signal_failure()
 
 
-__all__ = ["PROMOTE_ATTR", "GpuPromoteToWorkgroup", "Uniformity", "promote_subview", "static_bound"]
+__all__ = ["PROMOTE_ATTR", "WORKGROUP_BYTES", "GpuPromoteToWorkgroup", "Uniformity", "promote_subview", "static_bound"]

@@ -86,6 +86,70 @@ def test_elementwise_from_affine_parallel():
     assert emu.launches == 1
 
 
+@pytest.mark.parametrize("tile", [16, 4])
+def test_codegen_matmul_accumulates_into_c(tile):
+    text = """
+    func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
+      linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
+      return
+    }
+    """
+    module = compile_with(text, [f"gpu-codegen-matmul{{tile-size={tile}}}", "gpu-promote-to-workgroup",
+                                 "gpu-kernel-outlining"])
+    assert "workgroup(" in str(module)
+    a, b, c = rand(9, 13), rand(13, 6), rand(9, 6)
+    want = c + a @ b
+    Emulator(module).call("mm", a, b, c)
+    np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("outlined", [False, True], ids=["launch", "outlined"])
+@pytest.mark.parametrize("fn", ["row_sum_all_reduce", "row_sum_shuffle"])
+def test_row_sum_examples(fn, outlined):
+    passes = ["gpu-launch-sink-index-computations", "gpu-kernel-outlining"] if outlined else []
+    module = compile_with((EXAMPLES / "reduction.mir").read_text(), passes)
+    x = rand(3, 300)
+    out = np.full(3, np.nan, np.float32)
+    Emulator(module).call(fn, x, out)
+    np.testing.assert_allclose(out, x.sum(1), rtol=1e-5, atol=1e-4)
+
+
+LOOP_REDUCTION = """
+func.func @row_max(%x: memref<5x40xf32>, %out: memref<5xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %c40 = arith.constant 40 : index
+  %low = arith.constant -1.0e30 : f32
+  scf.parallel (%i) = (%c0) to (%c5) step (%c1) {
+    %m = scf.parallel (%j) = (%c0) to (%c40) step (%c1) init (%low) -> f32 {
+      %v = memref.load %x[%i, %j] : memref<5x40xf32>
+      scf.reduce(%v : f32) {
+      ^bb0(%a: f32, %b: f32):
+        %r = arith.maximumf %a, %b : f32
+        scf.reduce.return %r : f32
+      }
+    }
+    memref.store %m, %out[%i] : memref<5xf32>
+  }
+  return
+}
+"""
+
+
+def test_loop_reduction_becomes_all_reduce():
+    x = rand(5, 40)
+    want = np.full(5, np.nan, np.float32)
+    Emulator(compile_with(LOOP_REDUCTION, [])).call("row_max", x, want)
+    module = compile_with(LOOP_REDUCTION, ["gpu-map-parallel-loops", "convert-parallel-loops-to-gpu",
+                                           "gpu-kernel-outlining"])
+    assert "gpu.all_reduce" in str(module) and "scf.parallel" not in str(module)
+    got = np.full(5, np.nan, np.float32)
+    Emulator(module).call("row_max", x, got)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, x.max(1))
+
+
 GRAPH_MODEL = """
 func.func @main(%x: tensor<5x7xf32>, %w: tensor<7x9xf32>, %b: tensor<9xf32>) -> tensor<5x9xf32> {
   %0 = graph.matmul %x, %w : (tensor<5x7xf32>, tensor<7x9xf32>) -> tensor<5x9xf32>
@@ -106,6 +170,7 @@ def test_graph_model_through_gpu_kernel_passes():
     host = module.regions[0].first_block.first_op
     assert host.name == "func.func"
     assert not any(o.name.startswith(("scf.", "linalg.", "affine.")) for o in host.walk())
+    assert "#gpu.address_space<workgroup>" in str(module)  # the matmul's tiles
     x, w, b = rand(5, 7), rand(7, 9), rand(9)
     out = Emulator(module).call("main", x, w, b)
     z = np.maximum(x @ w + b, 0)
