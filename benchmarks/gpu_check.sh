@@ -7,8 +7,7 @@
 # dependency (lark) comes from .whl/ when it is not installed.
 #
 # From a session that has a device machine (docs/gpu-runtime.md, "Checking on a GPU"):
-#   echo /.whl/ >> .git/info/exclude
-#   python3 -m pip download --no-deps -d .whl lark==1.3.1 nvidia-cuda-nvcc   # nvcc: optional (ptxas)
+#   python3 -m pip download --no-deps -d .whl lark==1.3.1   # .whl/ is git-ignored
 #   run(command="bash benchmarks/gpu_check.sh", carry=[".whl"], timeout_s=420)
 # Output: the environment, the tests' summary, the benchmark's ratios. Exit status 0
 # only when the GPU tests passed (the benchmark's numbers are reported, not judged).

@@ -178,6 +178,18 @@ def test_ptx_the_driver_rejects_is_reported_with_the_jit_log(fake_driver):
     assert "fake error" in info.value.log
 
 
+def test_engine_without_a_driver_says_why(tmp_path, monkeypatch):
+    from mlir_py.execution.cuda.context import reset
+    monkeypatch.setenv("MLIR_PY_LIBCUDA", str(tmp_path / "libcuda.so.1"))
+    reset()
+    try:
+        with pytest.raises(cuda.CudaUnavailable, match="cannot load the CUDA driver library"):
+            ExecutionEngine("func.func @main() { return }", gpu=True)
+    finally:
+        monkeypatch.delenv("MLIR_PY_LIBCUDA")
+        reset()
+
+
 def test_mir_run_gpu_without_a_driver(tmp_path, monkeypatch, capsys):
     from mlir_py.execution.cuda.context import reset
     from mlir_py.tools.mir_run import main
