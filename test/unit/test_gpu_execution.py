@@ -131,6 +131,10 @@ def test_launch_reaches_the_driver_with_the_kernel_abi(fake_driver):
     last = fake_driver.params(sizes)
     assert struct.unpack("<f", last[15])[0] == 2.5 and struct.unpack("<q", last[16])[0] == n
     assert (out == 7.0).all()  # the fake runs no kernel, and the staged copy came back unchanged
+    ptx = fake_driver.last_image()  # the kernel declares the parameters the host passed, in order
+    entry = ptx[ptx.index(".entry axpy_relu("):]
+    kinds = [line.split()[1] for line in entry[:entry.index(")")].splitlines() if ".param" in line]
+    assert kinds == [".u64"] * 15 + [".f32", ".u64"]
 
 
 def test_device_memory_copies_fills_and_streams(fake_driver):
