@@ -7,8 +7,7 @@
 # dependency (lark) comes from .whl/ when it is not installed.
 #
 # From a session that has a device machine (docs/gpu-runtime.md, "Checking on a GPU"):
-#   echo /.whl/ >> .git/info/exclude
-#   python3 -m pip download --no-deps -d .whl lark==1.3.1 nvidia-cuda-nvcc   # nvcc: optional (ptxas)
+#   python3 -m pip download --no-deps -d .whl lark==1.3.1   # .whl/ is git-ignored
 #   run(command="bash benchmarks/gpu_check.sh", carry=[".whl"], timeout_s=420)
 # Output: the environment, the tests' summary, the benchmark's ratios. Exit status 0
 # only when the GPU tests passed (the benchmark's numbers are reported, not judged).
@@ -26,12 +25,14 @@ python3 --version
 
 echo "== install"
 python3 -m venv --system-site-packages "$VENV" || exit 1
-PIP=("$VENV/bin/pip" install -q --no-build-isolation --no-deps)
-if ! "$VENV/bin/python" -c "import lark" 2>/dev/null; then
-  "${PIP[@]}" .whl/lark-*.whl || { echo "lark is missing: carry its wheel in .whl/ (see the header)"; exit 1; }
+PIP=("$VENV/bin/pip" install -q)
+mkdir -p .whl
+# offline first (the machine's packages and the carried wheels), then from the package index
+if ! "${PIP[@]}" --no-build-isolation --no-index --find-links .whl -e . pytest 2>"$OUT_DIR/pip_offline.log"; then
+  echo "(offline install incomplete, $(tail -1 "$OUT_DIR/pip_offline.log"): trying the package index)"
+  "${PIP[@]}" -e . pytest || exit 1
 fi
-ls .whl/nvidia_cuda_nvcc-*.whl >/dev/null 2>&1 && "${PIP[@]}" .whl/nvidia_cuda_nvcc-*.whl
-"${PIP[@]}" -e . || exit 1
+ls .whl/nvidia_cuda_nvcc-*.whl >/dev/null 2>&1 && "${PIP[@]}" --no-deps .whl/nvidia_cuda_nvcc-*.whl
 "$VENV/bin/python" -c "import numpy, llvmlite; print('numpy', numpy.__version__, 'llvmlite', llvmlite.__version__)"
 "$VENV/bin/python" - <<'EOF'
 from mlir_py.execution import cuda

@@ -131,6 +131,10 @@ def test_launch_reaches_the_driver_with_the_kernel_abi(fake_driver):
     last = fake_driver.params(sizes)
     assert struct.unpack("<f", last[15])[0] == 2.5 and struct.unpack("<q", last[16])[0] == n
     assert (out == 7.0).all()  # the fake runs no kernel, and the staged copy came back unchanged
+    ptx = fake_driver.last_image()  # the kernel declares the parameters the host passed, in order
+    entry = ptx[ptx.index(".entry axpy_relu("):]
+    kinds = [line.split()[1] for line in entry[:entry.index(")")].splitlines() if ".param" in line]
+    assert kinds == [".u64"] * 15 + [".f32", ".u64"]
 
 
 def test_device_memory_copies_fills_and_streams(fake_driver):
@@ -176,6 +180,18 @@ def test_ptx_the_driver_rejects_is_reported_with_the_jit_log(fake_driver):
     with pytest.raises(cuda.CudaError, match="cuModuleLoadDataEx failed: CUDA_ERROR_INVALID_PTX") as info:
         fn(x, x.copy(), x.copy(), np.float32(1.0))
     assert "fake error" in info.value.log
+
+
+def test_engine_without_a_driver_says_why(tmp_path, monkeypatch):
+    from mlir_py.execution.cuda.context import reset
+    monkeypatch.setenv("MLIR_PY_LIBCUDA", str(tmp_path / "libcuda.so.1"))
+    reset()
+    try:
+        with pytest.raises(cuda.CudaUnavailable, match="cannot load the CUDA driver library"):
+            ExecutionEngine("func.func @main() { return }", gpu=True)
+    finally:
+        monkeypatch.delenv("MLIR_PY_LIBCUDA")
+        reset()
 
 
 def test_mir_run_gpu_without_a_driver(tmp_path, monkeypatch, capsys):
