@@ -236,6 +236,11 @@ class BarrierOp(Op):
     assembly_format = "(`memfence` $address_spaces^)? (`scope` $scope^)? attr-dict"
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.gpu.canonicalize import BARRIER_PATTERNS
+        return BARRIER_PATTERNS
+
+    @classmethod
     def build(cls, *, location: Any = None) -> BarrierOp:
         """A workgroup barrier fencing all memory."""
         return cls(location=location)
