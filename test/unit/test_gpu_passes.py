@@ -86,8 +86,10 @@ def test_elementwise_from_affine_parallel():
     assert emu.launches == 1
 
 
-@pytest.mark.parametrize("tile", [16, 4])
-def test_codegen_matmul_accumulates_into_c(tile):
+@pytest.mark.parametrize("tile,shape", [(16, (9, 13, 6)), (4, (9, 13, 6)), (4, (1, 1, 1)), (3, (7, 2, 11)),
+                                        (5, (10, 5, 15))])
+def test_codegen_matmul_accumulates_into_c(tile, shape):
+    """Law: for any sizes and tile size, the promoted, outlined kernel computes C + A @ B."""
     text = """
     func.func @mm(%a: memref<?x?xf32>, %b: memref<?x?xf32>, %c: memref<?x?xf32>) {
       linalg.matmul ins(%a, %b : memref<?x?xf32>, memref<?x?xf32>) outs(%c : memref<?x?xf32>)
@@ -97,7 +99,8 @@ def test_codegen_matmul_accumulates_into_c(tile):
     module = compile_with(text, [f"gpu-codegen-matmul{{tile-size={tile}}}", "gpu-promote-to-workgroup",
                                  "gpu-kernel-outlining"])
     assert "workgroup(" in str(module)
-    a, b, c = rand(9, 13), rand(13, 6), rand(9, 6)
+    m, k, n = shape
+    a, b, c = rand(m, k), rand(k, n), rand(m, n)
     want = c + a @ b
     Emulator(module).call("mm", a, b, c)
     np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-5)
