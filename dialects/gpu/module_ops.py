@@ -21,6 +21,7 @@ from mlir_py.builtin.constraints import AnyArrayAttr, DenseArrayOf, FunctionType
 from mlir_py.definition.constraints import AnyAttr, AnyType, BaseAttr, Predicate
 from mlir_py.definition.opdef import Op, opt_prop, prop, region, var_operand
 from mlir_py.definition.traits import (
+    AffineScope,
     AutomaticAllocationScope,
     CallableOpInterface,
     HasOnlyGraphRegion,
@@ -203,7 +204,8 @@ class GPUFuncOp(Op):
     """
 
     name = "gpu.func"
-    traits = [HasParent("gpu.module"), AutomaticAllocationScope, CallableOpInterface, IsolatedFromAbove, Symbol]
+    traits = [HasParent("gpu.module"), AffineScope, AutomaticAllocationScope, CallableOpInterface, IsolatedFromAbove,
+              Symbol]
     sym_name = prop(StrAttr)
     function_type = prop(FunctionTypeAttr)
     arg_attrs = opt_prop(DictArrayAttr)
