@@ -455,9 +455,14 @@ def lower_assert(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
 
 
 def _check_attributions(module: Operation) -> bool:
-    """Workgroup and private buffers become globals and allocas of a fixed size: report the others."""
+    """Workgroup and private buffers become globals and allocas of a fixed size: report the others (and
+    shuffles of values `shfl.sync` cannot move)."""
     ok = True
     for f in module.walk():
+        if f.name == "gpu.shuffle" and f.operands[0].type not in (i32, FloatType("f32")):
+            f.emit_error(f"shuffles of {f.operands[0].type} are not supported: nvvm.shfl.sync moves i32 and f32 "
+                         "values")
+            ok = False
         if f.name != "gpu.func" or f.regions[0].first_block is None:
             continue
         n = len(f.properties["function_type"].value.inputs)

@@ -67,8 +67,8 @@ class NVVMTranslation(DialectTranslation):
             values = _ints(attr)
             want = 3 if name in _LAUNCH_BOUNDS_3D else 1
             if values is None or not 1 <= len(values) <= want or any(v <= 0 for v in values):
-                shape = "array<i32> of 1 to 3 positive sizes" if want == 3 else "positive i32"
-                raise TranslationError(func, f"'{name}' must be a {shape}, got {attr}")
+                shape = "an array<i32> of 1 to 3 positive sizes" if want == 3 else "a positive i32"
+                raise TranslationError(func, f"'{name}' must be {shape}, got {attr}")
             header.attributes.append(f'"{name}"="{",".join(str(v) for v in values)}"')
 
     def instruction(self, tr: ModuleTranslator, op: Operation, lhs: str) -> str:
