@@ -35,6 +35,16 @@ from mlir_py.dialects.gpu.attributes import (
     WarpMappingAttr,
     loop_dim_map,
 )
+from mlir_py.dialects.gpu.binary_ops import ATTRIBUTES as _BINARY_ATTRIBUTES
+from mlir_py.dialects.gpu.binary_ops import OPS as _BINARY_OPS
+from mlir_py.dialects.gpu.binary_ops import (
+    BinaryOp,
+    HostRegisterOp,
+    HostUnregisterOp,
+    ObjectAttr,
+    SelectObjectAttr,
+    SetDefaultDeviceOp,
+)
 from mlir_py.dialects.gpu.index_ops import OPS as _INDEX_OPS
 from mlir_py.dialects.gpu.index_ops import (
     BarrierOp,
@@ -44,6 +54,7 @@ from mlir_py.dialects.gpu.index_ops import (
     ClusterDimBlocksOp,
     ClusterDimOp,
     ClusterIdOp,
+    DynamicSharedMemoryOp,
     GlobalIdOp,
     GridDimOp,
     LaneIdOp,
@@ -64,21 +75,21 @@ from mlir_py.definition.dialect import Dialect
 #: the unit attribute on a builtin.module that holds gpu.modules and launches their kernels
 CONTAINER_MODULE = "gpu.container_module"
 
-OPS = _ASYNC_OPS + _INDEX_OPS + _MODULE_OPS + _LAUNCH_OPS + _REDUCE_OPS
+OPS = _ASYNC_OPS + _INDEX_OPS + _MODULE_OPS + _LAUNCH_OPS + _REDUCE_OPS + _BINARY_OPS
 
-DIALECT = Dialect("gpu", ops=OPS, attributes=ATTRIBUTES, types=TYPES,
+DIALECT = Dialect("gpu", ops=OPS, attributes=ATTRIBUTES + _BINARY_ATTRIBUTES, types=TYPES,
                   description="GPU kernels, launches, work item ids, barriers and device memory.")
 GPU = DIALECT
 
 __all__ = [
+    "BinaryOp", "HostRegisterOp", "HostUnregisterOp", "ObjectAttr", "SelectObjectAttr", "SetDefaultDeviceOp",
     "ADDRESS_SPACES", "ASYNC_TOKEN", "CONTAINER_MODULE", "DIALECT", "GLOBAL", "GPU", "OPS", "PRIVATE", "WORKGROUP",
     "AddressSpaceAttr", "AllReduceOp", "AllReduceOperationAttr", "AllocOp", "AsyncTokenType", "BarrierOp",
-    "BarrierScopeAttr",
-    "BlockDimOp", "BlockIdOp", "BlockMappingAttr", "ClusterBlockIdOp", "ClusterDimBlocksOp", "ClusterDimOp",
-    "ClusterIdOp", "DeallocOp", "DimensionAttr", "GPUFuncOp", "GPUModuleOp", "GlobalIdOp", "GridDimOp", "KernelDim3",
-    "LaneIdOp", "LaneMappingAttr", "LaunchFuncOp", "LaunchOp", "MemcpyOp", "MemorySpaceMappingAttr", "MemsetOp",
-    "NumSubgroupsOp", "ParallelLoopDimMappingAttr", "PrintfOp", "ReturnOp", "ShuffleModeAttr", "ShuffleOp",
-    "SubgroupIdOp", "SubgroupReduceOp", "SubgroupSizeOp", "YieldOp",
+    "BarrierScopeAttr", "BlockDimOp", "BlockIdOp", "BlockMappingAttr", "ClusterBlockIdOp", "ClusterDimBlocksOp",
+    "ClusterDimOp", "ClusterIdOp", "DeallocOp", "DimensionAttr", "DynamicSharedMemoryOp", "GPUFuncOp",
+    "GPUModuleOp", "GlobalIdOp", "GridDimOp", "KernelDim3", "LaneIdOp", "LaneMappingAttr", "LaunchFuncOp",
+    "LaunchOp", "MemcpyOp", "MemorySpaceMappingAttr", "MemsetOp", "NumSubgroupsOp", "ParallelLoopDimMappingAttr",
+    "PrintfOp", "ReturnOp", "ShuffleModeAttr", "ShuffleOp", "SubgroupIdOp", "SubgroupReduceOp", "SubgroupSizeOp",
     "TerminatorOp", "ThreadIdOp", "ThreadMappingAttr", "WaitOp", "WarpMappingAttr", "WarpgroupMappingAttr",
-    "loop_dim_map",
+    "YieldOp", "loop_dim_map",
 ]

@@ -209,6 +209,11 @@ class WaitOp(AsyncOp):
     assembly_format = "custom<AsyncDependencies>(type($asyncToken), $asyncDependencies) attr-dict"
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.gpu.canonicalize import WAIT_PATTERNS
+        return WAIT_PATTERNS
+
+    @classmethod
     def build(cls, deps: Sequence[Value] = (), *, async_: bool = False, location: Any = None) -> WaitOp:
         return cls(list(deps), result_types=_async_props_and_types(async_), location=location)
 

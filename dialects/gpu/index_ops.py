@@ -12,6 +12,7 @@ from typing import Any
 from mlir_py.dialects.gpu.attributes import (
     BARRIER_WORKGROUP,
     DIMENSIONS,
+    WORKGROUP,
     AddressSpaceAttr,
     BarrierScopeAttr,
     Dimension,
@@ -23,7 +24,7 @@ from mlir_py.definition.constraints import BaseAttr, Predicate
 from mlir_py.definition.opdef import Op, opt_prop, prop, result
 from mlir_py.definition.traits import OpAsmOpInterface, Pure
 from mlir_py.ir.builtin_attributes import ArrayAttr, IntegerAttr
-from mlir_py.ir.builtin_types import IndexType, index
+from mlir_py.ir.builtin_types import DYNAMIC, IndexType, IntegerType, MemRefType, index
 
 #: an `index` attribute; formats spell it without its type (`upper_bound 64`)
 IndexAttr = Predicate(lambda a: isinstance(a, IntegerAttr) and isinstance(a.type, IndexType), "index attribute")
@@ -235,10 +236,49 @@ class BarrierOp(Op):
     assembly_format = "(`memfence` $address_spaces^)? (`scope` $scope^)? attr-dict"
 
     @classmethod
+    def get_canonicalization_patterns(cls) -> list:
+        from mlir_py.dialects.gpu.canonicalize import BARRIER_PATTERNS
+        return BARRIER_PATTERNS
+
+    @classmethod
     def build(cls, *, location: Any = None) -> BarrierOp:
         """A workgroup barrier fencing all memory."""
         return cls(location=location)
 
 
+I8MemRef1D = Predicate(lambda t: isinstance(t, MemRefType) and t.rank == 1 and t.element_type is IntegerType(8),
+                       "1D memref of 8-bit signless integer values")
+
+
+class DynamicSharedMemoryOp(Op):
+    """The workgroup memory whose size the launch gives (`dynamic_shared_memory_size`), as a
+    byte buffer to carve views from.
+
+    ```mlir
+    %shmem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    ```
+    """
+
+    name = "gpu.dynamic_shared_memory"
+    traits = [Pure]
+    resultMemref = result(I8MemRef1D)
+    assembly_format = "attr-dict `:` type($resultMemref)"
+
+    @classmethod
+    def build(cls, *, location: Any = None) -> DynamicSharedMemoryOp:
+        """The op with its only result type, `memref<?xi8, #gpu.address_space<workgroup>>`."""
+        return cls(result_types=[MemRefType([DYNAMIC], IntegerType(8), None, WORKGROUP)], location=location)
+
+    def verify_(self) -> str | None:
+        t = self.resultMemref.type
+        if not isinstance(t, MemRefType):
+            return None
+        if t.shape[0] != DYNAMIC:
+            return "result memref type must be memref<?xi8, #gpu.address_space<workgroup>>"
+        if t.memory_space is not WORKGROUP:
+            return "address space must be address_space<workgroup>"
+        return None
+
+
 OPS = [ThreadIdOp, BlockIdOp, BlockDimOp, GridDimOp, GlobalIdOp, ClusterIdOp, ClusterDimOp, ClusterBlockIdOp,
-       ClusterDimBlocksOp, LaneIdOp, SubgroupIdOp, NumSubgroupsOp, SubgroupSizeOp, BarrierOp]
+       ClusterDimBlocksOp, LaneIdOp, SubgroupIdOp, NumSubgroupsOp, SubgroupSizeOp, BarrierOp, DynamicSharedMemoryOp]

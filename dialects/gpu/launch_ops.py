@@ -74,10 +74,57 @@ def _dim3(values: Sequence[Value]) -> KernelDim3:
     return KernelDim3(x, y, z)
 
 
+def _parse_async_prefix(parser: Parser) -> tuple[list, list[Value], list[Value]]:
+    """What both launch ops start with: `async [deps]` and a `<%stream : type>` async object,
+    as (token result types, dependencies, [object] or [])."""
+    token, deps_u = parse_async_dependencies(parser)
+    deps = parser.resolve_operands(deps_u, ASYNC_TOKEN)
+    async_obj: list[Value] = []
+    if parser.parse_optional("<"):
+        u = parser.parse_operand()
+        parser.expect(":")
+        async_obj = [parser.resolve_operand(u, parser.parse_type())]
+        parser.expect(">")
+    return token, deps, async_obj
+
+
+class _LaunchSizes:
+    """The size operands both launch ops have (upstream's getGridSizeOperandValues ...)."""
+
+    __slots__ = ()
+    gridSizeX: Value
+    gridSizeY: Value
+    gridSizeZ: Value
+    blockSizeX: Value
+    blockSizeY: Value
+    blockSizeZ: Value
+    clusterSizeX: Value | None
+    clusterSizeY: Value | None
+    clusterSizeZ: Value | None
+
+    @property
+    def has_cluster_size(self) -> bool:
+        return self.clusterSizeX is not None
+
+    @property
+    def grid_size_operands(self) -> KernelDim3:
+        return KernelDim3(self.gridSizeX, self.gridSizeY, self.gridSizeZ)
+
+    @property
+    def block_size_operands(self) -> KernelDim3:
+        return KernelDim3(self.blockSizeX, self.blockSizeY, self.blockSizeZ)
+
+    @property
+    def cluster_size_operands(self) -> KernelDim3 | None:
+        if self.clusterSizeX is None or self.clusterSizeY is None or self.clusterSizeZ is None:
+            return None
+        return KernelDim3(self.clusterSizeX, self.clusterSizeY, self.clusterSizeZ)
+
+
 # -- gpu.launch -------------------------------------------------------------------------------
 
 
-class LaunchOp(Op):
+class LaunchOp(_LaunchSizes, Op):
     """Runs its body on a grid of thread blocks: `blocks(...) in (... = grid sizes)` and
     `threads(...) in (... = block sizes)` name the ids and sizes the body sees. With `async` it
     returns a token and waits on `[deps]` first; `dynamic_shared_memory_size` (i32 bytes) adds
@@ -144,10 +191,6 @@ class LaunchOp(Op):
         return b
 
     @property
-    def has_cluster_size(self) -> bool:
-        return self.clusterSizeX is not None
-
-    @property
     def block_ids(self) -> KernelDim3:
         return _dim3(self.entry_block.args[0:3])
 
@@ -173,20 +216,6 @@ class LaunchOp(Op):
         return _dim3(self.entry_block.args[15:18]) if self.has_cluster_size else None
 
     @property
-    def grid_size_operands(self) -> KernelDim3:
-        return KernelDim3(self.gridSizeX, self.gridSizeY, self.gridSizeZ)
-
-    @property
-    def block_size_operands(self) -> KernelDim3:
-        return KernelDim3(self.blockSizeX, self.blockSizeY, self.blockSizeZ)
-
-    @property
-    def cluster_size_operands(self) -> KernelDim3 | None:
-        if not self.has_cluster_size:
-            return None
-        return KernelDim3(self.clusterSizeX, self.clusterSizeY, self.clusterSizeZ)  # type: ignore[arg-type]
-
-    @property
     def num_config_args(self) -> int:
         return NUM_CONFIG_ARGS_WITH_CLUSTERS if self.has_cluster_size else NUM_CONFIG_ARGS
 
@@ -208,14 +237,7 @@ class LaunchOp(Op):
 
     @classmethod
     def parse(cls, parser: Parser) -> LaunchOp:
-        token, deps_u = parse_async_dependencies(parser)
-        deps = parser.resolve_operands(deps_u, ASYNC_TOKEN)
-        async_obj: list[Value] = []
-        if parser.parse_optional("<"):
-            u = parser.parse_operand()
-            parser.expect(":")
-            async_obj = [parser.resolve_operand(u, parser.parse_type())]
-            parser.expect(">")
+        token, deps, async_obj = _parse_async_prefix(parser)
 
         def size_assignment(keyword: str) -> tuple[list, list, list]:
             parser.parse_keyword(keyword)
@@ -306,9 +328,12 @@ class LaunchOp(Op):
         printer.print_optional_attr_dict(self.attributes)
 
     def verify_(self) -> str | None:
+        if self.body.is_empty():
+            return "body region is empty"
         if not self.body.is_empty():
-            if len(self.entry_block.args) < self.num_config_args + self.num_workgroup_attributions:
-                return "unexpected number of region arguments"
+            want = self.num_config_args + self.num_workgroup_attributions
+            if len(self.entry_block.args) < want:
+                return f"expected at least {want} region arguments, but got {len(self.entry_block.args)}"
             err = verify_attributions(self, self.workgroup_attributions_values, WORKGROUP) or \
                 verify_attributions(self, self.private_attributions, PRIVATE)
             if err:
@@ -342,7 +367,7 @@ class TerminatorOp(Op):
 # -- gpu.launch_func ---------------------------------------------------------------------------
 
 
-class LaunchFuncOp(AsyncOp):
+class LaunchFuncOp(_LaunchSizes, AsyncOp):
     """Launches the kernel `@module::@kernel` (a `gpu.func kernel` in a `gpu.module` of a
     `gpu.container_module` module) on a grid of `blocks` of `threads`, passing `args`. Sizes are
     `index`, or i32/i64 when a `: type` follows them.
@@ -406,28 +431,9 @@ class LaunchFuncOp(AsyncOp):
     def kernel_name(self) -> str:
         return self.properties["kernel"].value
 
-    @property
-    def has_cluster_size(self) -> bool:
-        return self.clusterSizeX is not None
-
-    @property
-    def grid_size_operands(self) -> KernelDim3:
-        return KernelDim3(self.gridSizeX, self.gridSizeY, self.gridSizeZ)
-
-    @property
-    def block_size_operands(self) -> KernelDim3:
-        return KernelDim3(self.blockSizeX, self.blockSizeY, self.blockSizeZ)
-
     @classmethod
     def parse(cls, parser: Parser) -> LaunchFuncOp:
-        token, deps_u = parse_async_dependencies(parser)
-        deps = parser.resolve_operands(deps_u, ASYNC_TOKEN)
-        async_obj: list[Value] = []
-        if parser.parse_optional("<"):
-            u = parser.parse_operand()
-            parser.expect(":")
-            async_obj = [parser.resolve_operand(u, parser.parse_type())]
-            parser.expect(">")
+        token, deps, async_obj = _parse_async_prefix(parser)
         kpos = parser.skip_ws()
         kernel = parser.parse_attribute()
         if not isinstance(kernel, SymbolRefAttr):

@@ -180,8 +180,8 @@ class GPUModuleOp(Op):
             return "region #0 ('bodyRegion') failed to verify constraint: region with 1 blocks"
         t = self.properties.get("targets")
         if t is not None and not len(t):
-            return "attribute 'targets' failed to verify constraint: an array of GPU target attributes with " \
-                   "at least 1 elements"
+            return "attribute 'targets' failed to satisfy constraint: array of GPU target attributes with at " \
+                   "least 1 elements"
         return None
 
 

@@ -61,6 +61,17 @@ def reduction_type_error(op_name: str, t: Any) -> str | None:
     return None
 
 
+def _parse_unary_function_type(parser: Parser, operand: Any) -> tuple[Value, Any]:
+    """`: (T) -> R` after a reduction: the operand resolved to T, and R."""
+    parser.expect(":")
+    pos = parser.skip_ws()
+    ft = parser.parse_type()
+    ins, outs = getattr(ft, "inputs", None), getattr(ft, "results", None)
+    if ins is None or outs is None or len(ins) != 1 or len(outs) != 1:
+        raise parser.error("expected a function type from one operand to one result", pos)
+    return parser.resolve_operand(operand, ins[0]), outs[0]
+
+
 def _reduction_attr(op: str | None) -> AllReduceOperationAttr | None:
     return AllReduceOperationAttr(ALL_REDUCE_OPS[op]) if op is not None else None
 
@@ -111,14 +122,8 @@ class AllReduceOp(Op):
         for k in ("op", "uniform"):
             if k in attrs:
                 props[k] = attrs.pop(k)
-        parser.expect(":")
-        pos = parser.skip_ws()
-        ft = parser.parse_type()
-        ins, outs = getattr(ft, "inputs", None), getattr(ft, "results", None)
-        if ins is None or len(ins) != 1 or len(outs) != 1:
-            raise parser.error("expected a function type from one operand to one result", pos)
-        v = parser.resolve_operand(u, ins[0])
-        return cls.create([v], [outs[0]], props, attrs, [body])
+        v, result_type = _parse_unary_function_type(parser, u)
+        return cls.create([v], [result_type], props, attrs, [body])
 
     def print(self, printer: Printer) -> None:
         op = self.properties.get("op")
@@ -217,14 +222,8 @@ class SubgroupReduceOp(Op):
         for k in ("op", "uniform", "cluster_size", "cluster_stride"):
             if k in attrs:
                 props[k] = attrs.pop(k)
-        parser.expect(":")
-        pos = parser.skip_ws()
-        ft = parser.parse_type()
-        ins, outs = getattr(ft, "inputs", None), getattr(ft, "results", None)
-        if ins is None or len(ins) != 1 or len(outs) != 1:
-            raise parser.error("expected a function type from one operand to one result", pos)
-        v = parser.resolve_operand(u, ins[0])
-        return cls.create([v], [outs[0]], props, attrs)
+        v, result_type = _parse_unary_function_type(parser, u)
+        return cls.create([v], [result_type], props, attrs)
 
     def print(self, printer: Printer) -> None:
         printer.write(" ")

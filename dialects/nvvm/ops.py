@@ -1,6 +1,9 @@
 """NVVM ops: PTX special registers, barriers and warp-level primitives (NVVMOps.td), with
-upstream's names and syntax. Each op notes the LLVM intrinsic it translates to
-(`LLVM_INTRINSIC`), for the translation to LLVM IR / PTX.
+upstream's names and syntax.
+
+Each op's `llvm_intrinsic` names the LLVM intrinsic it translates to, with the operands in
+the op's order (the barrier adds its default id 0): names checked against LLVM 22's NVPTX
+backend (llvmlite) in test/unit/test_gpu_dialect.py. Kernels are `ptx_kernel` functions there.
 """
 
 from __future__ import annotations
@@ -61,6 +64,11 @@ class _SpecialRegisterOp(Op):
     assembly_format = "(`range` $range^)? attr-dict `:` type($res)"
     LLVM_INTRINSIC = ""
 
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.read.ptx.sreg.<register>`, taking no operands."""
+        return self.LLVM_INTRINSIC
+
     @classmethod
     def build(cls, lower: int | None = None, upper: int | None = None, *, location: Any = None) -> Any:
         """The read, with `range <i32, lower, upper>` when bounds are given."""
@@ -105,6 +113,8 @@ GridIdOp = _sreg("GridIdOp", "gridid")
 ClockOp = _sreg("ClockOp", "clock")
 Clock64Op = _sreg("Clock64Op", "clock64", i64=True)
 GlobalTimerOp = _sreg("GlobalTimerOp", "globaltimer", i64=True)
+ClusterCtaRankOp = _sreg("ClusterCtaRankOp", "cluster.ctarank")
+ClusterCtaCountOp = _sreg("ClusterCtaCountOp", "cluster.nctarank")
 LaneMaskEqOp, LaneMaskLeOp, LaneMaskLtOp, LaneMaskGeOp, LaneMaskGtOp = (
     _sreg(f"LaneMask{c.capitalize()}Op", f"lanemask.{c}") for c in ("eq", "le", "lt", "ge", "gt"))
 
@@ -119,7 +129,8 @@ SPECIAL_REGISTER_OPS = [
     GridDimXOp, GridDimYOp, GridDimZOp, ClusterIdXOp, ClusterIdYOp, ClusterIdZOp, ClusterDimXOp, ClusterDimYOp,
     ClusterDimZOp, BlockInClusterIdXOp, BlockInClusterIdYOp, BlockInClusterIdZOp, ClusterDimBlocksXOp,
     ClusterDimBlocksYOp, ClusterDimBlocksZOp, LaneIdOp, WarpSizeOp, WarpIdOp, WarpDimOp, SmIdOp, SmDimOp, GridIdOp,
-    ClockOp, Clock64Op, GlobalTimerOp, LaneMaskEqOp, LaneMaskLeOp, LaneMaskLtOp, LaneMaskGeOp, LaneMaskGtOp]
+    ClusterCtaRankOp, ClusterCtaCountOp, ClockOp, Clock64Op, GlobalTimerOp,
+    LaneMaskEqOp, LaneMaskLeOp, LaneMaskLtOp, LaneMaskGeOp, LaneMaskGtOp]
 
 
 # -- barriers --------------------------------------------------------------------------------
@@ -139,7 +150,14 @@ class BarrierOp(Op):
     barrierId = opt_operand(I32)
     numberOfThreads = opt_operand(I32)
     aligned = prop(BoolAttrC, default=BoolAttr(True))
-    LLVM_INTRINSIC = "llvm.nvvm.barrier.cta.sync.aligned.all"
+
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.barrier.cta.sync[.aligned].all(i32 id)`, or `.count(i32 id, i32 n)` with a
+        thread count (id 0 when the op has none)."""
+        a = self.properties.get("aligned")
+        kind = "count" if self.numberOfThreads is not None else "all"
+        return f"llvm.nvvm.barrier.cta.sync{'.aligned' if a is None or a.value else ''}.{kind}"
 
     @classmethod
     def build(cls, barrier_id: Value | None = None, number_of_threads: Value | None = None, *,
@@ -184,6 +202,105 @@ class BarrierOp(Op):
         printer.print_optional_attr_dict(self.attributes)
 
 
+class BarrierArriveOp(Op):
+    """Arrives at barrier `id` (default 0) without waiting, counting toward its
+    `number_of_threads` (PTX `bar.arrive`).
+
+    ```mlir
+    nvvm.barrier.arrive id = %id number_of_threads = %n
+    ```
+    """
+
+    name = "nvvm.barrier.arrive"
+    barrierId = opt_operand(I32)
+    numberOfThreads = operand(I32)
+    aligned = prop(BoolAttrC, default=BoolAttr(True))
+    assembly_format = ("(`id` `=` $barrierId^)? `number_of_threads` `=` $numberOfThreads "
+                       "(`aligned` `=` $aligned^)? attr-dict")
+
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.barrier.cta.arrive[.aligned].count(i32 id, i32 n)` (id 0 when the op has none)."""
+        a = self.properties.get("aligned")
+        return f"llvm.nvvm.barrier.cta.arrive{'.aligned' if a is None or a.value else ''}.count"
+
+
+class BarWarpSyncOp(Op):
+    """Waits until the threads of `mask` in the warp reach it (PTX `bar.warp.sync`).
+
+    ```mlir
+    nvvm.bar.warp.sync %mask : i32
+    ```
+    """
+
+    name = "nvvm.bar.warp.sync"
+    mask = operand(I32)
+    assembly_format = "$mask attr-dict `:` type($mask)"
+    llvm_intrinsic = "llvm.nvvm.bar.warp.sync"
+
+
+class _ClusterBarrierOp(Op):
+    aligned = opt_prop(UnitAttrC)
+    assembly_format = "(`aligned` $aligned^)? attr-dict"
+    INTRINSIC = ""
+
+    @property
+    def llvm_intrinsic(self) -> str:
+        """The intrinsic, with `.aligned` when the op is."""
+        return self.INTRINSIC + (".aligned" if "aligned" in self.properties else "")
+
+
+class ClusterArriveOp(_ClusterBarrierOp):
+    """Arrives at the cluster barrier, ordering earlier memory accesses (PTX
+    `barrier.cluster.arrive`, sm_90).
+
+    ```mlir
+    nvvm.cluster.arrive
+    ```
+    """
+
+    name = "nvvm.cluster.arrive"
+    INTRINSIC = "llvm.nvvm.barrier.cluster.arrive"
+
+
+class ClusterArriveRelaxedOp(_ClusterBarrierOp):
+    """Arrives at the cluster barrier without ordering memory accesses (PTX
+    `barrier.cluster.arrive.relaxed`, sm_90).
+
+    ```mlir
+    nvvm.cluster.arrive.relaxed aligned
+    ```
+    """
+
+    name = "nvvm.cluster.arrive.relaxed"
+    INTRINSIC = "llvm.nvvm.barrier.cluster.arrive.relaxed"
+
+
+class ClusterWaitOp(_ClusterBarrierOp):
+    """Waits until every thread of the cluster has arrived (PTX `barrier.cluster.wait`, sm_90).
+
+    ```mlir
+    nvvm.cluster.wait
+    ```
+    """
+
+    name = "nvvm.cluster.wait"
+    INTRINSIC = "llvm.nvvm.barrier.cluster.wait"
+
+
+class FenceScClusterOp(Op):
+    """A sequentially consistent fence at cluster scope (PTX `fence.sc.cluster`, sm_90).
+
+    ```mlir
+    nvvm.fence.sc.cluster
+    ```
+    """
+
+    name = "nvvm.fence.sc.cluster"
+    assembly_format = "attr-dict"
+    llvm_intrinsic = "llvm.nvvm.fence.sc.cluster"
+
+
 # -- warp-level primitives ------------------------------------------------------------------
 
 
@@ -221,6 +338,7 @@ class ShflSyncOp(Op):
 
     @property
     def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.shfl.sync.<kind>.<i32|f32>[p]` (`p`: the struct with the validity bit)."""
         t = self.val.type
         suffix = "f32" if isinstance(t, FloatType) else "i32"
         return f"llvm.nvvm.shfl.sync.{self.kind.case_names[0]}.{suffix}{'p' if self.return_value_and_is_valid else ''}"
@@ -262,6 +380,11 @@ class VoteSyncOp(Op):
         return cls(mask, pred, kind=VoteSyncKindAttr(VOTE_SYNC_KINDS[kind]),
                    result_types=[i32 if kind == "ballot" else i1], location=location)
 
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.vote.<kind>.sync(i32 mask, i1 pred)`."""
+        return f"llvm.nvvm.vote.{self.kind.case_names[0]}.sync"
+
     def verify_(self) -> str | None:
         ballot = self.kind.case_names[0] == "ballot"
         if ballot and self.res.type is not i32:
@@ -294,5 +417,11 @@ class ReduxSyncOp(Op):
         return cls(val, mask_and_clamp, kind=ReductionKindAttr(REDUCTION_KINDS[kind]), result_types=[val.type],
                    location=location)
 
+    @property
+    def llvm_intrinsic(self) -> str:
+        """`llvm.nvvm.redux.sync.<kind>(i32 value, i32 mask)` (integer kinds)."""
+        return f"llvm.nvvm.redux.sync.{self.kind.case_names[0]}"
 
-OPS = SPECIAL_REGISTER_OPS + [BarrierOp, ShflSyncOp, VoteSyncOp, ReduxSyncOp]
+
+OPS = SPECIAL_REGISTER_OPS + [BarrierOp, BarrierArriveOp, BarWarpSyncOp, ClusterArriveOp, ClusterArriveRelaxedOp,
+                              ClusterWaitOp, FenceScClusterOp, ShflSyncOp, VoteSyncOp, ReduxSyncOp]

@@ -1,5 +1,6 @@
 """The gpu and nvvm dialects from Python: builders produce verifier-clean IR that prints as
-upstream's syntax and parses back; docstring examples parse; enum attributes round-trip."""
+upstream's syntax and parses back; every op documents itself; enum attributes round-trip; the
+nvvm ops' LLVM intrinsics exist in the NVPTX backend."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from mlir_py.dialects import func, gpu, llvm, memref, nvvm
 import mlir_py as mp
 from mlir_py.analysis.verifier import verify
 from mlir_py.builtin.ops import ModuleOp
+from mlir_py.ir.builtin_attributes import UnitAttr
 from mlir_py.ir.builtin_types import FunctionType, f32, i1, i32, index
 from mlir_py.ir.diagnostics import DiagnosticCollector
 from mlir_py.ir.operation import Operation
@@ -151,3 +153,88 @@ def test_nvvm_builders(ctx):
     assert ops[3].llvm_intrinsic == "llvm.nvvm.shfl.sync.bfly.f32p"
     for op in ops:
         assert errors_of(op) == []
+
+
+def test_reduction_and_shuffle_builders(ctx):
+    src = "func.func @f(%v: f32, %o: i32, %n: index) {\n  return\n}\n"
+    fn = mp.parse(ctx, src, "t.mir").regions[0].first_block.first_op
+    v, o, n = fn.entry_block.args
+    launch = gpu.LaunchOp.build([n, n, n], [n, n, n])
+    fn.entry_block.insert_before(fn.entry_block.last_op, launch)
+    body = launch.entry_block
+    named = body.append(gpu.AllReduceOp.build(v, "add"))
+    custom = body.append(gpu.AllReduceOp.build(v))
+    lhs, rhs = custom.body.first_block.args
+    custom.body.first_block.append(gpu.YieldOp.build([lhs]))
+    sub = body.append(gpu.SubgroupReduceOp.build(v, "maxnumf", cluster_size=4, cluster_stride=2))
+    shfl = body.append(gpu.ShuffleOp.build("xor", v, o, o))
+    body.append(gpu.PrintfOp.build("%f %d\n", [v, o]))
+    shmem = body.append(gpu.DynamicSharedMemoryOp.build())
+    body.append(gpu.TerminatorOp())
+    assert named.result_.type is f32 and shfl.shuffleResult.type is f32 and shfl.valid.type is i1
+    assert sub.cluster_size.value == 4 and sub.cluster_stride.value == 2
+    assert str(shmem.resultMemref.type) == "memref<?xi8, #gpu.address_space<workgroup>>"
+    assert errors_of(launch) == []
+    text = mp.to_string(launch)
+    assert "gpu.all_reduce add" in text and "gpu.subgroup_reduce maxnumf" in text
+    assert "cluster(size = 4, stride = 2)" in text
+    assert "%shuffleResult, %valid = gpu.shuffle xor" in text
+    assert 'gpu.printf "%f %d\\0A", ' in text
+    bad = gpu.SubgroupReduceOp.build(v, "xor")
+    assert errors_of(bad) == ["`xor` reduction operation is not compatible with type 'f32'"]
+
+
+def test_nvvm_intrinsic_names_exist_in_the_nvptx_backend():
+    """Every name `llvm_intrinsic` gives, called with the op's operand and result types, is
+    compiled to PTX by LLVM's NVPTX backend (llvmlite), so the translation can rely on them."""
+    llvm_binding = pytest.importorskip("llvmlite.binding")
+    decls, calls = {}, []
+
+    def call(name: str, ret: str, args: list[tuple[str, str]]) -> None:
+        decls[name] = f"declare {ret} @{name}({', '.join(t for t, _ in args)})"
+        target = "" if ret == "void" else f"%v{len(calls)} = "
+        calls.append(f"  {target}call {ret} @{name}({', '.join(f'{t} {v}' for t, v in args)})")
+        if ret != "void":  # keep the value: unused register reads would be deleted
+            calls.append(f"  store volatile {ret} %v{len(calls) - 1}, ptr addrspace(1) %out")
+
+    for cls in nvvm.ops.SPECIAL_REGISTER_OPS:
+        call(cls.LLVM_INTRINSIC, str(cls.definition.results[0].constraint.attr), [])
+    src = "llvm.func @f(%m: i32, %v: f32, %p: i1) {\n  llvm.return\n}\n"
+    ctx = mp.Context.with_available_dialects()
+    fn = mp.parse(ctx, src, "t.mir").regions[0].first_block.first_op
+    m, v, p = fn.regions[0].first_block.args
+    call(nvvm.BarrierOp.build().llvm_intrinsic, "void", [("i32", "0")])
+    call(nvvm.BarrierOp.build(m, m).llvm_intrinsic, "void", [("i32", "0"), ("i32", "32")])
+    call(nvvm.BarrierOp.build(aligned=False).llvm_intrinsic, "void", [("i32", "0")])
+    call(nvvm.BarrierArriveOp(m, m).llvm_intrinsic, "void", [("i32", "0"), ("i32", "32")])
+    call(nvvm.BarWarpSyncOp.llvm_intrinsic, "void", [("i32", "-1")])
+    call(nvvm.FenceScClusterOp.llvm_intrinsic, "void", [])
+    for cls in (nvvm.ClusterArriveOp, nvvm.ClusterArriveRelaxedOp, nvvm.ClusterWaitOp):
+        for aligned in (None, UnitAttr()):
+            call(cls(aligned=aligned).llvm_intrinsic, "void", [])
+    for kind in ("bfly", "up", "down", "idx"):
+        for val, t in ((m, "i32"), (v, "float")):
+            for valid in (False, True):
+                op = nvvm.ShflSyncOp.build(kind, m, val, m, m, with_valid=valid)
+                call(op.llvm_intrinsic, f"{{{t}, i1}}" if valid else t,
+                     [("i32", "-1"), (t, "1.0" if t == "float" else "7"), ("i32", "1"), ("i32", "31")])
+    for kind in ("any", "all", "uni", "ballot"):
+        op = nvvm.VoteSyncOp.build(kind, m, p)
+        call(op.llvm_intrinsic, "i32" if kind == "ballot" else "i1", [("i32", "-1"), ("i1", "true")])
+    for kind in ("add", "and", "max", "min", "or", "umax", "umin", "xor"):
+        call(nvvm.ReduxSyncOp.build(kind, m, m).llvm_intrinsic, "i32", [("i32", "5"), ("i32", "-1")])
+    ir = "\n".join(['target triple = "nvptx64-nvidia-cuda"', *decls.values(),
+                    "define ptx_kernel void @k(ptr addrspace(1) %out) {", *calls, "  ret void", "}", ""])
+    llvm_binding.initialize_all_targets()
+    llvm_binding.initialize_all_asmprinters()
+    mod = llvm_binding.parse_assembly(ir)
+    mod.verify()
+    tm = llvm_binding.Target.from_triple("nvptx64-nvidia-cuda").create_target_machine(cpu="sm_90",
+                                                                                     features="+ptx80")
+    ptx = tm.emit_assembly(mod)
+    # an unknown intrinsic would stay a call to an external function of that name
+    assert "llvm.nvvm" not in ptx and "call" not in ptx, ptx
+    for text in ("%tid.x", "%ctaid.y", "%nctaid.z", "%laneid", "bar.sync", "barrier.sync", "shfl.sync.bfly.b32",
+                 "vote.sync.ballot.b32", "redux.sync.add.s32", "%clusterid.x", "bar.warp.sync", "bar.arrive",
+                 "barrier.cluster.arrive.relaxed.aligned", "barrier.cluster.wait", "fence.sc.cluster"):
+        assert text in ptx, text
