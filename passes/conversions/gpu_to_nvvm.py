@@ -297,24 +297,19 @@ def lower_subgroup_op(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRe
     return True
 
 
-#: the intrinsics of the barriers the nvvm dialect has no op for: a warp's (`bar.warp.sync`) and a
-#: cluster's (`barrier.cluster.arrive` + `wait`, sm_90)
-_SCOPED_BARRIERS = {"subgroup": ["llvm.nvvm.bar.warp.sync"],
-                    "cluster": ["llvm.nvvm.barrier.cluster.arrive", "llvm.nvvm.barrier.cluster.wait"]}
-
-
 def lower_barrier(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
-    """A workgroup barrier is `nvvm.barrier` (`bar.sync 0`); subgroup and cluster barriers call their
-    intrinsics."""
+    """A workgroup barrier is `nvvm.barrier` (`bar.sync 0`), a subgroup's `nvvm.bar.warp.sync -1`, a
+    cluster's `nvvm.cluster.arrive` then `nvvm.cluster.wait` (sm_90)."""
     scope = op.properties.get("scope")
     scope_name = scope.case_names[0] if scope is not None else "workgroup"
     if scope_name == "workgroup":
-        rw.replace_op(op, rw.insert(nvvm_class("nvvm.barrier").build(location=op.location)))
-        return True
-    b = LLVMBuilder(rw, op.location)
-    for intrinsic in _SCOPED_BARRIERS[scope_name]:
-        args = [b.constant(-1, i32)] if scope_name == "subgroup" else []
-        rw.insert(L.CallIntrinsicOp.build(intrinsic, args, location=op.location))
+        rw.insert(nvvm_class("nvvm.barrier").build(location=op.location))
+    elif scope_name == "subgroup":
+        mask = LLVMBuilder(rw, op.location).constant(-1, i32)
+        rw.insert(nvvm_class("nvvm.bar.warp.sync")(mask, location=op.location))
+    else:
+        rw.insert(nvvm_class("nvvm.cluster.arrive")(location=op.location))
+        rw.insert(nvvm_class("nvvm.cluster.wait")(location=op.location))
     rw.erase_op(op)
     return True
 
@@ -455,9 +450,14 @@ def lower_assert(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
 
 
 def _check_attributions(module: Operation) -> bool:
-    """Workgroup and private buffers become globals and allocas of a fixed size: report the others."""
+    """Workgroup and private buffers become globals and allocas of a fixed size: report the others (and
+    shuffles of values `shfl.sync` cannot move)."""
     ok = True
     for f in module.walk():
+        if f.name == "gpu.shuffle" and f.operands[0].type not in (i32, FloatType("f32")):
+            f.emit_error(f"shuffles of {f.operands[0].type} are not supported: nvvm.shfl.sync moves i32 and f32 "
+                         "values")
+            ok = False
         if f.name != "gpu.func" or f.regions[0].first_block is None:
             continue
         n = len(f.properties["function_type"].value.inputs)

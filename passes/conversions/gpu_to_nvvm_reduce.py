@@ -80,7 +80,7 @@ def _to_32(rw: PatternRewriter, v: Value) -> tuple[Value, Callable[[Value], Valu
     t = v.type
     if t in (i32, F32):
         return v, lambda r: r
-    if isinstance(t, FloatType) and t.bitwidth < 32:
+    if isinstance(t, FloatType) and t.width < 32:
         return rw.create(arith.ExtFOp, v, result_types=[F32]).results[0], \
             lambda r: rw.create(arith.TruncFOp, r, result_types=[t]).results[0]
     if isinstance(t, IntegerType) and t.width < 32:

@@ -145,8 +145,8 @@ def _run_pipeline(path: str, command: str) -> str:
             assert tool == "mir-translate", command
             inputs = [a for a in args if not a.startswith("-")]
             source = open(inputs[0]).read() if inputs else text
-            arch = next((a.split("=", 1)[1] for a in args if a.startswith("--gpu-arch=")), "sm_80")
-            opt = next((int(a[2:]) for a in args if re.fullmatch(r"-O[0-3]", a)), 3)
+            arch = next((a.split("=", 1)[1] for a in args if a.startswith("--gpu-arch=")), None)
+            opt = next((int(a[2:]) for a in args if re.fullmatch(r"-O[0-3]", a)), None)
             return emit_ptx(_module(source, path), arch, opt)
     raise AssertionError(f"no mir-translate in {command}")
 
