@@ -171,3 +171,24 @@ def test_constant_weights_are_folded_and_shared():
     text = str(import_model(model))
     assert text.count("dense_resource<w>") == 1 and "dense_resource<k>" in text
     assert text.count("graph.matmul") == 2
+
+
+def test_light_squeezenet_matches_onnxruntime():
+    """The smallest model-zoo network of the onnx wheel, weights made real and perturbed, logits compared (the
+    other eight run in benchmarks/onnx_conformance.py --light)."""
+    from mlir_py.execution import ExecutionEngine
+    from mlir_py.onnx.testing import (
+        light_model_path,
+        logits_model,
+        onnxruntime_session,
+        random_inputs,
+        realize_weights,
+        relative_error,
+    )
+    pytest.importorskip("onnxruntime")
+    model = logits_model(realize_weights(onnx.load(light_model_path("squeezenet"))))
+    feeds = random_inputs(model)
+    got = ExecutionEngine(import_model(model), opt_level=1).lookup("main")(*feeds.values())
+    want = onnxruntime_session(model).run(None, feeds)[0]
+    assert got.shape == want.shape == (1, 1000, 1, 1)
+    assert relative_error(got, want) <= 1e-4
