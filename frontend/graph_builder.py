@@ -18,6 +18,7 @@ from typing import Any, Sequence, Union
 import numpy as np
 from mlir_py.dialects import func, graph
 from mlir_py.dialects.graph import GraphTypeError
+from mlir_py.frontend.graph_builder_onnx import OnnxOpsMixin
 from mlir_py.frontend.weights import ELEMENT_TYPES, NUMPY_DTYPES, array_dtype_name, blob_text, dtype_name, resource_name
 
 from mlir_py.analysis.verifier import verify
@@ -150,7 +151,7 @@ def _caller_location() -> FileLineColLoc:
     return FileLineColLoc(f.f_code.co_filename, f.f_lineno, 1)
 
 
-class GraphBuilder:
+class GraphBuilder(OnnxOpsMixin):
     """Builds one `func.func` over tensors in the graph dialect.
 
     ```python

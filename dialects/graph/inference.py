@@ -144,7 +144,7 @@ def pool2d(x: Shape, kernel: Sequence[int], strides: Sequence[int], pads: Sequen
     return (n, c, oh, ow)
 
 
-def global_avg_pool(x: Shape) -> Shape:
+def global_pool(x: Shape) -> Shape:
     if len(x) != 4:
         raise ShapeError(f"input must be 4-D (NCHW), got {_s(x)}")
     return (x[0], x[1], 1, 1)

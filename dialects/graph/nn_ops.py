@@ -157,7 +157,18 @@ class AvgPool2dOp(_Pool2dOp):
     count_include_pad = prop(BoolAttrC, default=BoolAttr(False))
 
 
-class GlobalAvgPoolOp(GraphOp):
+class _GlobalPoolOp(GraphOp):
+    traits = [Pure]
+    x = operand(TensorOf(FLOATS))
+    result = result(TensorOf(FLOATS))
+    assembly_format = "$x attr-dict `:` functional-type(operands, results)"
+
+    @classmethod
+    def infer(cls, types, attr):
+        return tensor(inf.global_pool(types[0].shape), types[0].element_type)
+
+
+class GlobalAvgPoolOp(_GlobalPoolOp):
     """Mean over the spatial dimensions of an NCHW input, keeping them as 1 x 1. f32, f16.
 
     ```mlir
@@ -166,14 +177,6 @@ class GlobalAvgPoolOp(GraphOp):
     """
 
     name = "graph.global_avg_pool"
-    traits = [Pure]
-    x = operand(TensorOf(FLOATS))
-    result = result(TensorOf(FLOATS))
-    assembly_format = "$x attr-dict `:` functional-type(operands, results)"
-
-    @classmethod
-    def infer(cls, types, attr):
-        return tensor(inf.global_avg_pool(types[0].shape), types[0].element_type)
 
 
 class BatchNormOp(GraphOp):
@@ -301,7 +304,7 @@ class ConvTranspose2dOp(_WithOptionalLast):
         return tensor(shape, et)
 
 
-class GlobalMaxPoolOp(GraphOp):
+class GlobalMaxPoolOp(_GlobalPoolOp):
     """Maximum over the spatial dimensions of an NCHW input, keeping them as 1 x 1 (a NaN wins). f32, f16.
 
     ```mlir
@@ -310,14 +313,6 @@ class GlobalMaxPoolOp(GraphOp):
     """
 
     name = "graph.global_max_pool"
-    traits = [Pure]
-    x = operand(TensorOf(FLOATS))
-    result = result(TensorOf(FLOATS))
-    assembly_format = "$x attr-dict `:` functional-type(operands, results)"
-
-    @classmethod
-    def infer(cls, types, attr):
-        return tensor(inf.global_avg_pool(types[0].shape), types[0].element_type)
 
 
 class InstanceNormOp(GraphOp):

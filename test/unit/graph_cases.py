@@ -361,6 +361,14 @@ def index_cases() -> list[Case]:
                           props=f"axis = {axis} : i64"))
     idx32 = np.array([[2, -1], [0, 4]], np.int32)
     cs.append(op_case("gather_i32", "gather", [x, idx32], ref.gather(x, idx32, 0), props="axis = 0 : i64"))
+    for j, (vals, axis) in enumerate([(np.array(-2), 1), (np.array([[0, 2], [4, 6]]), 1), (np.array([3, 1]), 0),
+                                      (np.array([1, 2, 3]), 0), (np.array([[-6, -5]]), -1)]):
+        # constant indices: a strided slice when they step up evenly, else the generic
+        k = vals.astype(np.int64)
+        cs.append(Case(f"gather_const_{j}", [x], ref.gather(x, k, axis % 2), body=f"""\
+  %k = "graph.constant"() <{{value = {dense(k)}}}> : () -> {ttype(k)}
+  %r = "graph.gather"(%arg0, %k) <{{axis = {axis} : i64}}> : ({ttype(x)}, {ttype(k)}) -> \
+{ttype(ref.gather(x, k, axis % 2))}"""))
     xi = ints(3, 4, 5, dtype=np.int64)
     idx = np.array([4, 0, -2], np.int64)
     cs.append(op_case("gather_i64_data", "gather", [xi, idx], ref.gather(xi, idx, 2), props="axis = 2 : i64"))
@@ -448,6 +456,7 @@ def resize_cases() -> list[Case]:
     for j, (mode, ctm, sc) in enumerate([("linear", "half_pixel", (1.0, 1.0, 1.5, 0.6)),
                                          ("nearest", "asymmetric", (1.0, 1.0, 1.5, 2.3)),
                                          ("linear", "align_corners", (1.0, 1.0, 1 / 3, 1.7)),
+                                         ("nearest", "pytorch_half_pixel", (1.0, 1.0, 0.3, 0.6)),
                                          ("linear", "half_pixel_symmetric", (1.0, 1.0, 1.5, 0.6))]):
         out = tuple(int(np.floor(np.float32(d) * np.float32(s))) for d, s in zip(x.shape, sc))
         scales = "array<f32: " + ", ".join(repr(float(np.float32(s))) for s in sc) + ">"

@@ -247,14 +247,17 @@ def lrn(x, size, alpha=1e-4, beta=0.75, bias=1.0) -> np.ndarray:
 
 
 def _resize_coordinate(x: int, n_in: int, n_out: int, mode: str, scale: float) -> float:
+    """ONNX's coordinate transformations; `length` is the resized length before rounding (the spec's
+    output_width, an f32 product), which align_corners and pytorch_half_pixel use."""
+    length = float(np.float32(scale) * np.float32(n_in))
     if mode == "half_pixel_symmetric":
-        return n_in / 2 * (1 - n_out / (scale * n_in)) + (x + 0.5) / scale - 0.5
+        return n_in / 2 * (1 - n_out / length) + (x + 0.5) / scale - 0.5
     if mode == "align_corners":
-        return 0.0 if n_out == 1 else x * (n_in - 1) / (n_out - 1)
+        return 0.0 if length == 1 else x * (n_in - 1) / (length - 1)
     if mode == "asymmetric":
         return x / scale
     if mode == "pytorch_half_pixel":
-        return -0.5 if n_out == 1 else (x + 0.5) / scale - 0.5
+        return -0.5 if length == 1 else (x + 0.5) / scale - 0.5
     if mode == "tf_half_pixel_for_nn":
         return (x + 0.5) / scale
     return (x + 0.5) / scale - 0.5
@@ -283,8 +286,7 @@ def _resize_1d(data: np.ndarray, n_out: int, x: int, mode: str, ctm: str, neares
 def resize(x: np.ndarray, out_shape, mode="nearest", ctm="half_pixel", nearest="round_prefer_floor",
            scales=None) -> np.ndarray:
     """ONNX Resize to `out_shape` (scales out / in unless given, as f32 values), one dimension at a time (both
-    interpolations are separable), in float64; align_corners and pytorch_half_pixel use the output size, as
-    onnxruntime does."""
+    interpolations are separable), in float64, as ONNX's reference implementation computes it."""
     y = x.astype(np.float64)
     for axis, n_out in enumerate(out_shape):
         scale = float(np.float32(scales[axis])) if scales is not None else n_out / x.shape[axis]

@@ -61,11 +61,14 @@ def test_resize(mode, ctm, nearest, out):
 
 @pytest.mark.parametrize("mode,ctm,scales", [
     ("linear", "half_pixel", (1.0, 1.0, 1.5, 0.6)), ("nearest", "asymmetric", (1.0, 1.0, 1.5, 2.3)),
-    ("linear", "align_corners", (1.0, 1.0, 1 / 3, 1.7)), ("linear", "pytorch_half_pixel", (1.0, 1.0, 0.2, 1.3)),
+    ("linear", "align_corners", (1.0, 1.0, 2.0, 1.5)), ("linear", "pytorch_half_pixel", (1.0, 1.0, 0.2, 1.5)),
     ("nearest", "half_pixel_symmetric", (1.0, 1.0, 1.5, 0.6)), ("linear", "half_pixel_symmetric", (1.0, 1.0, 2.5, 1.2)),
 ])
 def test_resize_scales(mode, ctm, scales):
-    """With ONNX's `scales` input the output size is floor(in * scale) and the coordinates use the scale."""
+    """With ONNX's `scales` input the output size is floor(in * scale) and the coordinates use the scale.
+    (align_corners and pytorch_half_pixel only where in * scale is whole: onnxruntime then rounds the
+    resized length down where ONNX's own test, test_resize_downsample_scales_linear_align_corners, keeps
+    it; the references follow ONNX, see test_resize_align_corners_keeps_the_fractional_length.)"""
     x = randn(1, 2, 5, 4)
     empty = np.zeros(0, np.float32)
     expected = run_node("Resize", [x, empty, np.array(scales, np.float32)], mode=mode,
@@ -129,3 +132,11 @@ def test_gather_pad_cast():
     f[0, :3] = [0.0, -0.0, 2.5]
     for to, dt in ((TensorProto.INT64, np.int64), (TensorProto.INT32, np.int32), (TensorProto.BOOL, np.bool_)):
         np.testing.assert_array_equal(ref.cast(f, dt), run_node("Cast", [f], to, to=to))
+
+
+def test_resize_align_corners_keeps_the_fractional_length():
+    """ONNX's node test test_resize_downsample_scales_linear_align_corners: 2 x 4 by 0.6 is 1 x 2, and the
+    coordinate of output 1 is 1 * 3 / (2.4 - 1), so the value is 3.142857 (onnxruntime gives 4)."""
+    x = np.arange(1, 9, dtype=np.float32).reshape(1, 1, 2, 4)
+    got = ref.resize(x, (1, 1, 1, 2), "linear", "align_corners", scales=(1, 1, 0.6, 0.6))
+    np.testing.assert_allclose(got, [[[[1.0, 3.142857]]]], rtol=1e-6)

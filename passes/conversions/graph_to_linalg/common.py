@@ -183,10 +183,10 @@ class Emitter:
         return self.generic(inputs, self.empty(shape, et), maps, [PARALLEL] * len(shape), body)
 
     def reduce(self, x: Value, axes: Sequence[int], init: float | int, body: Body,
-               extra: Sequence[Value] = ()) -> Value:
+               extra: Sequence[Value] = (), init_type: Attribute | None = None) -> Value:
         """Reduce `x` over `axes` into a tensor without those dimensions, starting from `init`:
         `body(b, x_elem, *extra_elems, acc)`; each `extra` operand has the shape of the result (read
-        through the reduced map) or of `x`."""
+        through the reduced map) or of `x`. The result has x's element type unless `init_type` says."""
         shape = shape_of(x)
         r = len(shape)
         kept = [i for i in range(r) if i not in axes]
@@ -195,7 +195,7 @@ class Emitter:
         for v in extra:
             maps.append(identity(r) if shape_of(v) == shape else out_map)
         maps.append(out_map)
-        out = self.full([shape[i] for i in kept], elt(x), init)
+        out = self.full([shape[i] for i in kept], init_type or elt(x), init)
         iters = [REDUCTION if i in axes else PARALLEL for i in range(r)]
         return self.generic([x, *extra], out, maps, iters, body)
 

@@ -24,13 +24,22 @@ window reads `x[n, c, oh*sh + kh*dh, ow*sw + kw*dw]`.
 - global_avg_pool: a sum over H and W, then one generic scaling by 1/(H*W)
   into N x C x 1 x 1; global_max_pool: a max over H and W (init -inf, NaN
   wins) read into N x C x 1 x 1 by `tensor.expand_shape`.
-- conv_transpose2d is the convolution (stride 1, same dilation) of the input
-  spread out by the stride (`tensor.insert_slice` with strides into a zero
-  tensor) and padded by `dilation * (k - 1) - pad` on each side (plus
-  output_padding at the end; a negative amount crops) with the kernel
-  flipped and its channel dimensions swapped per group: w'[g*F/g + f, c, i, j]
-  = w[g*C/g + c, f, KH-1-i, KW-1-j], one small generic over the weights. The
-  convolution is then conv2d's (a named op for groups == 1).
+- conv_transpose2d, groups == 1: every input pixel's contribution to every
+  kernel tap at once, one `linalg.matmul` (N*H*W x C) @ (C x F*KH*KW) of
+  the channels-last input with the weights (both reshaped without a copy
+  but for the input's transpose), then KH*KW strided accumulations
+  (col2im): tap (i, j) adds its column block to the window of the
+  zero-filled uncropped output starting at (i*dh, j*dw) with the stride
+  as step, a generic whose init is that `tensor.extract_slice` (in place
+  after bufferization); the pads crop with one more extract_slice, output
+  padding is in the uncropped size. No multiplication by zeros.
+- conv_transpose2d, groups > 1: the convolution (stride 1, same dilation)
+  of the input spread out by the stride (`tensor.insert_slice` with
+  strides into a zero tensor) and padded by `dilation * (k - 1) - pad` on
+  each side (plus output_padding at the end; a negative amount crops), with
+  the kernel flipped and its channel dimensions swapped per group:
+  w'[g*F/g + f, c, i, j] = w[g*C/g + c, f, KH-1-i, KW-1-j], then conv2d's
+  grouped generic above.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ from mlir_py.passes.conversions.graph_to_linalg.common import (
     identity,
     shape_of,
 )
+from mlir_py.passes.conversions.graph_to_linalg.matmul import lower_matmul_values
 from mlir_py.passes.conversions.graph_to_linalg.scalar import index_to, lowest
 
 from mlir_py.ir.affine_expr import dim
@@ -98,11 +108,15 @@ def conv2d_values(e: Emitter, x: Value, w: Value, bias: Value | None, out_shape:
         yg = e.generic([xg, wg], e.full([n_, g, fg, oh_, ow_], et, 0), maps, [PARALLEL] * 5 + [REDUCTION] * 3,
                        _mac)
         y = e.collapse(yg, [[0], [1, 2], [3], [4]])
-    if bias is not None:
-        maps = [identity(4), amap(4, [dim(1)]), identity(4)]
-        y = e.generic([y, bias], e.empty(out_shape, et), maps, [PARALLEL] * 4,
-                      lambda b, v, bv, out: b.add(v, bv))
-    return y
+    return add_bias(e, y, bias)
+
+
+def add_bias(e: Emitter, y: Value, bias: Value | None) -> Value:
+    """`y + bias[f]` over N x F x OH x OW (the graph's own add would be the same generic)."""
+    if bias is None:
+        return y
+    maps = [identity(4), amap(4, [dim(1)]), identity(4)]
+    return e.generic([y, bias], e.empty(shape_of(y), elt(y)), maps, [PARALLEL] * 4, lambda b, v, bv, out: b.add(v, bv))
 
 
 @conversion_pattern("graph.conv2d")
@@ -209,6 +223,31 @@ def _flipped_weights(e: Emitter, w: Value, groups: int) -> Value:
                      lambda b, v, o: v)
 
 
+def _conv_transpose_col2im(e: Emitter, x: Value, w: Value, full: Sequence[int], strides: Sequence[int],
+                           dilations: Sequence[int]) -> Value:
+    """groups == 1: every input pixel's contribution to each kernel tap at once, as one matmul
+    (N*H*W x C) @ (C x F*KH*KW), then KH*KW strided accumulations into the zero-filled, uncropped output
+    `full` (N x F x HF x WF): tap (i, j) adds cols[n, h, w, f, i, j] to y[n, f, i*dh + h*sh, j*dw + w*sw],
+    a generic whose init is that strided window of y (so it bufferizes in place). No multiplication by the
+    zeros a stride-spread input would hold."""
+    n, c, h, wd = shape_of(x)
+    _, f, kh, kw = shape_of(w)
+    et = elt(x)
+    xt = e.insert(linalg.TransposeOp.build(x, e.empty([n, h, wd, c], et), [0, 2, 3, 1])).results[0]
+    rows = e.collapse(xt, [[0, 1, 2], [3]])
+    cols = lower_matmul_values(e, rows, e.collapse(w, [[0], [1, 2, 3]]), [n * h * wd, f * kh * kw])
+    cols = e.expand(cols, [[0, 1, 2], [3, 4, 5]], [n, h, wd, f, kh, kw])
+    y = e.full(full, et, 0)
+    for i in range(kh):
+        for j in range(kw):
+            offsets, sizes, steps = [0, 0, i * dilations[0], j * dilations[1]], [n, f, h, wd], [1, 1, *strides]
+            window = e.insert(tensor.ExtractSliceOp.build_mixed(y, offsets, sizes, steps)).results[0]
+            tap = amap(4, [dim(0), dim(2), dim(3), dim(1), i, j])
+            added = e.generic([cols], window, [tap, identity(4)], [PARALLEL] * 4, lambda b, t, acc: b.add(acc, t))
+            y = e.insert(tensor.InsertSliceOp.build_mixed(added, y, offsets, sizes, steps)).results[0]
+    return y
+
+
 @conversion_pattern("graph.conv_transpose2d")
 def lower_conv_transpose2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     operands = list(adaptor.operands)
@@ -217,9 +256,19 @@ def lower_conv_transpose2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatt
     strides, pads, dilations = attr(op, "strides"), attr(op, "pads"), attr(op, "dilations")
     out_pad, groups = attr(op, "output_padding"), attr(op, "groups")
     n, c, h, wd = shape_of(x)
-    _, _, kh, kw = shape_of(w)
+    _, fg, kh, kw = shape_of(w)
+    out_shape = shape_of(op.results[0])
     e = Emitter(rw)
-    # spread by the stride, padded by dilation * (k - 1) - pad (+ output_padding at the end)
+    if groups == 1:
+        full = [n, fg, (h - 1) * strides[0] + dilations[0] * (kh - 1) + 1 + out_pad[0],
+                (wd - 1) * strides[1] + dilations[1] * (kw - 1) + 1 + out_pad[1]]
+        y = _conv_transpose_col2im(e, x, w, full, strides, dilations)
+        if list(full) != list(out_shape):  # the pads crop
+            y = e.insert(tensor.ExtractSliceOp.build_mixed(y, [0, 0, pads[0], pads[1]], list(out_shape),
+                                                           [1, 1, 1, 1])).results[0]
+        rw.replace_op(op, [add_bias(e, y, bias)])
+        return True
+    # groups > 1: spread by the stride, padded by dilation * (k - 1) - pad (+ output_padding at the end)
     lo = [dilations[0] * (kh - 1) - pads[0], dilations[1] * (kw - 1) - pads[1]]
     hi = [dilations[0] * (kh - 1) - pads[2] + out_pad[0], dilations[1] * (kw - 1) - pads[3] + out_pad[1]]
     spread = [(h - 1) * strides[0] + 1, (wd - 1) * strides[1] + 1]
@@ -234,8 +283,8 @@ def lower_conv_transpose2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatt
         start = [0, 0, max(-lo[0], 0), max(-lo[1], 0)]
         size = [n, c] + [f - st - max(-b, 0) for f, st, b in zip(full[2:], start[2:], hi)]
         xs = e.insert(tensor.ExtractSliceOp.build_mixed(xs, start, size, [1, 1, 1, 1])).results[0]
-    y = conv2d_values(e, xs, _flipped_weights(e, w, groups), bias, shape_of(op.results[0]), (1, 1), (0, 0, 0, 0),
-                      dilations, groups)
+    y = conv2d_values(e, xs, _flipped_weights(e, w, groups), bias, out_shape, (1, 1), (0, 0, 0, 0), dilations,
+                      groups)
     rw.replace_op(op, [y])
     return True
 
@@ -243,4 +292,4 @@ def lower_conv_transpose2d(op: Operation, adaptor: OpAdaptor, rw: ConversionPatt
 PATTERNS = [lower_conv2d, lower_max_pool2d, lower_avg_pool2d, lower_global_avg_pool, lower_global_max_pool,
             lower_conv_transpose2d]
 
-__all__ = ["PATTERNS", "conv2d_values"]
+__all__ = ["PATTERNS", "add_bias", "conv2d_values"]

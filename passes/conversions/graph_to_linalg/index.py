@@ -12,7 +12,9 @@ the generic runs over the result and reads the input with `tensor.extract`
 at indices computed in its body (upstream's "gather" form of
 linalg.generic, which bufferizes to a load):
 - gather: `i = indices[...]`, `i + size` when negative, then clamped to
-  [0, size - 1] so that an invalid index cannot read outside the tensor;
+  [0, size - 1] so that an invalid index cannot read outside the tensor
+  (constant indices in increasing steps, a scalar index among them, are a
+  strided `tensor.extract_slice` and a reshape instead: no copy);
 - pad: `i = out - lo`; edge clamps it to [0, n - 1], reflect maps `i < 0` to
   `-i` and `i > n - 1` to `2 (n - 1) - i`;
 - resize: ONNX's per-dimension coordinate maps (scale out / in, or the op's
@@ -22,11 +24,13 @@ linalg.generic, which bufferizes to a load):
   linear two neighbour tables and a weight table, and its body sums the
   2^k corners `prod(w or 1 - w) * x[corner]`.
 
-argmax/argmin is one generic with two outputs reduced together, the best
-value so far and its index: a later element replaces them when strictly
-better (`ogt`/`sgt`; with `select_last_index` when not worse: `oge`/`sge`),
-or when it is NaN and the best is not (the first NaN wins, as np.argmax; the
-last with `select_last_index`).
+argmax/argmin is two reductions along the axis: the extreme itself
+(`maximumf`/`minimumf`, as reduce_max/min: a NaN in the row makes it NaN),
+then the smallest index whose element equals it or is NaN (the largest with
+`select_last_index`), i.e. the first NaN if there is one, as np.argmax. Two
+passes of simple reductions run about 15x faster than one pass carrying
+value and index together (whose loop-carried select chain through memory
+the code generator cannot vectorize).
 """
 
 from __future__ import annotations
@@ -38,10 +42,10 @@ import numpy as np
 from mlir_py.dialects import arith, tensor
 from mlir_py.passes.conversions.graph_to_linalg.common import (
     PARALLEL,
-    REDUCTION,
     Emitter,
     amap,
     attr,
+    constant_array,
     elt,
     identity,
     normalize_axis,
@@ -49,6 +53,7 @@ from mlir_py.passes.conversions.graph_to_linalg.common import (
 )
 from mlir_py.passes.conversions.graph_to_linalg.normalization import keepdims_groups
 from mlir_py.passes.conversions.graph_to_linalg.scalar import highest, is_float, lowest
+from mlir_py.passes.conversions.graph_to_linalg.shape import reshape_value
 
 from mlir_py.ir.affine_expr import AffineExpr, dim
 from mlir_py.ir.builtin_attributes import IntegerAttr, numpy_dtype
@@ -78,6 +83,17 @@ def _extract(b, x: Value, indices: Sequence[Value]) -> Value:
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _progression(values: np.ndarray, size: int) -> tuple[int, int] | None:
+    """(first, step) when the indices, wrapped, are first, first + step, ... with step > 0, all in range."""
+    v = np.where(values < 0, values + size, values).reshape(-1).astype(np.int64)
+    if v.size == 0 or v.min() < 0 or v.max() >= size:
+        return None
+    step = int(v[1] - v[0]) if v.size > 1 else 1
+    if step < 1 or not np.array_equal(v, v[0] + step * np.arange(v.size)):
+        return None
+    return int(v[0]), step
+
+
 @conversion_pattern("graph.gather")
 def lower_gather(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     x, idx = adaptor.operands
@@ -87,6 +103,17 @@ def lower_gather(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewrite
     out_shape = shape_of(op.results[0])
     r = len(out_shape)
     size = xs[a]
+    known = constant_array(idx)
+    run = _progression(known, size) if known is not None else None
+    if run is not None:  # constant indices a, a + s, a + 2s...: a strided slice, reshaped (no copy)
+        e = Emitter(rw)
+        first, step = run
+        count = int(np.prod(ishape, dtype=np.int64))
+        offsets, sizes, strides = [0] * len(xs), list(xs), [1] * len(xs)
+        offsets[a], sizes[a], strides[a] = first, count, step
+        sliced = e.insert(tensor.ExtractSliceOp.build_mixed(x, offsets, sizes, strides)).results[0]
+        rw.replace_op(op, [reshape_value(e, sliced, out_shape)])
+        return True
 
     def body(b, i: Value, out: Value) -> Value:
         j = _to_index(b, i)
@@ -201,20 +228,25 @@ def lower_pad(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) 
 
 
 def source_coordinates(n_in: int, n_out: int, mode: str, scale: float | None = None) -> np.ndarray:
-    """ONNX Resize's input coordinate of each output index along one dimension (float64); the scale is
-    `out / in` unless given (align_corners and pytorch_half_pixel use the output size, as onnxruntime)."""
+    """ONNX Resize's input coordinate of each output index along one dimension (float64), as ONNX's
+    reference: the scale is `out / in` unless given, and align_corners and pytorch_half_pixel use the
+    resized length `scale * in`, not rounded (onnxruntime rounds it down, which differs when given a scale
+    that does not divide: its 2 x 4 -> 1 x 2 align_corners gives [1, 4] where ONNX's test wants
+    [1, 3.142857])."""
     x = np.arange(n_out, dtype=np.float64)
     if scale is None:
-        scale = n_out / n_in
+        scale, length = n_out / n_in, float(n_out)
+    else:
+        length = float(np.float32(scale) * np.float32(n_in))  # f32, as ONNX's reference and runtimes
     if mode == "half_pixel_symmetric":
-        offset = n_in / 2 * (1 - n_out / (scale * n_in))
+        offset = n_in / 2 * (1 - n_out / length)
         return offset + (x + 0.5) / scale - 0.5
     if mode == "align_corners":
-        return np.zeros(n_out) if n_out == 1 else x * (n_in - 1) / (n_out - 1)
+        return np.zeros(n_out) if length == 1 else x * (n_in - 1) / (length - 1)
     if mode == "asymmetric":
         return x / scale
     if mode == "pytorch_half_pixel":
-        return np.full(n_out, -0.5) if n_out == 1 else (x + 0.5) / scale - 0.5
+        return np.full(n_out, -0.5) if length == 1 else (x + 0.5) / scale - 0.5
     if mode == "tf_half_pixel_for_nn":
         return (x + 0.5) / scale
     return (x + 0.5) / scale - 0.5  # half_pixel
@@ -317,27 +349,22 @@ def _arg_pattern(name: str):
         a = normalize_axis(attr(op, "axis"), r)
         last = attr(op, "select_last_index")
         et = elt(x)
-        reduced = [xs[k] for k in range(r) if k != a]
         e = Emitter(rw)
-        best = e.full(reduced, et, lowest(et) if is_max else highest(et))
-        where = e.full(reduced, i64, 0)
+        # the extreme itself (maximumf/minimumf: a NaN in the row makes it NaN) ...
+        extreme = e.reduce(x, [a], lowest(et) if is_max else highest(et),
+                           (lambda b, v, acc: b.max(acc, v)) if is_max else (lambda b, v, acc: b.min(acc, v)))
+        # ... then the first (last) index holding it, or holding a NaN
+        none = -1 if last else xs[a]
 
-        def body(b, v: Value, acc: Value, acc_i: Value) -> list[Value]:
+        def body(b, v: Value, m: Value, acc: Value) -> Value:
             if is_float(et):
-                pred = ("oge" if last else "ogt") if is_max else ("ole" if last else "olt")
-                take = b.create(arith.CmpFOp(pred, v, acc))
-                nan = b.create(arith.CmpFOp("uno", v, v))
-                if not last:
-                    nan = b.create(arith.AndIOp(nan, b.create(arith.CmpFOp("ord", acc, acc))))
-                take = b.create(arith.OrIOp(take, nan))
+                hit = b.create(arith.OrIOp(b.create(arith.CmpFOp("oeq", v, m)), b.create(arith.CmpFOp("uno", v, v))))
             else:
-                pred = ("sge" if last else "sgt") if is_max else ("sle" if last else "slt")
-                take = b.create(arith.CmpIOp(pred, v, acc))
+                hit = b.create(arith.CmpIOp("eq", v, m))
             i = b.create(arith.IndexCastOp(b.index(a), result_types=[i64]))
-            return [b.select(take, v, acc), b.select(take, i, acc_i)]
-        out_map = amap(r, [dim(k) for k in range(r) if k != a])
-        iters = [REDUCTION if k == a else PARALLEL for k in range(r)]
-        _, y = e.generic([x], [best, where], [identity(r), out_map, out_map], iters, body)
+            pick = b.select(hit, i, b.constant(none, i64))
+            return b.max(acc, pick) if last else b.min(acc, pick)
+        y = e.reduce(x, [a], none, body, extra=[extreme], init_type=i64)
         res_shape = shape_of(op.results[0])
         if shape_of(y) != res_shape:
             y = e.expand(y, keepdims_groups(r, [a]), res_shape)

@@ -169,34 +169,32 @@ def _normalized(b, v, mv, rv, sv, bv, out):
     return b.add(b.mul(b.mul(b.sub(v, mv), rv), sv), bv)
 
 
+def _normalize(e: Emitter, x: Value, axes: Sequence[int], param_dims: Sequence[int], scale: Value, bias: Value,
+               eps: float) -> Value:
+    """(x - mean) * rsqrt(var + eps) * scale + bias, the statistics over `axes`, scale and bias indexed by the
+    dimensions `param_dims` of x."""
+    shape = shape_of(x)
+    r = len(shape)
+    mean, rstd = _mean_rstd(e, x, axes, eps)
+    red, params = _reduced_map(r, axes), amap(r, [dim(i) for i in param_dims])
+    return e.generic([x, mean, rstd, scale, bias], e.empty(shape, elt(x)),
+                     [identity(r), red, red, params, params, identity(r)], [PARALLEL] * r, _normalized)
+
+
 @conversion_pattern("graph.layer_norm")
 def lower_layer_norm(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     x, scale, bias = adaptor.operands
-    shape = shape_of(x)
-    r = len(shape)
+    r = len(shape_of(x))
     axes = list(range(normalize_axis(attr(op, "axis"), r), r))
-    e = Emitter(rw)
-    mean, rstd = _mean_rstd(e, x, axes, attr(op, "epsilon"))
-    red = _reduced_map(r, axes)
-    tail = amap(r, [dim(i) for i in axes])
-    y = e.generic([x, mean, rstd, scale, bias], e.empty(shape, elt(x)),
-                  [identity(r), red, red, tail, tail, identity(r)], [PARALLEL] * r, _normalized)
-    rw.replace_op(op, [y])
+    rw.replace_op(op, [_normalize(Emitter(rw), x, axes, axes, scale, bias, attr(op, "epsilon"))])
     return True
 
 
 @conversion_pattern("graph.instance_norm")
 def lower_instance_norm(op: Operation, adaptor: OpAdaptor, rw: ConversionPatternRewriter) -> bool:
     x, scale, bias = adaptor.operands
-    shape = shape_of(x)
-    r = len(shape)
-    axes = list(range(2, r))
-    e = Emitter(rw)
-    mean, rstd = _mean_rstd(e, x, axes, attr(op, "epsilon"))
-    red, chan = _reduced_map(r, axes), amap(r, [dim(1)])
-    y = e.generic([x, mean, rstd, scale, bias], e.empty(shape, elt(x)),
-                  [identity(r), red, red, chan, chan, identity(r)], [PARALLEL] * r, _normalized)
-    rw.replace_op(op, [y])
+    axes = list(range(2, len(shape_of(x))))
+    rw.replace_op(op, [_normalize(Emitter(rw), x, axes, [1], scale, bias, attr(op, "epsilon"))])
     return True
 
 
