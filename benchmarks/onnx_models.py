@@ -2,7 +2,7 @@
 with mlir_py, side by side with onnxruntime (one intra-op thread) in the same run, and the relative error of
 the logits between the two (random input, weights perturbed as in mlir_py.onnx.testing).
 
-    python benchmarks/onnx_models.py [--models squeezenet,resnet50] [--repeat 5] [--opt-level 3]
+    python benchmarks/onnx_models.py [--models squeezenet,resnet50] [--repeat 5] [--opt-level 2]
 
 Import is `mlir_py.onnx.import_model` on the loaded model (weights made real first, not timed); compile is
 `ExecutionEngine(module)` (--lower-to-llvm, translation, LLVM, JIT); inference is the median of `--repeat`
@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", default=",".join(LIGHT_MODELS), help="comma-separated light model names")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--opt-level", type=int, default=3)
+    ap.add_argument("--opt-level", type=int, default=2,
+                    help="LLVM level (default 2: -O3 takes minutes on the unrolled convolutions, see docs/benchmarks.md)")
     args = ap.parse_args(argv)
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, onnx {onnx.__version__}, -O{args.opt_level}")
