@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", default=",".join(LIGHT_MODELS), help="comma-separated light model names")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--opt-level", type=int, default=2,
-                    help="LLVM level (default 2: -O3 takes minutes on the unrolled convolutions, see docs/benchmarks.md)")
+                    help="LLVM level (default 2: -O3 takes minutes on the unrolled convolutions)")
     args = ap.parse_args(argv)
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, onnx {onnx.__version__}, -O{args.opt_level}")
