@@ -82,6 +82,9 @@ def identity(node: Node):
     x = node.inputs[0]
     if node.op_type == "Dropout" and node.output_used(1):
         raise node.error("the mask output of Dropout is not supported")
+    if node.op_type == "Dropout" and (node.attr("is_test", 1) == 0 and node.opset < 7 or
+                                      node.has(2) and bool(node.const(2, "training_mode").reshape(-1)[0])):
+        raise node.error("training mode (random dropout) is not supported")
     return [x]
 
 

@@ -57,7 +57,11 @@ def transpose(node: Node):
 
 @converts("Concat")
 def concat(node: Node):
-    parts = [node.tensor(i) for i in range(len(node.inputs)) if node.has(i)]
+    present = [i for i in range(len(node.inputs)) if node.has(i)]
+    nonempty = [i for i in present if math.prod(node.shape(i)) > 0]
+    parts = [node.tensor(i) for i in (nonempty or present[:1])]  # empty operands add nothing
+    if len(parts) == 1:
+        return parts[0]
     return node.g.concat(parts, axis=int(node.attr("axis")))
 
 
@@ -331,7 +335,8 @@ def depth_space(node: Node):
     b = int(node.attr("blocksize"))
     n, c, h, w = x.shape
     if node.op_type == "SpaceToDepth":
-        t = g.transpose(g.reshape(x, (n, c, h // b, b, w // b, b)), [0, 3, 5, 1, 2, 4])
+        perm = [0, 3, 5, 1, 2, 4] if node.attr("mode", "DCR") == "DCR" else [0, 1, 3, 5, 2, 4]
+        t = g.transpose(g.reshape(x, (n, c, h // b, b, w // b, b)), perm)
         return g.reshape(t, (n, c * b * b, h // b, w // b))
     if node.attr("mode", "DCR") == "DCR":
         t = g.transpose(g.reshape(x, (n, b, b, c // (b * b), h, w)), [0, 3, 4, 1, 5, 2])
