@@ -4,7 +4,7 @@ onnxruntime when it is installed. Also writes squeezenet.onnx and squeezenet_inp
 for the command-line path:
 
     mir-import-onnx squeezenet.onnx -o squeezenet.mir
-    mir-run squeezenet.mir --arg squeezenet_input.npy -o out.npz
+    mir-run squeezenet.mir -O2 --arg squeezenet_input.npy -o out.npz
 """
 
 import time
@@ -23,7 +23,7 @@ np.save("squeezenet_input.npy", x)
 t0 = time.perf_counter()
 module = import_model("squeezenet.onnx")          # graph-dialect IR, weights as dense_resource blobs
 t1 = time.perf_counter()
-main = ExecutionEngine(module, opt_level=3).lookup("main")
+main = ExecutionEngine(module, opt_level=2).lookup("main")
 t2 = time.perf_counter()
 probs = main(x)                                    # 1 x 1000 x 1 x 1 class probabilities
 print(f"import {t1 - t0:.1f} s, compile {t2 - t1:.1f} s; top class {int(np.argmax(probs))}, "
