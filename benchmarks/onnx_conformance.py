@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LIGHT_HEADING = "## Light model-zoo networks (vs onnxruntime, perturbed weights, logits)"
 OPT_LEVEL = 1  # tiny models: compile time dominates, -O1 keeps the sweep short
 
 
@@ -82,6 +83,9 @@ def run_case(task: tuple[str, bytes, list[list[np.ndarray]], list[list[np.ndarra
 
 def _array(a: Any) -> Any:
     """A test value as a numpy array; sequences, maps and optionals stay as they are (no graph input takes them)."""
+    from onnx import TensorProto, numpy_helper
+    if isinstance(a, TensorProto):
+        return numpy_helper.to_array(a)
     return a if isinstance(a, (list, dict, type(None))) else np.asarray(a)
 
 
@@ -190,6 +194,18 @@ def run_all(tasks: list[tuple], jobs: int) -> dict[str, tuple[str, str]]:
     return results
 
 
+#: why a failure that is not the importer's refusal happens (the table shows these next to the failure)
+KNOWN_REASONS = {
+    "test_causal_conv_with_state_silu_fp16_expanded": "f16 arithmetic: the expanded function computes and rounds "
+    "in f16 at every step, the reference in f32 with one rounding",
+}
+
+
+def _summary_end(lines: list[str]) -> int:
+    """The index just after the summary bullets."""
+    return max(i for i, line in enumerate(lines) if line.startswith("- ")) + 1
+
+
 def write_table(path: str, node: dict[str, tuple[str, str]], op_of: dict[str, str],
                 models: dict[str, tuple[str, str]], kind_of: dict[str, str], light: list[tuple[str, str, str]],
                 seconds: float) -> None:
@@ -228,7 +244,8 @@ def write_table(path: str, node: dict[str, tuple[str, str]], op_of: dict[str, st
         reasons: dict[str, list[str]] = collections.defaultdict(list)
         for name, status, detail in rows:
             if status != "pass":
-                reasons[f"{status}: {detail}"].append(name)
+                why = f" ({KNOWN_REASONS[name]})" if name in KNOWN_REASONS else ""
+                reasons[f"{status}: {detail}{why}"].append(name)
         text = "; ".join(f"{', '.join(ns)} — {r}" for r, ns in reasons.items()).replace("|", "\\|")
         lines.append(f"| {op} | {passed} | {len(rows)} | {text} |")
     if models:
@@ -238,9 +255,17 @@ def write_table(path: str, node: dict[str, tuple[str, str]], op_of: dict[str, st
             lines.append(f"| {name} | {kind_of[name]} | {status}{': ' + detail if detail else ''} |".replace(
                 "\\", "\\\\"))
     if light:
-        lines += ["", "## Light model-zoo networks (vs onnxruntime, perturbed weights, logits)", "",
-                  "| model | result |", "|---|---|"]
+        lines += ["", LIGHT_HEADING, "", "| model | result |", "|---|---|"]
         lines += [f"| {name} | {status}: {detail} |" for name, status, detail in light]
+    elif os.path.isfile(path):  # not rerun: keep the previous run's section (it takes most of an hour)
+        old = open(path).read()
+        if LIGHT_HEADING in old:
+            kept = old[old.index(LIGHT_HEADING):].rstrip("\n")
+            rows = [r for r in kept.splitlines() if r.startswith("| light_")]
+            summary = (f"- light model-zoo networks vs onnxruntime (previous run): **"
+                       f"{sum('| pass:' in r for r in rows)} / {len(rows)} pass**")
+            lines.insert(_summary_end(lines), summary)
+            lines += ["", kept]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 

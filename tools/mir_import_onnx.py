@@ -29,7 +29,7 @@ class _ArgParser(argparse.ArgumentParser):
 def build_arg_parser() -> argparse.ArgumentParser:
     ap = _ArgParser(prog="mir-import-onnx", description="import an ONNX model as graph-dialect IR",
                     allow_abbrev=False)
-    ap.add_argument("input", help="the .onnx model file")
+    ap.add_argument("input", help="the .onnx model file ('-' for standard input)")
     ap.add_argument("-o", dest="output", default="-", help="output file (default: stdout)")
     ap.add_argument("--batch", type=int, default=None, metavar="N",
                     help="fix a symbolic first (batch) dimension of the graph inputs to N")
@@ -49,8 +49,12 @@ def run(argv: list[str]) -> int:
         from mlir_py.onnx import OnnxImportError, import_model
     except ImportError as e:
         raise ToolError(f"the onnx package is needed ({e}); install it with: pip install mlir_py[onnx]") from None
+    source = args.input
+    if source == "-":
+        from mlir_py.tools.tool_io import read_input
+        source, _ = read_input("-")
     try:
-        module = import_model(args.input, batch=args.batch)
+        module = import_model(source, batch=args.batch)
     except OnnxImportError as e:
         message = str(e)
         if message.startswith(args.input + ": "):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from mlir_py.dialects import graph
-from mlir_py.frontend.weights import ELEMENT_TYPES
-from mlir_py.onnx.registry import ELEMENT_TYPE_NAMES, Node, converts, f32_attr
+from mlir_py.onnx.registry import ELEMENT_TYPE_NAMES, Node, converts
 
 _UNARY = {
     "Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
@@ -84,31 +82,31 @@ def identity(node: Node):
     x = node.inputs[0]
     if node.op_type == "Dropout" and node.output_used(1):
         raise node.error("the mask output of Dropout is not supported")
+    if node.op_type == "Dropout" and (node.attr("is_test", 1) == 0 and node.opset < 7 or
+                                      node.has(2) and bool(node.const(2, "training_mode").reshape(-1)[0])):
+        raise node.error("training mode (random dropout) is not supported")
     return [x]
 
 
 @converts("Reciprocal", "Softplus", "Sin", "Cos")
 def unary_new(node: Node):
-    cls = {"Reciprocal": graph.ReciprocalOp, "Softplus": graph.SoftplusOp, "Sin": graph.SinOp,
-           "Cos": graph.CosOp}[node.op_type]
-    return node.g.op(cls, [node.tensor(0)])
+    return getattr(node.g, node.op_type.lower())(node.tensor(0))
 
 
 @converts("HardSigmoid")
 def hard_sigmoid(node: Node):
-    return node.g.op(graph.HardSigmoidOp, [node.tensor(0)], alpha=f32_attr(node.attr("alpha", 0.2)),
-                     beta=f32_attr(node.attr("beta", 0.5)))
+    return node.g.hard_sigmoid(node.tensor(0), node.attr("alpha", 0.2), node.attr("beta", 0.5))
 
 
 @converts("HardSwish")
 def hard_swish(node: Node):
     x = node.tensor(0)
-    return node.g.mul(x, node.g.op(graph.HardSigmoidOp, [x], alpha=f32_attr(1 / 6), beta=f32_attr(0.5)))
+    return node.g.mul(x, node.g.hard_sigmoid(x, 1 / 6, 0.5))
 
 
 @converts("LeakyRelu")
 def leaky_relu(node: Node):
-    return node.g.op(graph.LeakyReluOp, [node.tensor(0)], alpha=f32_attr(node.attr("alpha", 0.01)))
+    return node.g.leaky_relu(node.tensor(0), node.attr("alpha", 0.01))
 
 
 @converts("PRelu")
@@ -126,10 +124,9 @@ def activation(node: Node):
     if t == "Softsign":
         return g.div(x, g.add(g.abs(x), 1.0))
     if t == "Mish":
-        return g.mul(x, g.tanh(g.op(graph.SoftplusOp, [x])))
+        return g.mul(x, g.tanh(g.softplus(x)))
     if t == "ThresholdedRelu":
-        return g.op(graph.WhereOp, [g.op(graph.GreaterOp, [x, g.constant(np.float32(node.attr("alpha", 1.0)))]),
-                                    x, g.constant(np.float32(0))])
+        return g.where(g.greater(x, float(node.attr("alpha", 1.0))), x, 0.0)
     if t == "Celu":
         alpha = float(node.attr("alpha", 1.0))
         return g.add(g.relu(x), g.min(g.mul(g.sub(g.exp(g.div(x, alpha)), 1.0), alpha), 0.0))
@@ -139,29 +136,27 @@ def activation(node: Node):
     return y if t == "Elu" else g.mul(y, float(node.attr("gamma", 1.05070102214813232421875)))
 
 
-_COMPARE = {"Equal": graph.EqualOp, "Less": graph.LessOp, "Greater": graph.GreaterOp,
-            "LessOrEqual": graph.LessEqualOp, "GreaterOrEqual": graph.GreaterEqualOp, "And": graph.AndOp,
-            "Or": graph.OrOp, "Xor": graph.XorOp}
+_COMPARE = {"Equal": "equal", "Less": "less", "Greater": "greater", "LessOrEqual": "less_equal",
+            "GreaterOrEqual": "greater_equal", "And": "logical_and", "Or": "logical_or", "Xor": "logical_xor"}
 
 
 @converts(*_COMPARE)
 def compare(node: Node):
-    return node.g.op(_COMPARE[node.op_type], [node.tensor(0), node.tensor(1)])
+    return getattr(node.g, _COMPARE[node.op_type])(node.tensor(0), node.tensor(1))
 
 
 @converts("Not")
 def not_(node: Node):
-    return node.g.op(graph.NotOp, [node.tensor(0)])
+    return node.g.logical_not(node.tensor(0))
 
 
 @converts("Where")
 def where(node: Node):
-    return node.g.op(graph.WhereOp, [node.tensor(0), node.tensor(1), node.tensor(2)])
+    return node.g.where(node.tensor(0), node.tensor(1), node.tensor(2))
 
 
 @converts("Cast", "CastLike")
 def cast(node: Node):
-    from mlir_py.ir.builtin_types import RankedTensorType
     x = node.tensor(0)
     if node.op_type == "Cast":
         to = int(node.attr("to"))
@@ -174,4 +169,4 @@ def cast(node: Node):
         et = node.dtype(1)
     if et == x.dtype:
         return x
-    return node.g.op(graph.CastOp, [x], result_types=[RankedTensorType(x.shape, ELEMENT_TYPES[et])])
+    return node.g.cast(x, et)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from mlir_py.dialects import graph
 from mlir_py.frontend import Tensor
-from mlir_py.onnx.registry import Node, converts, f32_attr, i64_attr, i64s, normalize_axis
+from mlir_py.onnx.registry import Node, converts, normalize_axis
 
 
 @converts("MatMul")
@@ -160,7 +159,7 @@ def global_pool(node: Node):
     x = node.tensor(0)
     if x.ndim == 4:
         return node.g.global_avg_pool(x) if node.op_type == "GlobalAveragePool" else \
-            node.g.op(graph.GlobalMaxPoolOp, [x])
+            node.g.global_max_pool(x)
     axes = list(range(2, x.ndim))
     return (node.g.reduce_mean if node.op_type == "GlobalAveragePool" else node.g.reduce_max)(x, axes, True)
 
@@ -184,12 +183,12 @@ def batch_norm(node: Node):
 @converts("InstanceNormalization")
 def instance_norm(node: Node):
     x = node.tensor(0)
-    eps = f32_attr(node.attr("epsilon", 1e-5))
+    eps = float(node.attr("epsilon", 1e-5))
     if x.ndim == 4:
-        return node.g.op(graph.InstanceNormOp, [x, node.tensor(1), node.tensor(2)], epsilon=eps)
+        return node.g.instance_norm(x, node.tensor(1), node.tensor(2), epsilon=eps)
     # N x C x D1 x ... as N x C x 1 x (D1 * ...)
     flat = node.g.reshape(x, (x.shape[0], x.shape[1], 1, math.prod(x.shape[2:])))
-    y = node.g.op(graph.InstanceNormOp, [flat, node.tensor(1), node.tensor(2)], epsilon=eps)
+    y = node.g.instance_norm(flat, node.tensor(1), node.tensor(2), epsilon=eps)
     return node.g.reshape(y, x.shape)
 
 
@@ -232,9 +231,8 @@ def softmax(node: Node):
 
 @converts("LRN")
 def lrn(node: Node):
-    return node.g.op(graph.LrnOp, [node.tensor(0)], size=i64_attr(node.attr("size")),
-                     alpha=f32_attr(node.attr("alpha", 1e-4)), beta=f32_attr(node.attr("beta", 0.75)),
-                     bias=f32_attr(node.attr("bias", 1.0)))
+    return node.g.lrn(node.tensor(0), node.attr("size"), node.attr("alpha", 1e-4), node.attr("beta", 0.75),
+                      node.attr("bias", 1.0))
 
 
 @converts("ConvTranspose")
@@ -271,8 +269,8 @@ def conv_transpose(node: Node):
     w = node.tensor(1)
     if nd == 1:
         w = g.reshape(w, (w_shape[0], w_shape[1], 1, w_shape[2]))
-    operands = [_to_2d(g, x, nd), w] + ([node.tensor(2)] if node.has(2) else [])
-    y = g.op(graph.ConvTranspose2dOp, operands, strides=i64s(_pair_2d(strides, nd, 1)),
-             pads=i64s(_pads_2d(pads, nd)), dilations=i64s(_pair_2d(dilations, nd, 1)),
-             output_padding=i64s(_pair_2d(out_pad, nd, 0)), groups=i64_attr(node.attr("group", 1)))
+    y = g.conv_transpose2d(_to_2d(g, x, nd), w, node.tensor(2) if node.has(2) else None,
+                           strides=_pair_2d(strides, nd, 1), pads=_pads_2d(pads, nd),
+                           dilations=_pair_2d(dilations, nd, 1), output_padding=_pair_2d(out_pad, nd, 0),
+                           groups=int(node.attr("group", 1)))
     return y if nd == 2 else g.reshape(y, (y.shape[0], y.shape[1], y.shape[3]))

@@ -10,12 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from mlir_py.dialects import graph
 from mlir_py.frontend.weights import NUMPY_DTYPES
-from mlir_py.onnx.registry import Node, bool_attr, converts, f32_attr, i64_attr, i64s, normalize_axis, str_attr
-
-from mlir_py.ir.builtin_attributes import DenseArrayAttr
-from mlir_py.ir.builtin_types import RankedTensorType, f32
+from mlir_py.onnx.registry import Node, converts, normalize_axis
 
 
 @converts("Shape")
@@ -61,7 +57,11 @@ def transpose(node: Node):
 
 @converts("Concat")
 def concat(node: Node):
-    parts = [node.tensor(i) for i in range(len(node.inputs)) if node.has(i)]
+    present = [i for i in range(len(node.inputs)) if node.has(i)]
+    nonempty = [i for i in present if math.prod(node.shape(i)) > 0]
+    parts = [node.tensor(i) for i in (nonempty or present[:1])]  # empty operands add nothing
+    if len(parts) == 1:
+        return parts[0]
     return node.g.concat(parts, axis=int(node.attr("axis")))
 
 
@@ -139,15 +139,14 @@ def reduce_prod(node: Node):
             return x
         axes = list(range(x.ndim))
     axes = sorted({normalize_axis(node, a, x.ndim) for a in axes})
-    return node.g.op(graph.ReduceProdOp, [x], axes=i64s(axes), keepdims=bool_attr(node.attr("keepdims", 1)))
+    return node.g.reduce_prod(x, axes, bool(node.attr("keepdims", 1)))
 
 
 @converts("ArgMax", "ArgMin")
 def arg_reduce(node: Node):
-    cls = graph.ArgMaxOp if node.op_type == "ArgMax" else graph.ArgMinOp
-    return node.g.op(cls, [node.tensor(0)], axis=i64_attr(node.attr("axis", 0)),
-                     keepdims=bool_attr(node.attr("keepdims", 1)),
-                     select_last_index=bool_attr(node.attr("select_last_index", 0)))
+    fn = node.g.argmax if node.op_type == "ArgMax" else node.g.argmin
+    return fn(node.tensor(0), int(node.attr("axis", 0)), bool(node.attr("keepdims", 1)),
+              bool(node.attr("select_last_index", 0)))
 
 
 @converts("Gather")
@@ -159,7 +158,7 @@ def gather(node: Node):
         size = x.shape[axis]
         if np.any((idx < -size) | (idx >= size)):
             raise node.error(f"indices out of range for a dimension of size {size}")
-    return node.g.op(graph.GatherOp, [x, node.tensor(1)], axis=i64_attr(axis))
+    return node.g.gather(x, node.tensor(1), axis)
 
 
 def _slice(g, x, starts: list[int], ends: list[int], axes: list[int], steps: list[int]):
@@ -182,7 +181,7 @@ def _slice(g, x, starts: list[int], ends: list[int], axes: list[int], steps: lis
         shape[a] = max(0, -(-(e - s) // st))
     if 0 in shape:  # nothing selected: an empty constant
         return g.constant(np.zeros(shape, dtype=NUMPY_DTYPES[x.dtype]))
-    return g.op(graph.SliceOp, [x], starts=i64s(cs), ends=i64s(ce), steps=i64s(steps), axes=i64s(axes))
+    return g.slice(x, cs, ce, axes, steps)
 
 
 @converts("Slice")
@@ -237,19 +236,17 @@ def expand(node: Node):
     x = node.tensor(0)
     target = [int(d) for d in node.const(1, "shape").reshape(-1)]
     try:
-        shape = np.broadcast_shapes(tuple(x.shape), tuple(target))
+        same = tuple(np.broadcast_shapes(tuple(x.shape), tuple(target))) == tuple(x.shape)
     except ValueError:
         raise node.error(f"shape {target} does not broadcast with the input's {x.shape}") from None
-    if tuple(shape) == tuple(x.shape):
-        return x
-    return node.g.op(graph.ExpandOp, [x], result_types=[RankedTensorType(shape, x.type.element_type)])
+    return x if same else node.g.expand(x, target)
 
 
 @converts("Tile")
 def tile(node: Node):
     x = node.tensor(0)
     repeats = [int(r) for r in node.const(1, "repeats").reshape(-1)]
-    return node.g.op(graph.TileOp, [x], repeats=i64s(repeats))
+    return node.g.tile(x, repeats)
 
 
 @converts("Pad")
@@ -273,12 +270,11 @@ def pad(node: Node):
         raise node.error(f"pads has {len(pads)} values, expected {2 * x.ndim}")
     if any(p < 0 for p in pads):  # negative pads crop: pad the positive part, then slice
         positive = [max(p, 0) for p in pads]
-        x = node.g.op(graph.PadOp, [x], pads=i64s(positive), mode=str_attr(mode), value=f32_attr(value)) \
-            if any(positive) else x
+        x = node.g.pad(x, positive, mode, value) if any(positive) else x
         starts = [-min(p, 0) for p in pads[:x.ndim]]
         ends = [x.shape[i] + min(pads[x.ndim + i], 0) for i in range(x.ndim)]
         return _slice(node.g, x, starts, ends, list(range(x.ndim)), [1] * x.ndim)
-    return node.g.op(graph.PadOp, [x], pads=i64s(pads), mode=str_attr(mode), value=f32_attr(value))
+    return node.g.pad(x, pads, mode, value)
 
 
 @converts("Resize", "Upsample")
@@ -324,18 +320,12 @@ def resize(node: Node):
             raise node.error("coordinate_transformation_mode 'tf_crop_and_resize' is not supported")
         if node.attr("exclude_outside", 0):
             raise node.error("exclude_outside is not supported")
-    if sizes is None:
-        if scales is None or len(scales) != x.ndim:
-            raise node.error("needs scales or sizes for every dimension")
-        sizes = [int(math.floor(d * np.float32(s))) for d, s in zip(x.shape, scales)]
-        scale_attr = DenseArrayAttr(f32, tuple(float(np.float32(s)) for s in scales))
-    else:
-        scale_attr = None
-    attrs = dict(mode=str_attr(mode), coordinate_transformation_mode=str_attr(ctm), nearest_mode=str_attr(nearest))
-    if scale_attr is not None:
-        attrs["scales"] = scale_attr
-    return node.g.op(graph.ResizeOp, [x], result_types=[RankedTensorType(tuple(sizes), x.type.element_type)],
-                     **attrs)
+        if node.attr("antialias", 0):
+            raise node.error("antialias is not supported")
+    if sizes is None and (scales is None or len(scales) != x.ndim):
+        raise node.error("needs scales or sizes for every dimension")
+    return node.g.resize(x, sizes, scales=None if sizes is not None else scales, mode=mode,
+                         coordinate_transformation_mode=ctm, nearest_mode=nearest)
 
 
 @converts("DepthToSpace", "SpaceToDepth")
@@ -345,7 +335,8 @@ def depth_space(node: Node):
     b = int(node.attr("blocksize"))
     n, c, h, w = x.shape
     if node.op_type == "SpaceToDepth":
-        t = g.transpose(g.reshape(x, (n, c, h // b, b, w // b, b)), [0, 3, 5, 1, 2, 4])
+        perm = [0, 3, 5, 1, 2, 4] if node.attr("mode", "DCR") == "DCR" else [0, 1, 3, 5, 2, 4]
+        t = g.transpose(g.reshape(x, (n, c, h // b, b, w // b, b)), perm)
         return g.reshape(t, (n, c * b * b, h // b, w // b))
     if node.attr("mode", "DCR") == "DCR":
         t = g.transpose(g.reshape(x, (n, b, b, c // (b * b), h, w)), [0, 3, 4, 1, 5, 2])
