@@ -19,6 +19,9 @@ __all__ = ["CPU_ONLY", "lower_to_llvm_gpu"]
 
 #: passes of LOWER_TO_LLVM that generate CPU kernels, left out for the GPU
 CPU_ONLY = ("linalg-codegen-matmul", "linalg-vectorize-innermost")
+#: passes that take other options for the GPU: the planned arena stays a per-call allocation (which
+#: gpu-host-shared-buffers moves where kernels reach it), not a host global a kernel could not read
+GPU_OPTIONS = {"buffer-planning": "buffer-planning{hoist-static=false}"}
 
 
 def _gpu_kernel_passes() -> list[str]:
@@ -33,7 +36,7 @@ def lower_to_llvm_gpu(cpu: list[str], gpu_arch: str, kernels: list[str] | None =
         return p.split("{", 1)[0]
     names = [base(p) for p in cpu]
     to_loops = names.index("convert-linalg-to-loops")
-    front = [p for p in cpu[:to_loops] if base(p) not in CPU_ONLY]
+    front = [GPU_OPTIONS.get(p, p) for p in cpu[:to_loops] if base(p) not in CPU_ONLY]
     host = cpu[to_loops + 1:]
     at = [base(p) for p in host].index("finalize-memref-to-llvm")
     kernels = _gpu_kernel_passes() if kernels is None else kernels
