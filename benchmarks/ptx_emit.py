@@ -20,10 +20,11 @@ import platform
 import statistics
 import time
 
-import mlir_py as mp
-from mlir_py.pass_manager import PassManager
 from mlir_py.target.ptx import emit as ptx_emit
 from mlir_py.target.ptx.ptxas import assemble, find_ptxas
+
+import mlir_py as mp
+from mlir_py.pass_manager import PassManager
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 INPUTS = ["test/conversions/lower-to-nvvm/kernels.mir", "test/conversions/lower-to-nvvm/reductions.mir"]
