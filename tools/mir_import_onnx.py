@@ -13,21 +13,11 @@ import argparse
 import sys
 
 from mlir_py.tools.tool_io import Output, check_input_path, check_output_path
-from mlir_py.tools.tool_main import ReportedError, ToolError, ToolExit, run_tool
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise ToolError(message)
-
-    def exit(self, status: int = 0, message: str | None = None):
-        if message:
-            print(message, file=sys.stderr, end="")
-        raise ToolExit(status)
+from mlir_py.tools.tool_main import ReportedError, ToolArgumentParser, ToolError, run_tool
 
 
 def build_arg_parser() -> argparse.ArgumentParser:
-    ap = _ArgParser(prog="mir-import-onnx", description="import an ONNX model as graph-dialect IR",
+    ap = ToolArgumentParser(prog="mir-import-onnx", description="import an ONNX model as graph-dialect IR",
                     allow_abbrev=False)
     ap.add_argument("input", help="the .onnx model file ('-' for standard input)")
     ap.add_argument("-o", dest="output", default="-", help="output file (default: stdout)")

@@ -17,24 +17,14 @@ import sys
 from mlir_py.tools.diagnostic_verifier import DiagnosticVerifier
 from mlir_py.tools.input_splitting import split_input
 from mlir_py.tools.tool_io import Output, check_input_path, check_output_path, read_input
-from mlir_py.tools.tool_main import ReportedError, ToolError, ToolExit, run_tool
+from mlir_py.tools.tool_main import ReportedError, ToolArgumentParser, ToolError, run_tool
 
 from mlir_py.ir.context import Context
 from mlir_py.ir.diagnostics import Diagnostic, DiagnosticHandler
 
 
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse would exit(2) with usage; keep one error style
-        raise ToolError(message)
-
-    def exit(self, status: int = 0, message: str | None = None):  # --help: done, not an error
-        if message:
-            print(message, file=sys.stderr, end="")
-        raise ToolExit(status)
-
-
 def build_arg_parser() -> argparse.ArgumentParser:
-    ap = _ArgParser(prog="mir-opt", description="mlir_py modular optimizer driver", allow_abbrev=False)
+    ap = ToolArgumentParser(prog="mir-opt", description="mlir_py modular optimizer driver", allow_abbrev=False)
     ap.add_argument("input", nargs="?", default="-", help="input file (default: stdin)")
     ap.add_argument("-o", dest="output", default="-", help="output file")
     ap.add_argument("--split-input-file", action="store_true",

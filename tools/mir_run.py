@@ -30,19 +30,9 @@ import sys
 import time
 
 from mlir_py.tools.tool_io import check_input_path, check_output_path, read_input
-from mlir_py.tools.tool_main import ReportedError, ToolError, ToolExit, run_tool
+from mlir_py.tools.tool_main import ReportedError, ToolArgumentParser, ToolError, run_tool
 
 TOOL = "mir-run"
-
-
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str):  # one error style: `mir-run: error: ...`, status 1
-        raise ToolError(message)
-
-    def exit(self, status: int = 0, message: str | None = None):
-        if message:
-            print(message, file=sys.stderr, end="")
-        raise ToolExit(status)
 
 
 class _Ordered(argparse.Action):
@@ -55,7 +45,7 @@ class _Ordered(argparse.Action):
 
 
 def build_arg_parser() -> argparse.ArgumentParser:
-    ap = _ArgParser(prog=TOOL, description="JIT-compile a module and call a function", allow_abbrev=False)
+    ap = ToolArgumentParser(prog=TOOL, description="JIT-compile a module and call a function", allow_abbrev=False)
     ap.add_argument("input", help="input file (.mir/.mlir; '-' for stdin)")
     ap.add_argument("-e", "--entry", default="main", help="the function to call (default: main)")
     ap.add_argument("--arg", dest="args", action=_Ordered, default=[], metavar="A.npy",

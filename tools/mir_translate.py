@@ -28,23 +28,13 @@ import argparse
 import sys
 
 from mlir_py.tools.tool_io import Output, check_input_path, check_output_path, read_input
-from mlir_py.tools.tool_main import ToolError, ToolExit, run_tool
+from mlir_py.tools.tool_main import ToolArgumentParser, ToolError, run_tool
 
 from mlir_py.ir.diagnostics import Diagnostic, DiagnosticError, DiagnosticHandler
 
 
-class _ArgParser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise ToolError(message)
-
-    def exit(self, status: int = 0, message: str | None = None):
-        if message:
-            print(message, file=sys.stderr, end="")
-        raise ToolExit(status)
-
-
 def build_arg_parser() -> argparse.ArgumentParser:
-    ap = _ArgParser(prog="mir-translate", description="translate llvm-dialect IR to LLVM IR or machine code",
+    ap = ToolArgumentParser(prog="mir-translate", description="translate llvm-dialect IR to LLVM IR or machine code",
                     allow_abbrev=False)
     ap.add_argument("input", nargs="?", default="-", help="input file (default: stdin)")
     ap.add_argument("-o", dest="output", default="-", help="output file")

@@ -13,6 +13,7 @@ it as that code's error (see mlir_py.support.user_errors).
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
@@ -37,6 +38,19 @@ class ToolExit(Exception):
     def __init__(self, status: int):
         super().__init__(status)
         self.status = status
+
+
+class ToolArgumentParser(argparse.ArgumentParser):
+    """argparse with the tools' one error style: a bad flag is a ToolError (`TOOL: error: ...`, status 1,
+    not argparse's usage and status 2), and `--help` ends the run through ToolExit (status 0)."""
+
+    def error(self, message: str):
+        raise ToolError(message)
+
+    def exit(self, status: int = 0, message: str | None = None):
+        if message:
+            print(message, file=sys.stderr, end="")
+        raise ToolExit(status)
 
 
 def run_tool(tool: str, body: Callable[[list[str]], int], argv: list[str]) -> int:
