@@ -49,6 +49,7 @@ from mlir_py.pass_manager.pipeline import (
     parse_pipeline_text,
 )
 from mlir_py.pass_manager.registry import PassPipelineInfo, lookup, unknown_name_message
+from mlir_py.support.gcpause import gc_paused
 from mlir_py.support.user_errors import UserCodeError, describe_exception, must_propagate, raise_site
 
 if TYPE_CHECKING:
@@ -247,7 +248,7 @@ class PassManager(OpPassManager):
         is none); they are never raised, so a caller only checks the result.
         """
         counter = _ErrorCounter()
-        with diagnostics.DiagnosticHandler(counter):
+        with diagnostics.DiagnosticHandler(counter), gc_paused():
             if self.passes and self.anchor is not None and op.name != self.anchor:
                 op.emit_error(f"can't run '{self.anchor_name}' pass manager on '{op.name}' op")
                 return False
