@@ -1,6 +1,7 @@
 """Run an ONNX model with mlir_py: SqueezeNet (the light model the onnx wheel ships, its weights made real and
-perturbed, as mlir_py.onnx.testing does) imported, compiled and run on a random image, then compared with
-onnxruntime when it is installed. Also writes squeezenet.onnx and squeezenet_input.npy into the current folder,
+perturbed, as mlir_py.onnx.testing does, and its last Softmax cut off so that the scores compared are the
+logits, not probabilities saturated at 0 and 1) imported, compiled and run on a random image, then compared
+with onnxruntime when it is installed. Also writes squeezenet.onnx and squeezenet_input.npy into the current folder,
 for the command-line path:
 
     mir-import-onnx squeezenet.onnx -o squeezenet.mir
@@ -13,9 +14,9 @@ import numpy as np
 import onnx
 from mlir_py.execution import ExecutionEngine
 from mlir_py.onnx import import_model
-from mlir_py.onnx.testing import light_model_path, random_inputs, realize_weights, relative_error
+from mlir_py.onnx.testing import light_model_path, logits_model, random_inputs, realize_weights, relative_error
 
-model = realize_weights(onnx.load(light_model_path("squeezenet")))
+model = logits_model(realize_weights(onnx.load(light_model_path("squeezenet"))))
 onnx.save(model, "squeezenet.onnx")
 (x,) = random_inputs(model).values()
 np.save("squeezenet_input.npy", x)
@@ -25,9 +26,9 @@ module = import_model("squeezenet.onnx")          # graph-dialect IR, weights as
 t1 = time.perf_counter()
 main = ExecutionEngine(module, opt_level=2).lookup("main")
 t2 = time.perf_counter()
-probs = main(x)                                    # 1 x 1000 x 1 x 1 class probabilities
-print(f"import {t1 - t0:.1f} s, compile {t2 - t1:.1f} s; top class {int(np.argmax(probs))}, "
-      f"p = {float(np.max(probs)):.4f}")
+scores = main(x)                                   # the 1000 class scores (logits)
+print(f"import {t1 - t0:.1f} s, compile {t2 - t1:.1f} s; top class {int(np.argmax(scores))}, "
+      f"score {float(np.max(scores)):.4f}, scores spread {float(np.std(scores)):.4f}")
 
 try:
     import onnxruntime
@@ -36,6 +37,6 @@ except ImportError:
 else:
     sess = onnxruntime.InferenceSession("squeezenet.onnx", providers=["CPUExecutionProvider"])
     (want,) = sess.run(None, {model.graph.input[0].name: x})
-    err = relative_error(probs, want)
+    err = relative_error(scores, want)
     print(f"onnxruntime agrees: relative error {err:.1e}")
     assert err < 1e-4
