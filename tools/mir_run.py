@@ -202,6 +202,8 @@ def _run(argv: list[str]) -> int:
         engine = ExecutionEngine(text, int(args.opt_level), filename=filename, gpu=args.gpu,
                                  gpu_arch=args.gpu_arch)
     except CompilationError as e:
+        if not e.diagnostics:  # nothing located to show (e.g. a bad MLIR_PY_NUM_THREADS): `mir-run: error: ...`
+            raise ToolError(e.message) from None
         raise ReportedError(str(e)) from None
     except CudaUnavailable as e:
         raise ToolError(f"no CUDA driver/GPU available: {e.message}") from None

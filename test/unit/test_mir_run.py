@@ -193,3 +193,35 @@ def test_runs_a_module_lowered_by_mir_opt(capsys, tmp_path, mlp_inputs):
     err = _error(capsys, lowered, "--arg", px, "--arg", bad, "--arg", pb)
     assert "error: argument 1 of @main has shape (3, 8), but memref<8x3xf32> needs 8x3 (dimension 0 must be 8)" \
         in err and "\n  llvm.func @_mlir_ciface_main(" in err
+
+
+PARALLEL = """func.func @main(%m: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %v = arith.constant 2.0 : f32
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    memref.store %v, %m[%i] : memref<8xf32>
+    scf.reduce
+  }
+  return
+}
+"""
+
+
+def test_an_unlocated_compile_error_is_one_tool_error_line(tmp_path):
+    """A bad MLIR_PY_NUM_THREADS fails the compilation with no IR location: `mir-run: error: ...`, exit 1
+    (in a child process: the variable is read once per process, when the thread pool starts)."""
+    import os
+    import subprocess
+    import sys
+    src, arg = tmp_path / "par.mir", tmp_path / "m.npy"
+    src.write_text(PARALLEL)
+    np.save(arg, np.zeros(8, np.float32))
+    env = dict(os.environ, MLIR_PY_NUM_THREADS="abc")
+    p = subprocess.run([sys.executable, "-m", "mlir_py.tools.mir_run", str(src), "--arg", str(arg)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 1
+    assert p.stderr.startswith("mir-run: error: the module has parallel loops, but the thread pool is unavailable: "
+                               "MLIR_PY_NUM_THREADS='abc'"), p.stderr
+    assert "Traceback" not in p.stderr
