@@ -57,6 +57,15 @@ def _pads(node: Node, in_sizes: list[int], kernel: list[int], strides: list[int]
     return begin + end
 
 
+def _window(node: Node, nd: int, default_kernel: list[int] | None = None) -> tuple[list[int], list[int], list[int]]:
+    """The `kernel_shape`, `strides` and `dilations` attributes of a windowed operator (Conv, ConvTranspose,
+    pools), with ONNX's defaults."""
+    kernel = [int(k) for k in node.attr("kernel_shape", default_kernel)]
+    strides = [int(s) for s in node.attr("strides", [1] * nd)]
+    dilations = [int(d) for d in node.attr("dilations", [1] * nd)]
+    return kernel, strides, dilations
+
+
 def _to_2d(g, x: Tensor, nd: int) -> Tensor:
     """N x C x L as N x C x 1 x L (1-D operators run as 2-D ones)."""
     return x if nd == 2 else g.reshape(x, (x.shape[0], x.shape[1], 1, x.shape[2]))
@@ -76,9 +85,7 @@ def conv(node: Node):
     x = node.tensor(0)
     nd = _spatial(node, x.ndim)
     w_shape = node.shape(1)
-    kernel = [int(k) for k in node.attr("kernel_shape", w_shape[2:])]
-    strides = [int(s) for s in node.attr("strides", [1] * nd)]
-    dilations = [int(d) for d in node.attr("dilations", [1] * nd)]
+    kernel, strides, dilations = _window(node, nd, w_shape[2:])
     pads = _pads(node, list(x.shape[2:]), kernel, strides, dilations)
     w = node.tensor(1)
     if nd == 1:
@@ -126,9 +133,7 @@ def pool(node: Node):
     nd = _spatial(node, x.ndim)
     if node.output_used(1):
         raise node.error("the Indices output of MaxPool is not supported")
-    kernel = [int(k) for k in node.attr("kernel_shape")]
-    strides = [int(s) for s in node.attr("strides", [1] * nd)]
-    dilations = [int(d) for d in node.attr("dilations", [1] * nd)]
+    kernel, strides, dilations = _window(node, nd)
     if any(d != 1 for d in dilations):
         raise node.error(f"dilations {dilations} are not supported (pooling windows are dense)")
     sizes = list(x.shape[2:])
@@ -243,9 +248,7 @@ def conv_transpose(node: Node):
     x = node.tensor(0)
     nd = _spatial(node, x.ndim)
     w_shape = node.shape(1)
-    kernel = [int(k) for k in node.attr("kernel_shape", w_shape[2:])]
-    strides = [int(s) for s in node.attr("strides", [1] * nd)]
-    dilations = [int(d) for d in node.attr("dilations", [1] * nd)]
+    kernel, strides, dilations = _window(node, nd, w_shape[2:])
     out_pad = [int(p) for p in node.attr("output_padding", [0] * nd)]
     sizes = list(x.shape[2:])
     output_shape = node.attr("output_shape")
