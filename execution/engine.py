@@ -285,15 +285,26 @@ def _default_gpu_arch(runtime) -> str:
     return "sm_80" if (major, minor) >= (8, 0) else f"sm_{major}{minor}"
 
 
+#: the environment variable that makes the engine verify after every pass of its pipeline
+VERIFY_EACH_ENV = "MLIR_PY_VERIFY_EACH"
+
+
+def _verify_each() -> bool:
+    value = os.environ.get(VERIFY_EACH_ENV, "0").strip()
+    if value not in ("0", "1"):
+        raise CompilationError(f"{VERIFY_EACH_ENV}={value!r}: expected 0 or 1")
+    return value == "1"
+
+
 def _lower_to_llvm(module: Operation, gpu_arch: str | None = None) -> None:
     """The pipeline verifies the result once, not after each of its ~30 passes: on a ResNet-50 the
-    per-pass verification was more than half of the lowering time. `mir-opt --lower-to-llvm` and the
-    tests keep verifying after every pass (`--verify-each`, on by default), so a pass that leaves
-    invalid IR is still caught where it happens."""
+    per-pass verification was more than half of the lowering time. `MLIR_PY_VERIFY_EACH=1` verifies
+    after every pass, as `mir-opt` does by default; the test suite sets it (test/unit/conftest.py,
+    test/lit.cfg.py), so a pass that leaves invalid IR is caught where it happens."""
     from mlir_py.analysis.verifier import verify
     from mlir_py.ir.diagnostics import DiagnosticCollector
     from mlir_py.pass_manager import PassManager, add_pipeline_text
-    pm = PassManager(verify_each=False)
+    pm = PassManager(verify_each=_verify_each())
     pipeline = "lower-to-llvm" if gpu_arch is None else f"lower-to-llvm{{target=gpu gpu-arch={gpu_arch}}}"
     try:
         add_pipeline_text(pm, pipeline)

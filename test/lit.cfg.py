@@ -15,6 +15,8 @@ config.test_source_root = os.path.dirname(__file__)
 _bin = os.path.dirname(sys.executable)
 config.environment["PATH"] = os.pathsep.join([_bin, os.environ.get("PATH", "")])
 os.environ["PATH"] = config.environment["PATH"]
+# mir-run and the ExecutionEngine verify after every pass of their pipeline in the tests, as mir-opt does
+config.environment["MLIR_PY_VERIFY_EACH"] = "1"
 for var in ("PYTHONPATH", "HOME", "MLIR_PY_DEBUG"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

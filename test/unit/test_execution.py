@@ -493,3 +493,15 @@ def test_lowered_source_signature_must_match_the_wrapper():
                                                         "attribute .* does not match its type"):
         e.lookup("sum_and_max")
     assert e.lookup("scaled")(np.arange(3, dtype=np.float32), 2.0).tolist() == [0.0, 2.0, 4.0]
+
+
+def test_verify_each_environment_variable(monkeypatch):
+    """MLIR_PY_VERIFY_EACH=1 (the test suite's setting) verifies after every pass of the engine's pipeline,
+    0 once at the end (the default); anything else is a clear CompilationError."""
+    src = "func.func @f(%a: f32) -> f32 {\n  %0 = arith.addf %a, %a : f32\n  return %0 : f32\n}\n"
+    for value in ("0", "1"):
+        monkeypatch.setenv("MLIR_PY_VERIFY_EACH", value)
+        assert ExecutionEngine(src, opt_level=0).lookup("f")(1.5) == 3.0
+    monkeypatch.setenv("MLIR_PY_VERIFY_EACH", "yes")
+    with pytest.raises(CompilationError, match="MLIR_PY_VERIFY_EACH='yes': expected 0 or 1"):
+        ExecutionEngine(src, opt_level=0)
