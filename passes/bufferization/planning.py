@@ -326,12 +326,12 @@ class BufferPlanning(Pass):
         self.stats["num-deallocs"] += 1
 
     def _build_arena(self, func: Operation, block: Block, ret: Operation, bufs: list[Buffer], size: int) -> None:
-        first = block.first_op
-        if self.hoist_static and _module_block(func) is not None:
-            arena = self._take_workspace(func, block, ret, size)
+        module_block = _module_block(func) if self.hoist_static else None
+        if module_block is not None:
+            arena = self._take_workspace(func, module_block, block, ret, size)
         else:
             alloc_op = _arena_alloc(size)
-            block.insert_before(first, alloc_op)
+            block.insert_before(block.first_op, alloc_op)
             arena = alloc_op.results[0]
             block.insert_before(ret, memref.DeallocOp(arena))
             self.stats["num-deallocs"] += 1
@@ -346,7 +346,8 @@ class BufferPlanning(Pass):
                    for o in bufs):
                 self.stats["num-reused"] += 1
 
-    def _take_workspace(self, func: Operation, block: Block, ret: Operation, size: int) -> Value:
+    def _take_workspace(self, func: Operation, module_block: Block, block: Block, ret: Operation, size: int
+                        ) -> Value:
         """The arena as the function's workspace global, guarded by a busy flag (module docs, step 3):
 
             %was = memref.atomic_rmw assign %c1_i32, %busy[%c0]
@@ -355,8 +356,6 @@ class BufferPlanning(Pass):
             ...
             scf.if %own { memref.atomic_rmw assign %c0_i32, %busy[%c0] } else { memref.dealloc %arena }
         """
-        module_block = _module_block(func)
-        assert module_block is not None
         fname = func.properties["sym_name"].value
         arena_t, flag_t = MemRefType((size,), i8), MemRefType((1,), i32)
         ws = _add_global(module_block, func, f"__workspace_{fname}", arena_t, None)
